@@ -112,9 +112,14 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		switch {
 		case rWat > 1 && f.watB[i] > 0:
 			c, s = WaterGain, rWat
-		case rVeg > 1 && dv > 0 && vegB:
+		case rVeg > 1 && dv > 0 && (vegB || rVeg > 2):
+			// strong greening is vegetation gain even where haze keeps
+			// the absolute index low (visible-band composites)
 			c, s = VegetationGain, rVeg
-		case neutral && !vegB && (rSat > 1 || rUp > 1 || rTex > 1):
+		case neutral && !vegB && (rUp > 1 || rTex > 1 || (rSat > 1 && rDown <= 1)):
+			// saturation loss alone is weak evidence (it is noisy on
+			// dark pixels, and darkening fields turn grey): it needs a
+			// significant IR-MAD change and no strong darkening
 			c, s = BuiltGain, math.Max(rSat, math.Max(rUp, rTex))
 		case rVeg > 1 && dv < 0 && vegA:
 			c, s = VegetationLoss, rVeg

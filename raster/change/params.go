@@ -14,7 +14,11 @@ type Params struct {
 	// width and height). Required.
 	PixelSize float64
 	// MMU is the minimum mapping unit in m²: smaller patches are dropped.
-	MMU float64
+	// MinPixels is the least number of pixels of a patch whatever its
+	// area: a change of one or two pixels is below what the sensor
+	// resolves reliably (it matters for coarse imagery, e.g. Landsat).
+	MMU       float64
+	MinPixels int
 	// SmoothM is the radius of the box filter applied to both dates before
 	// any measure (suppresses sensor noise and sub-metre misregistration).
 	SmoothM float64
@@ -67,6 +71,7 @@ func DefaultParams(pixelSize float64) Params {
 	return Params{
 		PixelSize:         pixelSize,
 		MMU:               200,
+		MinPixels:         4,
 		SmoothM:           0.5,
 		OpenM:             1.0,
 		CloseM:            0.5,

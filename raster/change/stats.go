@@ -119,41 +119,68 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 		return nil, err
 	}
 	st := &SceneStats{Version: Version, BandNames: bands.Names, MAD: mad, SamplePixels: n}
-	// Invariant pixels and the normalisation.
+	// Invariant pixels: the strict no-change test of IR-MAD. Its weighting
+	// settles with the MAD spread below the true no-change spread, so only
+	// about 1% of unchanged pixels pass, but they are reliably unchanged.
+	inv := make([]bool, n)
 	nc := 0
-	for _, w := range mad.Weights {
+	for i, w := range mad.Weights {
 		if w > noChangeProb {
+			inv[i] = true
 			nc++
 		}
 	}
 	st.NoChangeShare = float64(nc) / float64(n)
+	how := fmt.Sprintf("%d IR-MAD invariant pixels (P(no change) > %.1f)", nc, noChangeProb)
 	st.Gain = make([]float64, nb)
 	st.Offset = make([]float64, nb)
-	minInvariant := max(64, n/200)
-	if nc >= minInvariant {
-		st.Normalisation = fmt.Sprintf("orthogonal regression on %d IR-MAD invariant pixels (P(no change) > %.1f)", nc, noChangeProb)
+	const minInvariant = 100
+	scale := median(brA)
+	if !(scale > 0) {
+		scale = 1
+	}
+	identity := func(why string) {
+		st.Normalisation = "identity (" + why + ")"
+		for b := range st.Gain {
+			st.Gain[b], st.Offset[b] = 1, 0
+		}
+	}
+	if nc < minInvariant {
+		identity(fmt.Sprintf("only %d IR-MAD invariant pixels, need %d", nc, minInvariant))
+	} else {
+		st.Normalisation = "orthogonal regression on " + how
 		bx := make([]float64, 0, nc)
 		by := make([]float64, 0, nc)
+		all := make([]float64, n)
 		for b := 0; b < nb; b++ {
 			bx, by = bx[:0], by[:0]
 			for i := 0; i < n; i++ {
-				if mad.Weights[i] > noChangeProb {
+				all[i] = xs[i*nb+b]
+				if inv[i] {
 					bx = append(bx, ys[i*nb+b])
 					by = append(by, xs[i*nb+b])
 				}
 			}
 			st.Offset[b], st.Gain[b] = orthoRegress(bx, by)
-		}
-	} else {
-		st.Normalisation = fmt.Sprintf("identity (only %d invariant pixels, need %d)", nc, minInvariant)
-		for b := range st.Gain {
-			st.Gain[b] = 1
+			// A regression over a narrow range of values (e.g. only
+			// shadows and water) extrapolates badly: require the
+			// invariant pixels to span at least half the spread of
+			// the band.
+			if spread, full := stddev(by), stddev(all); spread < 0.5*full {
+				identity(fmt.Sprintf("invariant pixels span too narrow a range of band %s: std %.3g of %.3g", bands.Names[b], spread, full))
+				break
+			}
+			// Between two acquisitions a radiometric correction is a
+			// modest one; a large gain or offset means the invariant
+			// set is not to be trusted (and large per-band offsets
+			// would distort colour on dark pixels).
+			if st.Gain[b] < 2.0/3 || st.Gain[b] > 1.5 || math.Abs(st.Offset[b]) > 0.2*scale {
+				identity(fmt.Sprintf("implausible correction for band %s: after = %.3f×before %+.3g (median brightness %.3g)", bands.Names[b], st.Gain[b], st.Offset[b], scale))
+				break
+			}
 		}
 	}
-	st.Scale = median(brA)
-	if !(st.Scale > 0) {
-		st.Scale = 1
-	}
+	st.Scale = scale
 	model, err := st.Model()
 	if err != nil {
 		return nil, err
@@ -312,6 +339,22 @@ func orthoRegress(x, y []float64) (a, b float64) {
 		return 0, 1
 	}
 	return my - b*mx, b
+}
+
+func stddev(v []float64) float64 {
+	if len(v) < 2 {
+		return 0
+	}
+	m := 0.0
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	s := 0.0
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return math.Sqrt(s / float64(len(v)-1))
 }
 
 func median(v []float64) float64 {

@@ -1,0 +1,189 @@
+package detect
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/geodesy"
+	"github.com/weipian/weipian/raster"
+	"github.com/weipian/weipian/raster/change"
+	"github.com/weipian/weipian/raster/region"
+)
+
+// Result is the outcome of Finalize.
+type Result struct {
+	Scene   *Scene
+	Patches []pipeline.Patch
+	// Runs holds each patch's pixels on the scene grid (same order as
+	// Patches); used by evaluation and image chips, not exported.
+	Runs    [][]region.Run
+	Summary Summary
+}
+
+// Finalize merges the tiles' regions across seams (per class), drops
+// regions smaller than the minimum mapping unit, traces their outlines,
+// transforms them to WGS84 and computes each patch's attributes. It needs the
+// result of every tile of the scene exactly once.
+func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, error) {
+	g := s.Tiles()
+	seen := map[string]bool{}
+	for _, t := range results {
+		if !g.Contains(t.Key) {
+			return nil, fmt.Errorf("detect: finalize: tile %v is not in the %d×%d grid", t.Key, g.Cols(), g.Rows())
+		}
+		if seen[t.Key.String()] {
+			return nil, fmt.Errorf("detect: finalize: tile %v given twice", t.Key)
+		}
+		seen[t.Key.String()] = true
+	}
+	if len(seen) != g.Count() {
+		return nil, fmt.Errorf("detect: finalize: have %d of %d tiles", len(seen), g.Count())
+	}
+	// Sort by key so nothing depends on the order tiles finished in.
+	results = append([]*TileResult(nil), results...)
+	sort.Slice(results, func(i, j int) bool {
+		a, b := results[i].Key, results[j].Key
+		return a.Row < b.Row || (a.Row == b.Row && a.Col < b.Col)
+	})
+	tr, err := raster.NewTransformer(s.Grid.WKT)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	out := &Result{Scene: s}
+	pxArea := s.PixelSize * s.PixelSize
+	type cand struct {
+		patch pipeline.Patch
+		runs  []region.Run
+	}
+	var cands []cand
+	var counts tileCounts
+	byClass := map[change.Class][]*change.Part{}
+	for _, t := range results {
+		counts.add(t)
+		for i := range t.Parts {
+			p := &t.Parts[i]
+			byClass[p.Class] = append(byClass[p.Class], p)
+		}
+	}
+	for _, c := range change.Classes {
+		parts := byClass[c]
+		if len(parts) == 0 {
+			continue
+		}
+		runs := make([][]region.Run, len(parts))
+		for i, p := range parts {
+			runs[i] = p.Runs
+		}
+		for _, grp := range region.Merge(runs) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			var st change.Part
+			for _, i := range grp.Parts {
+				st.Add(parts[i])
+			}
+			// Cheap pre-filter: the grid pixel area is close to the
+			// true area; the exact test follows.
+			if st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
+				continue
+			}
+			p, err := s.patch(c, &st, grp.Runs, tr)
+			if err != nil {
+				return nil, err
+			}
+			if p.AreaM2 < s.Params.MMU {
+				continue
+			}
+			cands = append(cands, cand{patch: p, runs: grp.Runs})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		a, b := cands[i].runs[0], cands[j].runs[0]
+		if a.Y != b.Y {
+			return a.Y < b.Y
+		}
+		if a.X0 != b.X0 {
+			return a.X0 < b.X0
+		}
+		return cands[i].patch.Class < cands[j].patch.Class
+	})
+	for _, c := range cands {
+		out.Patches = append(out.Patches, c.patch)
+		out.Runs = append(out.Runs, c.runs)
+	}
+	out.Summary = s.summary(out.Patches, counts)
+	return out, nil
+}
+
+type tileCounts struct{ valid, nodata, cloud, shadow int64 }
+
+func (c *tileCounts) add(t *TileResult) {
+	c.valid += t.Valid
+	c.nodata += t.NoData
+	c.cloud += t.Cloud
+	c.shadow += t.Shadow
+}
+
+// patch builds the attributes of one merged region.
+func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *raster.Transformer) (pipeline.Patch, error) {
+	poly, err := region.Trace(runs)
+	if err != nil {
+		return pipeline.Patch{}, fmt.Errorf("detect: trace %s region at row %d: %w", c, runs[0].Y, err)
+	}
+	// pixel corners -> CRS -> lon/lat
+	var xs, ys []float64
+	for _, ring := range poly {
+		for _, pt := range ring {
+			x, y := s.Grid.PixelToGeo(pt[0], pt[1])
+			xs = append(xs, x)
+			ys = append(ys, y)
+		}
+	}
+	if err := tr.ToLonLat(xs, ys); err != nil {
+		return pipeline.Patch{}, err
+	}
+	ll := make(orb.Polygon, len(poly))
+	k := 0
+	for i, ring := range poly {
+		ll[i] = make(orb.Ring, len(ring))
+		for j := range ring {
+			ll[i][j] = orb.Point{xs[k], ys[k]}
+			k++
+		}
+	}
+	// Area and centroid in the patch's Gauss-Krüger (China) or UTM zone.
+	b := ll.Bound()
+	zone := geodesy.ZoneFor((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+	proj := geodesy.ProjectPolygon(zone, ll)
+	cen, _ := planar.CentroidArea(proj)
+	clon, clat := zone.Inverse(cen[0], cen[1])
+	area := geodesy.Area(zone, ll)
+	first := runs[0]
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%d|%d", s.ID, c, first.Y, first.X0)))
+	conf := "low"
+	share := float64(st.Agree) / float64(st.Pixels)
+	switch {
+	case share >= 0.5:
+		conf = "high"
+	case share >= 0.2:
+		conf = "medium"
+	}
+	return pipeline.Patch{
+		ID:    "WP" + hex.EncodeToString(h[:])[:16],
+		Class: c.String(), ClassLabel: c.Label(), Confidence: conf,
+		Score:   float64(st.StrengthSum) / 1000 / float64(st.Pixels),
+		MADChi2: float64(st.Chi2Sum) / 100 / float64(st.Pixels),
+		AreaM2:  area, AreaMu: geodesy.Mu(area), AreaCRS: fmt.Sprintf("EPSG:%d", zone.EPSG),
+		CentroidLon: clon, CentroidLat: clat,
+		BeforeDate: s.Inputs[0].Date, AfterDate: s.Inputs[1].Date,
+		Pixels: st.Pixels, Geometry: ll,
+	}, nil
+}

@@ -1,0 +1,161 @@
+package pipeline
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// Patch is one change patch (图斑) as detection finds it: a connected region
+// of one change class, in WGS84.
+type Patch struct {
+	// ID is derived from the scene (its imagery, grid, parameters and
+	// algorithm version), the class and the patch's position, so it is the
+	// same on every run over the same inputs.
+	ID string
+	// Class is the change class code (e.g. "built_gain"); ClassLabel its
+	// zh-CN label.
+	Class, ClassLabel string
+	// Confidence is "high", "medium" or "low".
+	Confidence string
+	// Score is the mean ratio of the deciding change measure to its scene
+	// threshold (1 = at the threshold); MADChi2 the mean IR-MAD chi-square.
+	Score, MADChi2 float64
+	// AreaM2 and AreaMu are the area in m² and 亩, computed in AreaCRS.
+	AreaM2, AreaMu float64
+	AreaCRS        string
+	// CentroidLon and CentroidLat are the area centroid in WGS84 degrees.
+	CentroidLon, CentroidLat float64
+	// BeforeDate and AfterDate are the image dates (YYYY-MM-DD) or "".
+	BeforeDate, AfterDate string
+	// Pixels is the number of pixels of the patch on the scene grid.
+	Pixels int64
+	// Geometry is the outline in WGS84 lon/lat (exterior counter-clockwise).
+	Geometry orb.Polygon
+}
+
+// ConfidenceLabel returns the zh-CN label of a confidence level.
+func ConfidenceLabel(c string) string {
+	switch c {
+	case "high":
+		return "高"
+	case "medium":
+		return "中"
+	case "low":
+		return "低"
+	}
+	return c
+}
+
+// PatchFields are the attribute columns of exported patches, with the
+// practice's field names. Descriptions are zh-CN.
+var PatchFields = []struct{ Name, Desc string }{
+	{"TBID", "图斑标识(稳定)"},
+	{"BHFX", "变化方向"},
+	{"BHFXDM", "变化方向代码"},
+	{"ZXD", "置信度"},
+	{"BHQD", "变化强度(相对阈值)"},
+	{"MADKF", "IR-MAD卡方均值"},
+	{"JCMJ", "监测面积(平方米)"},
+	{"JCMJMU", "监测面积(亩)"},
+	{"MJTY", "面积计算投影"},
+	{"ZXJD", "中心点经度"},
+	{"ZXWD", "中心点纬度"},
+	{"QSX", "前时相"},
+	{"HSX", "后时相"},
+	{"XSS", "像素数"},
+}
+
+// Values returns the patch's attribute values in PatchFields order, rounded
+// as exported.
+func (p *Patch) Values() []any {
+	return []any{
+		p.ID, p.ClassLabel, p.Class, ConfidenceLabel(p.Confidence),
+		Round(p.Score, 3), Round(p.MADChi2, 2),
+		Round(p.AreaM2, 2), Round(p.AreaMu, 4), p.AreaCRS,
+		Round(p.CentroidLon, 7), Round(p.CentroidLat, 7),
+		p.BeforeDate, p.AfterDate, p.Pixels,
+	}
+}
+
+// Round rounds v to d decimals (half away from zero).
+func Round(v float64, d int) float64 {
+	f := math.Pow(10, float64(d))
+	return math.Round(v*f) / f
+}
+
+// CoordDecimals is the number of decimals of exported lon/lat coordinates
+// (1e-7° ≈ 1 cm).
+const CoordDecimals = 7
+
+// RoundPolygon returns a copy of p with coordinates rounded to CoordDecimals.
+func RoundPolygon(p orb.Polygon) orb.Polygon {
+	out := make(orb.Polygon, len(p))
+	for i, r := range p {
+		out[i] = make(orb.Ring, len(r))
+		for j, pt := range r {
+			out[i][j] = orb.Point{Round(pt[0], CoordDecimals), Round(pt[1], CoordDecimals)}
+		}
+	}
+	return out
+}
+
+// WritePatchesGeoJSON writes the patches as an RFC 7946 FeatureCollection
+// (WGS84). Properties keep PatchFields order; the output is byte-identical
+// for identical input.
+func WritePatchesGeoJSON(w io.Writer, patches []Patch) error {
+	bw := bufio.NewWriter(w)
+	if _, err := bw.WriteString(`{"type":"FeatureCollection","name":"patches","features":[`); err != nil {
+		return err
+	}
+	for i := range patches {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		if err := writeFeature(bw, &patches[i]); err != nil {
+			return fmt.Errorf("pipeline: patch %s: %w", patches[i].ID, err)
+		}
+	}
+	bw.WriteString("\n]}\n")
+	return bw.Flush()
+}
+
+func writeFeature(w *bufio.Writer, p *Patch) error {
+	w.WriteString(`{"type":"Feature","id":`)
+	id, _ := json.Marshal(p.ID)
+	w.Write(id)
+	w.WriteString(`,"properties":{`)
+	for i, v := range p.Values() {
+		if i > 0 {
+			w.WriteString(",")
+		}
+		k, _ := json.Marshal(PatchFields[i].Name)
+		w.Write(k)
+		w.WriteString(":")
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		w.Write(b)
+	}
+	w.WriteString(`},"geometry":{"type":"Polygon","coordinates":`)
+	coords := make([][][2]float64, len(p.Geometry))
+	for i, r := range RoundPolygon(p.Geometry) {
+		coords[i] = make([][2]float64, len(r))
+		for j, pt := range r {
+			coords[i][j] = [2]float64{pt[0], pt[1]}
+		}
+	}
+	b, err := json.Marshal(coords)
+	if err != nil {
+		return err
+	}
+	w.Write(b)
+	w.WriteString("}}")
+	return nil
+}

@@ -1,0 +1,33 @@
+package raster
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors; match them with errors.Is. They are permanent: retrying
+// the same input cannot succeed.
+var (
+	ErrUnreadable   = errors.New("raster: cannot be read")
+	ErrEmpty        = errors.New("raster: empty")
+	ErrNoGeoref     = errors.New("raster: no georeferencing")
+	ErrNoOverlap    = errors.New("raster: no overlap")
+	ErrBandMismatch = errors.New("raster: band counts cannot be matched")
+	ErrAllNoData    = errors.New("raster: all pixels are nodata")
+	ErrBadVector    = errors.New("raster: bad vector data")
+)
+
+// InputError is a problem with an input file: it names the file and says
+// what was expected. It wraps one of the sentinel errors above.
+type InputError struct {
+	Path    string
+	Problem string
+	Err     error
+}
+
+func (e *InputError) Error() string { return fmt.Sprintf("%s: %s", e.Path, e.Problem) }
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputErr(path string, sentinel error, format string, args ...any) error {
+	return &InputError{Path: path, Problem: fmt.Sprintf(format, args...), Err: sentinel}
+}

@@ -1,0 +1,203 @@
+package raster
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/airbusgeo/godal"
+)
+
+// Info describes a raster file: what Inspect found and validated.
+type Info struct {
+	Path          string
+	Width, Height int
+	Bands         int
+	DataType      string
+	GeoTransform  [6]float64 // GDAL order: x0, dx, rx, y0, ry, dy (CRS units)
+	WKT           string     // CRS
+	NoData        []float64  // per band; NaN when the band has none
+	// BandNames are the roles read from the file (colour interpretation or
+	// band descriptions: "R", "G", "B", "NIR"), or nil when unknown.
+	BandNames []string
+	// Date is the acquisition date (YYYY-MM-DD) from the metadata or the
+	// file name, or "".
+	Date string
+	// PixelSize is the ground size of a pixel in metres (mean of width and
+	// height; for geographic CRSs, at the image centre).
+	PixelSize float64
+}
+
+// Inspect opens a raster and checks that weipian can use it: readable by
+// GDAL, not empty, georeferenced (an affine geotransform and a CRS), and not
+// all nodata. Every failure is an *InputError naming the file.
+func Inspect(path string) (Info, error) {
+	register()
+	info := Info{Path: path}
+	ds, err := godal.Open(path, godal.RasterOnly(), gdalErrs, cfg())
+	if err != nil {
+		return info, inputErr(path, ErrUnreadable, "cannot be read as a raster by GDAL (%v)", err)
+	}
+	defer ds.Close()
+	st := ds.Structure()
+	info.Width, info.Height, info.Bands = st.SizeX, st.SizeY, st.NBands
+	if info.Width <= 0 || info.Height <= 0 || info.Bands <= 0 {
+		return info, inputErr(path, ErrEmpty, "is empty (%d×%d pixels, %d bands)", info.Width, info.Height, info.Bands)
+	}
+	info.DataType = st.DataType.String()
+	gt, gterr := ds.GeoTransform(gdalErrs)
+	info.WKT = ds.Projection()
+	if gterr != nil || gt == [6]float64{0, 1, 0, 0, 0, 1} || info.WKT == "" {
+		return info, inputErr(path, ErrNoGeoref, "has no georeferencing: a geotransform and a coordinate reference system are required")
+	}
+	if gt[1] == 0 || gt[5] == 0 {
+		return info, inputErr(path, ErrNoGeoref, "has a degenerate geotransform %v", gt)
+	}
+	if gt[2] != 0 || gt[4] != 0 {
+		return info, inputErr(path, ErrNoGeoref, "is rotated (geotransform %v); warp it north-up first", gt)
+	}
+	info.GeoTransform = gt
+	bands := ds.Bands()
+	info.NoData = make([]float64, len(bands))
+	for i, b := range bands {
+		if nd, ok := b.NoData(); ok {
+			info.NoData[i] = nd
+		} else {
+			info.NoData[i] = math.NaN()
+		}
+	}
+	info.BandNames = bandNames(bands)
+	info.Date = acquisitionDate(ds, path)
+	ps, err := pixelSize(ds, gt, info.Width, info.Height)
+	if err != nil {
+		return info, inputErr(path, ErrNoGeoref, "pixel size cannot be found in metres: %v", err)
+	}
+	info.PixelSize = ps
+	if err := checkSomeData(ds, info); err != nil {
+		return info, err
+	}
+	return info, nil
+}
+
+// bandNames reads band roles from colour interpretation or descriptions.
+func bandNames(bands []godal.Band) []string {
+	names := make([]string, len(bands))
+	for i, b := range bands {
+		switch b.ColorInterp() {
+		case godal.CIRed:
+			names[i] = "R"
+		case godal.CIGreen:
+			names[i] = "G"
+		case godal.CIBlue:
+			names[i] = "B"
+		default:
+			d := strings.ToUpper(strings.TrimSpace(b.Description()))
+			switch d {
+			case "R", "RED":
+				names[i] = "R"
+			case "G", "GREEN":
+				names[i] = "G"
+			case "B", "BLUE":
+				names[i] = "B"
+			case "NIR", "N", "NIR1", "NEAR INFRARED", "NEAR-INFRARED":
+				names[i] = "NIR"
+			default:
+				return nil
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			return nil
+		}
+		seen[n] = true
+	}
+	return names
+}
+
+var dateInName = regexp.MustCompile(`(?:^|[^0-9])((?:19|20)[0-9]{2})[-_]?([01][0-9])[-_]?([0-3][0-9])(?:[^0-9]|$)`)
+
+// acquisitionDate looks for the date in common metadata keys, then in the
+// file name (e.g. LS20010525.tif, GF2_PMS1_E114.3_N30.6_20240317_L1A.tif).
+func acquisitionDate(ds *godal.Dataset, path string) string {
+	md := ds.Metadatas()
+	for _, k := range []string{"ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED", "IMAGINGDATE", "IMAGING_DATE", "IMAGE_DATE", "SCENE_DATE", "TIFFTAG_DATETIME"} {
+		for mk, v := range md {
+			if strings.EqualFold(mk, k) {
+				if d := parseDate(v); d != "" {
+					return d
+				}
+			}
+		}
+	}
+	if m := dateInName.FindStringSubmatch(filepath.Base(path)); m != nil {
+		return parseDate(m[1] + "-" + m[2] + "-" + m[3])
+	}
+	return ""
+}
+
+func parseDate(s string) string {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006:01:02 15:04:05", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02", "20060102", "2006/01/02"} {
+		n := len(layout)
+		if len(s) < n && layout != "2006-01-02T15:04:05Z07:00" {
+			continue
+		}
+		cand := s
+		if len(s) > n && layout != "2006-01-02T15:04:05Z07:00" {
+			cand = s[:n]
+		}
+		if t, err := time.Parse(layout, cand); err == nil && t.Year() >= 1970 && t.Year() < 2100 {
+			return t.Format("2006-01-02")
+		}
+	}
+	return ""
+}
+
+// pixelSize returns the ground pixel size in metres.
+func pixelSize(ds *godal.Dataset, gt [6]float64, w, h int) (float64, error) {
+	sr := ds.SpatialRef()
+	defer sr.Close()
+	dx, dy := math.Abs(gt[1]), math.Abs(gt[5])
+	if sr.Projected() {
+		unit, ok := sr.AttrValue("UNIT", 1)
+		f := 1.0
+		if ok && unit != "" {
+			fmt.Sscanf(unit, "%g", &f)
+		}
+		return (dx + dy) / 2 * f, nil
+	}
+	if sr.Geographic() {
+		lat := gt[3] + gt[5]*float64(h)/2
+		const mPerDeg = 111320.0
+		return (dx*mPerDeg*math.Cos(lat*math.Pi/180) + dy*mPerDeg) / 2, nil
+	}
+	return 0, fmt.Errorf("the CRS is neither projected nor geographic")
+}
+
+// checkSomeData reads a coarse view of the first band and its mask and fails
+// if no pixel has data.
+func checkSomeData(ds *godal.Dataset, info Info) error {
+	bw := min(info.Width, 256)
+	bh := min(info.Height, 256)
+	buf := make([]float64, bw*bh)
+	b := ds.Bands()[0]
+	if err := b.Read(0, 0, buf, bw, bh, godal.Window(info.Width, info.Height), gdalErrs, cfg()); err != nil {
+		return inputErr(info.Path, ErrUnreadable, "pixels cannot be read (%v)", err)
+	}
+	mask := make([]uint8, bw*bh)
+	if err := b.MaskBand().Read(0, 0, mask, bw, bh, godal.Window(info.Width, info.Height), gdalErrs, cfg()); err != nil {
+		return inputErr(info.Path, ErrUnreadable, "mask cannot be read (%v)", err)
+	}
+	nd := info.NoData[0]
+	for i, v := range buf {
+		if mask[i] != 0 && !math.IsNaN(v) && v != nd {
+			return nil
+		}
+	}
+	return inputErr(info.Path, ErrAllNoData, "has no valid pixel: every pixel is nodata (or masked)")
+}

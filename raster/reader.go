@@ -1,0 +1,122 @@
+package raster
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/airbusgeo/godal"
+)
+
+// Reader reads windows of one date of a pair. It holds one open GDAL
+// dataset: it is not safe for concurrent use; open one per goroutine. The
+// caller must Close it.
+type Reader struct {
+	src   Source
+	ds    *godal.Dataset
+	bands []godal.Band
+	// maskBand is the per-dataset mask (alpha or internal mask) to read,
+	// or nil when validity comes from nodata values only.
+	maskBand *godal.Band
+	w, h     int
+	buf      []float32
+	mbuf     []uint8
+}
+
+// OpenReader opens a Source for windowed reads.
+func OpenReader(src Source, opts ...godal.OpenOption) (*Reader, error) {
+	register()
+	o := append([]godal.OpenOption{godal.RasterOnly(), gdalErrs, cfg()}, opts...)
+	ds, err := godal.Open(src.Name, o...)
+	if err != nil {
+		return nil, inputErr(src.Name, ErrUnreadable, "cannot be opened (%v)", err)
+	}
+	all := ds.Bands()
+	r := &Reader{src: src, ds: ds}
+	st := ds.Structure()
+	r.w, r.h = st.SizeX, st.SizeY
+	for _, b := range src.Bands {
+		if b < 0 || b >= len(all) {
+			ds.Close()
+			return nil, inputErr(src.Name, ErrBandMismatch, "has %d bands, band %d was asked for", len(all), b+1)
+		}
+		r.bands = append(r.bands, all[b])
+	}
+	// GDAL mask flags: 0x01 all valid, 0x02 per dataset, 0x04 alpha, 0x08 nodata.
+	mf := r.bands[0].MaskFlags()
+	if mf&0x01 == 0 && mf&0x08 == 0 {
+		mb := r.bands[0].MaskBand()
+		r.maskBand = &mb
+	}
+	return r, nil
+}
+
+// Close releases the dataset.
+func (r *Reader) Close() error { return r.ds.Close() }
+
+// Read reads the window win (in the pair's grid pixel coordinates) into
+// planes (one []float32 of win.Dx()*win.Dy() per band) and valid (true where
+// every band has data). Pixels outside the source dataset are invalid.
+func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float32, valid []bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w, h := win.Dx(), win.Dy()
+	n := w * h
+	if len(planes) != len(r.bands) || len(valid) != n {
+		return fmt.Errorf("raster: read buffers do not match a %d×%d window of %d bands", w, h, len(r.bands))
+	}
+	for i := range valid {
+		valid[i] = false
+	}
+	for b := range planes {
+		clear(planes[b][:n])
+	}
+	// Intersect with the dataset.
+	src := win.Add(image.Pt(r.src.XOff, r.src.YOff))
+	in := src.Intersect(image.Rect(0, 0, r.w, r.h))
+	if in.Empty() {
+		return nil
+	}
+	iw, ih := in.Dx(), in.Dy()
+	if cap(r.buf) < iw*ih {
+		r.buf = make([]float32, iw*ih)
+	}
+	buf := r.buf[:iw*ih]
+	dx, dy := in.Min.X-src.Min.X, in.Min.Y-src.Min.Y
+	for i := 0; i < iw*ih; i++ {
+		valid[(dy+i/iw)*w+dx+i%iw] = true
+	}
+	for b, band := range r.bands {
+		if err := band.Read(in.Min.X, in.Min.Y, buf, iw, ih, gdalErrs, cfg()); err != nil {
+			return inputErr(r.src.Name, ErrUnreadable, "band %d window %v cannot be read (%v)", r.src.Bands[b]+1, in, err)
+		}
+		nd := r.src.NoData[b]
+		hasND := !math.IsNaN(nd)
+		ndf := float32(nd)
+		pl := planes[b]
+		for i, v := range buf {
+			j := (dy+i/iw)*w + dx + i%iw
+			pl[j] = v
+			if v != v || (hasND && v == ndf) {
+				valid[j] = false
+			}
+		}
+	}
+	if r.maskBand != nil {
+		if cap(r.mbuf) < iw*ih {
+			r.mbuf = make([]uint8, iw*ih)
+		}
+		m := r.mbuf[:iw*ih]
+		if err := r.maskBand.Read(in.Min.X, in.Min.Y, m, iw, ih, gdalErrs, cfg()); err != nil {
+			return inputErr(r.src.Name, ErrUnreadable, "mask window %v cannot be read (%v)", in, err)
+		}
+		for i, v := range m {
+			if v == 0 {
+				valid[(dy+i/iw)*w+dx+i%iw] = false
+			}
+		}
+	}
+	return nil
+}
