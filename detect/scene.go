@@ -37,21 +37,21 @@ type Options struct {
 // Scene is the outcome of Ingest: everything the tile and finalize stages
 // need. It is plain data and serialises to JSON.
 type Scene struct {
-	ID                    string              `json:"id"`
-	Version               string              `json:"version"`
-	BeforePath, AfterPath string              `json:"-"`
-	Inputs                [2]InputInfo        `json:"inputs"`
-	Before, After         raster.Source       `json:"-"`
-	Sources               [2]raster.Source    `json:"sources"`
-	Grid                  raster.Grid         `json:"grid"`
-	BandNames             []string            `json:"bands"`
-	PixelSize             float64             `json:"pixel_size_m"`
-	Params                change.Params       `json:"params"`
-	Stats                 *change.SceneStats  `json:"stats"`
-	TileSize              int                 `json:"tile_size"`
-	Halo                  int                 `json:"halo"`
-	Warped                bool                `json:"warped"`
-	Notes                 []string            `json:"notes"`
+	ID                    string             `json:"id"`
+	Version               string             `json:"version"`
+	BeforePath, AfterPath string             `json:"-"`
+	Inputs                [2]InputInfo       `json:"inputs"`
+	Before, After         raster.Source      `json:"-"`
+	Sources               [2]raster.Source   `json:"sources"`
+	Grid                  raster.Grid        `json:"grid"`
+	BandNames             []string           `json:"bands"`
+	PixelSize             float64            `json:"pixel_size_m"`
+	Params                change.Params      `json:"params"`
+	Stats                 *change.SceneStats `json:"stats"`
+	TileSize              int                `json:"tile_size"`
+	Halo                  int                `json:"halo"`
+	Warped                bool               `json:"warped"`
+	Notes                 []string           `json:"notes"`
 }
 
 // InputInfo records an input file as given.
@@ -237,11 +237,11 @@ func readWindow(ctx context.Context, rb, ra *raster.Reader, win image.Rectangle,
 func sceneID(s *Scene, sample []byte) string {
 	h := sha256.New()
 	meta, _ := json.Marshal(struct {
-		V      string
-		G      raster.Grid
-		B      []string
-		P      change.Params
-		D      [2]string
+		V string
+		G raster.Grid
+		B []string
+		P change.Params
+		D [2]string
 	}{s.Version, s.Grid, s.BandNames, s.Params, [2]string{s.Inputs[0].Date, s.Inputs[1].Date}})
 	h.Write(meta)
 	h.Write(sample)

@@ -54,11 +54,11 @@ type TilesInfo struct {
 
 // Masked gives the areas left out of detection.
 type Masked struct {
-	ValidM2  float64 `json:"valid_m2"`
-	NoDataM2 float64 `json:"nodata_m2"`
-	CloudM2  float64 `json:"cloud_m2"`
-	ShadowM2 float64 `json:"shadow_m2"`
-	CloudMask string `json:"cloud_mask"`
+	ValidM2   float64 `json:"valid_m2"`
+	NoDataM2  float64 `json:"nodata_m2"`
+	CloudM2   float64 `json:"cloud_m2"`
+	ShadowM2  float64 `json:"shadow_m2"`
+	CloudMask string  `json:"cloud_mask"`
 }
 
 // PatchTotals counts patches and areas overall and by class and confidence.

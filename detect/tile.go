@@ -17,8 +17,8 @@ import (
 // TileResult is what one tile contributes: its change regions (clipped to
 // its core) and its pixel counts.
 type TileResult struct {
-	Key                           tiles.Key
-	Parts                         []change.Part
+	Key                          tiles.Key
+	Parts                        []change.Part
 	Valid, NoData, Cloud, Shadow int64
 }
 

@@ -112,14 +112,16 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		switch {
 		case rWat > 1 && f.watB[i] > 0:
 			c, s = WaterGain, rWat
-		case rVeg > 1 && dv > 0 && (vegB || rVeg > 2):
+		case rVeg > 1 && dv > 0 && (vegB || rVeg > 2 || lbr < 0):
 			// strong greening is vegetation gain even where haze keeps
 			// the absolute index low (visible-band composites)
 			c, s = VegetationGain, rVeg
-		case neutral && !vegB && (rUp > 1 || rTex > 1 || (rSat > 1 && rDown <= 1)):
-			// saturation loss alone is weak evidence (it is noisy on
-			// dark pixels, and darkening fields turn grey): it needs a
-			// significant IR-MAD change and no strong darkening
+		case neutral && !vegB && (rUp > 1 || rTex > 1 || (rSat > 1 && rDown <= 1 && (r.UseTexture || (rMAD > 1 && lbr >= 0)))):
+			// Saturation loss is weaker evidence than brightening or
+			// new texture: it must come without strong darkening, and
+			// at coarse resolution (no texture measure) it must also
+			// be a significant IR-MAD change that does not darken,
+			// since there haze and fields turning grey dominate it.
 			c, s = BuiltGain, math.Max(rSat, math.Max(rUp, rTex))
 		case rVeg > 1 && dv < 0 && vegA:
 			c, s = VegetationLoss, rVeg
@@ -137,7 +139,9 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 }
 
 // maskClouds finds clouds (bright, white outliers much brighter than the
-// other date) and their shadows (dark in every band against the other date):
+// other date) and their shadows (dark pixels whose longest-wavelength band,
+// NIR or red, lost at least 30% and whose brightness dropped; blue keeps
+// diffuse skylight in shadow so it is not required to drop):
 // a cloud is kept only if a shadow lies within the search radius and vice
 // versa, which keeps new white roofs and greenhouses from being taken for
 // clouds. The masks are buffered and their pixels lose any change class.
@@ -151,7 +155,8 @@ func maskClouds(f *features, st *SceneStats, r Radii, res *Result) {
 		shadowB
 	)
 	const brightRatio = 1.4 // a cloud is at least 40% brighter than the other date
-	const darkRatio = 0.7   // a shadow darkens every visible band by at least 30%
+	const darkRatio = 0.7   // a shadow darkens the longest-wavelength band by at least 30%
+	const dimRatio = 0.85   // and the mean visible brightness by at least 15%
 	cand := make([]uint8, n)
 	any := false
 	cs := st.Cloud
@@ -168,10 +173,10 @@ func maskClouds(f *features, st *SceneStats, r Radii, res *Result) {
 			cand[i] |= cloudB
 			any = true
 		}
-		if f.rmin[i] > 1/darkRatio && float64(f.brA[i]) < cs.MedianBefore {
+		if f.rlong[i] > 1/darkRatio && ratio > 1/dimRatio && float64(f.brA[i]) < cs.MedianBefore {
 			cand[i] |= shadowA
 		}
-		if f.rmax[i] < darkRatio && float64(f.brB[i]) < cs.MedianAfter {
+		if f.rlong[i] < darkRatio && ratio < dimRatio && float64(f.brB[i]) < cs.MedianAfter {
 			cand[i] |= shadowB
 		}
 	}

@@ -25,8 +25,7 @@ type features struct {
 	chi2                                         []float32 // IR-MAD chi-square
 	lbr                                          []float32 // log brightness ratio after/before
 	tex                                          []float32 // log ratio of local gradient energy after/before (NaN when unused)
-	rmin                                         []float32 // min over visible bands of after/before
-	rmax                                         []float32 // max over visible bands of after/before
+	rlong                                        []float32 // after/before ratio of the longest-wavelength band (NIR, else red): shadows darken it most
 }
 
 // boxMean returns the mean of v over the (2r+1)² square around each pixel,
@@ -115,7 +114,7 @@ func computeFeatures(win *Window, m *Model, r Radii) *features {
 	planes := func() []float32 { return make([]float32, n) }
 	f.brA, f.brB, f.satA, f.satB = planes(), planes(), planes(), planes()
 	f.vegA, f.vegB, f.watA, f.watB = planes(), planes(), planes(), planes()
-	f.blueB, f.chi2, f.lbr, f.rmin, f.rmax = planes(), planes(), planes(), planes(), planes()
+	f.blueB, f.chi2, f.lbr, f.rlong = planes(), planes(), planes(), planes()
 	vis := m.Bands.visible()
 	eps := float32(0.01 * m.Scale)
 	if !(eps > 0) {
@@ -124,6 +123,13 @@ func computeFeatures(win *Window, m *Model, r Radii) *features {
 	vegIdx := m.Bands.VegetationIndex()
 	watIdx := m.Bands.WaterIndex()
 	bd := m.Bands
+	long := bd.NIR
+	if long < 0 {
+		long = bd.Red
+	}
+	if long < 0 {
+		long = vis[len(vis)-1]
+	}
 	x := make([]float64, p)
 	y := make([]float64, p)
 	z := make([]float64, p)
@@ -142,21 +148,18 @@ func computeFeatures(win *Window, m *Model, r Radii) *features {
 		var sa, sb float32
 		maxA, minA := float32(math.Inf(-1)), float32(math.Inf(1))
 		maxB, minB := maxA, minA
-		rmin, rmax := float32(math.Inf(1)), float32(math.Inf(-1))
 		for _, b := range vis {
 			a, bb := A[b][i], B[b]
 			sa += a
 			sb += bb
 			maxA, minA = max(maxA, a), min(minA, a)
 			maxB, minB = max(maxB, bb), min(minB, bb)
-			ratio := (bb + eps) / (a + eps)
-			rmin, rmax = min(rmin, ratio), max(rmax, ratio)
 		}
+		f.rlong[i] = (max(B[long], 0) + eps) / (max(A[long][i], 0) + eps)
 		nv := float32(len(vis))
 		brA, brB := sa/nv, sb/nv
 		f.brA[i], f.brB[i] = brA, brB
 		f.lbr[i] = float32(math.Log(float64((max(brB, 0) + eps) / (max(brA, 0) + eps))))
-		f.rmin[i], f.rmax[i] = rmin, rmax
 		if len(vis) >= 2 {
 			f.satA[i] = (maxA - minA) / (max(maxA, 0) + eps)
 			f.satB[i] = (maxB - minB) / (max(maxB, 0) + eps)
