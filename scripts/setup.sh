@@ -24,6 +24,8 @@ if [ $want_gdal -eq 1 ]; then
 fi
 if [ $want_servers -eq 1 ]; then
   need_pkg redis-server; need_pkg postgresql
+  # deploy/local-cluster checks MinIO and creates its bucket with curl.
+  need_pkg curl
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
@@ -39,7 +41,7 @@ fi
 if [ $want_servers -eq 1 ]; then
   MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
   gobin="$(go env GOPATH)/bin"
-  if [ ! -x "$gobin/minio" ]; then
+  if [ ! -x "$gobin/minio" ] && ! command -v minio >/dev/null 2>&1; then
     echo "setup: building minio server $MINIO_VERSION (2-3 minutes the first time)"
     GOFLAGS=-buildvcs=false go install "github.com/minio/minio@$MINIO_VERSION"
   fi
