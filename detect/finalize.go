@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"sort"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/geodesy"
@@ -52,11 +54,6 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 		a, b := results[i].Key, results[j].Key
 		return a.Row < b.Row || (a.Row == b.Row && a.Col < b.Col)
 	})
-	tr, err := raster.NewTransformer(s.Grid.WKT)
-	if err != nil {
-		return nil, err
-	}
-	defer tr.Close()
 	out := &Result{Scene: s}
 	pxArea := s.PixelSize * s.PixelSize
 	type cand struct {
@@ -73,6 +70,15 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 			byClass[p.Class] = append(byClass[p.Class], p)
 		}
 	}
+	// Merge per class, then build the patches on all CPUs (each goroutine
+	// with its own coordinate transformer); results land by index, so the
+	// outcome does not depend on scheduling.
+	type group struct {
+		class change.Class
+		st    change.Part
+		runs  []region.Run
+	}
+	var groups []group
 	for _, c := range change.Classes {
 		parts := byClass[c]
 		if len(parts) == 0 {
@@ -83,9 +89,6 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 			runs[i] = p.Runs
 		}
 		for _, grp := range region.Merge(runs) {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			var st change.Part
 			for _, i := range grp.Parts {
 				st.Add(parts[i])
@@ -95,14 +98,41 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 			if st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
 				continue
 			}
-			p, err := s.patch(c, &st, grp.Runs, tr)
+			groups = append(groups, group{class: c, st: st, runs: grp.Runs})
+		}
+	}
+	built := make([]pipeline.Patch, len(groups))
+	workers := min(runtime.NumCPU(), max(1, len(groups)/256))
+	eg, ectx := errgroup.WithContext(ctx)
+	for wk := 0; wk < workers; wk++ {
+		eg.Go(func() error {
+			tr, err := raster.NewTransformer(s.Grid.WKT)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			if p.AreaM2 < s.Params.MMU {
-				continue
+			defer tr.Close()
+			for i := wk; i < len(groups); i += workers {
+				if i%1024 == 0 {
+					if err := ectx.Err(); err != nil {
+						return err
+					}
+				}
+				g := &groups[i]
+				p, err := s.patch(g.class, &g.st, g.runs, tr)
+				if err != nil {
+					return err
+				}
+				built[i] = p
 			}
-			cands = append(cands, cand{patch: p, runs: grp.Runs})
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	for i, p := range built {
+		if p.AreaM2 >= s.Params.MMU {
+			cands = append(cands, cand{patch: p, runs: groups[i].runs})
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool {
@@ -163,9 +193,8 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 	b := ll.Bound()
 	zone := geodesy.ZoneFor((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
 	proj := geodesy.ProjectPolygon(zone, ll)
-	cen, _ := planar.CentroidArea(proj)
+	cen, area := planar.CentroidArea(proj)
 	clon, clat := zone.Inverse(cen[0], cen[1])
-	area := geodesy.Area(zone, ll)
 	first := runs[0]
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%d|%d", s.ID, c, first.Y, first.X0)))
 	conf := "low"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/paulmach/orb"
 )
@@ -127,35 +128,71 @@ func WritePatchesGeoJSON(w io.Writer, patches []Patch) error {
 
 func writeFeature(w *bufio.Writer, p *Patch) error {
 	w.WriteString(`{"type":"Feature","id":`)
-	id, _ := json.Marshal(p.ID)
-	w.Write(id)
+	writeJSONString(w, p.ID)
 	w.WriteString(`,"properties":{`)
+	var num []byte
 	for i, v := range p.Values() {
 		if i > 0 {
-			w.WriteString(",")
+			w.WriteByte(',')
 		}
-		k, _ := json.Marshal(PatchFields[i].Name)
-		w.Write(k)
-		w.WriteString(":")
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
+		writeJSONString(w, PatchFields[i].Name)
+		w.WriteByte(':')
+		switch x := v.(type) {
+		case string:
+			writeJSONString(w, x)
+		case float64:
+			num = strconv.AppendFloat(num[:0], x, 'f', -1, 64)
+			w.Write(num)
+		case int64:
+			num = strconv.AppendInt(num[:0], x, 10)
+			w.Write(num)
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			w.Write(b)
 		}
-		w.Write(b)
 	}
-	w.WriteString(`},"geometry":{"type":"Polygon","coordinates":`)
-	coords := make([][][2]float64, len(p.Geometry))
-	for i, r := range RoundPolygon(p.Geometry) {
-		coords[i] = make([][2]float64, len(r))
+	w.WriteString(`},"geometry":{"type":"Polygon","coordinates":[`)
+	for i, r := range p.Geometry {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('[')
 		for j, pt := range r {
-			coords[i][j] = [2]float64{pt[0], pt[1]}
+			if j > 0 {
+				w.WriteByte(',')
+			}
+			w.WriteByte('[')
+			num = strconv.AppendFloat(num[:0], Round(pt[0], CoordDecimals), 'f', -1, 64)
+			w.Write(num)
+			w.WriteByte(',')
+			num = strconv.AppendFloat(num[:0], Round(pt[1], CoordDecimals), 'f', -1, 64)
+			w.Write(num)
+			w.WriteByte(']')
+		}
+		w.WriteByte(']')
+	}
+	w.WriteString("]}}")
+	return nil
+}
+
+// writeJSONString writes s as a JSON string (encoding/json's escaping).
+func writeJSONString(w *bufio.Writer, s string) {
+	simple := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			simple = false
+			break
 		}
 	}
-	b, err := json.Marshal(coords)
-	if err != nil {
-		return err
+	if simple {
+		w.WriteByte('"')
+		w.WriteString(s)
+		w.WriteByte('"')
+		return
 	}
+	b, _ := json.Marshal(s)
 	w.Write(b)
-	w.WriteString("}}")
-	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -36,6 +37,7 @@ type usageError struct{ error }
 type app struct {
 	stdout, stderr io.Writer
 	logLevel       string
+	cpuProfile     string
 	log            *slog.Logger
 }
 
@@ -53,7 +55,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 			slog.SetDefault(a.log)
+			if a.cpuProfile != "" {
+				f, err := os.Create(a.cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+			}
 			return nil
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if a.cpuProfile != "" {
+				pprof.StopCPUProfile()
+			}
 		},
 	}
 	root.SetArgs(args)
@@ -61,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
 	root.AddCommand(a.detectCmd(), a.evalCmd())
 	return root.ExecuteContext(ctx)
 }

@@ -54,66 +54,80 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		return nil, fmt.Errorf("change: window has %d bands, scene statistics have %d", len(win.Before), model.Bands.Count())
 	}
 	r := p.Radii()
-	f := computeFeatures(win, model, r)
+	fc := newFeatCtx(win, model, r)
 	w, h := win.W, win.H
 	n := w * h
 	th := st.Thresholds
 	res := &Result{W: w, H: h, Class: make([]Class, n), Strength: make([]uint32, n),
 		Families: make([]uint8, n), Chi2: make([]uint32, n), Mask: make([]uint8, n)}
-	vegIdx := model.Bands.VegetationIndex()
-	vegetated := p.VegetatedExG
-	if vegIdx == "NDVI" {
-		vegetated = p.VegetatedNDVI
+	vegetated := float32(p.VegetatedExG)
+	if fc.veg == vegNDVI {
+		vegetated = float32(p.VegetatedNDVI)
 	}
-	hasWater := model.Bands.WaterIndex() != ""
+	cs := st.Cloud
+	var cand []uint8 // cloud/shadow candidate bits, allocated on first use
+	var f pix
 	for i := 0; i < n; i++ {
 		if !win.Valid[i] {
 			res.Mask[i] = MaskNoData
 			continue
 		}
-		chi := float64(f.chi2[i])
+		fc.at(i, &f)
+		if r.UseCloud {
+			if c := cloudCandidate(&f, &cs); c != 0 {
+				if cand == nil {
+					cand = make([]uint8, n)
+				}
+				cand[i] = c
+			}
+		}
+		chi := float64(f.chi2)
 		res.Chi2[i] = uint32(math.Min(chi*100, 1e9))
-		satd := 100 * float64(f.satA[i]-f.satB[i])
-		lbr := float64(f.lbr[i])
-		dv := float64(f.vegB[i] - f.vegA[i])
+		satd := 100 * float64(f.satA-f.satB)
+		lbr := float64(f.lbr)
+		dv := float64(f.vegB - f.vegA)
 		var fam uint8
-		var rMAD, rSat, rUp, rDown, rTex, rVeg, rWat float64
-		rMAD = chi / th.Chi2
+		var rVeg, rWat, rTex float64
+		rMAD := chi / th.Chi2
 		if rMAD > 1 {
 			fam |= famSpectral
 		}
-		rSat = satd / th.Saturation
-		rUp = lbr / th.Brighter
-		rDown = -lbr / th.Darker
+		rSat := satd / th.Saturation
+		rUp := lbr / th.Brighter
+		rDown := -lbr / th.Darker
 		if rUp > 1 || rDown > 1 {
 			fam |= famRadiometry
 		}
-		if vegIdx != "" {
+		if fc.veg != vegNone {
 			rVeg = math.Abs(dv) / th.Vegetation
 		}
-		if hasWater {
-			rWat = float64(f.watB[i]-f.watA[i]) / th.Water
+		if fc.water {
+			rWat = float64(f.watB-f.watA) / th.Water
 		}
 		if rSat > 1 || rVeg > 1 || rWat > 1 {
 			fam |= famChromatic
 		}
-		if f.tex != nil {
-			rTex = float64(f.tex[i]) / th.Texture
+		if fc.tex != nil {
+			rTex = float64(f.tex) / th.Texture
 			if rTex > 1 {
 				fam |= famStructural
 			}
 		}
 		res.Families[i] = fam
-		neutral := f.satB[i] < float32(p.NeutralSaturation) || f.blueB[i] > float32(p.BlueRoof)
-		vegB := vegIdx != "" && f.vegB[i] > float32(vegetated)
-		vegA := vegIdx != "" && f.vegA[i] > float32(vegetated)
+		if fam == 0 {
+			continue
+		}
+		neutral := f.satB < float32(p.NeutralSaturation) || f.blueB > float32(p.BlueRoof)
+		vegB := fc.veg != vegNone && f.vegB > vegetated
+		vegA := fc.veg != vegNone && f.vegA > vegetated
 		var c Class
 		var s float64
 		switch {
-		case rWat > 1 && f.watB[i] > 0:
+		case rWat > 1 && f.watB > 0:
 			c, s = WaterGain, rWat
 		case rVeg > 1 && dv > 0 && (vegB || rVeg > 2 || lbr < 0):
-			// strong greening is vegetation gain even where haze keeps
+			// strong greening, or greening that darkens (growing
+			// vegetation), is vegetation gain even where haze keeps
 			// the absolute index low (visible-band composites)
 			c, s = VegetationGain, rVeg
 		case neutral && !vegB && (rUp > 1 || rTex > 1 || (rSat > 1 && rDown <= 1 && (r.UseTexture || (rMAD > 1 && lbr >= 0)))):
@@ -133,106 +147,104 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 			res.Strength[i] = uint32(math.Min(s*1000, 1e9))
 		}
 	}
-	maskClouds(f, st, r, res)
+	if cand != nil {
+		maskClouds(cand, win.Valid, w, h, r, res)
+	}
 	cleanClasses(res, r)
 	return res, nil
 }
 
-// maskClouds finds clouds (bright, white outliers much brighter than the
-// other date) and their shadows (dark pixels whose longest-wavelength band,
-// NIR or red, lost at least 30% and whose brightness dropped; blue keeps
-// diffuse skylight in shadow so it is not required to drop):
-// a cloud is kept only if a shadow lies within the search radius and vice
-// versa, which keeps new white roofs and greenhouses from being taken for
-// clouds. The masks are buffered and their pixels lose any change class.
-func maskClouds(f *features, st *SceneStats, r Radii, res *Result) {
-	w, h := f.w, f.h
-	n := w * h
+// Cloud and shadow candidate bits.
+const (
+	cloudA = 1 << iota
+	cloudB
+	shadowA
+	shadowB
+)
+
+// cloudCandidate decides whether a pixel may be cloud (bright, white, an
+// outlier of its date, at least 40% brighter than the other date) or shadow
+// (darker than the date's median, its longest-wavelength band, NIR or red,
+// down by at least 30% and its brightness by at least 15%; blue keeps
+// diffuse skylight in shadow so it is not required to drop).
+func cloudCandidate(f *pix, cs *CloudStats) uint8 {
 	const (
-		cloudA = 1 << iota
-		cloudB
-		shadowA
-		shadowB
+		bright = 1.4  // cloud brightness ratio to the other date
+		dark   = 0.7  // shadow ratio of the longest band
+		dim    = 0.85 // shadow ratio of the brightness
 	)
-	const brightRatio = 1.4 // a cloud is at least 40% brighter than the other date
-	const darkRatio = 0.7   // a shadow darkens the longest-wavelength band by at least 30%
-	const dimRatio = 0.85   // and the mean visible brightness by at least 15%
-	cand := make([]uint8, n)
-	any := false
-	cs := st.Cloud
-	for i := 0; i < n; i++ {
-		if !f.valid[i] {
-			continue
-		}
-		ratio := math.Exp(float64(f.lbr[i])) // after/before brightness
-		if float64(f.brA[i]) > cs.BrightBefore && f.satA[i] < 0.2 && ratio < 1/brightRatio {
-			cand[i] |= cloudA
-			any = true
-		}
-		if float64(f.brB[i]) > cs.BrightAfter && f.satB[i] < 0.2 && ratio > brightRatio {
-			cand[i] |= cloudB
-			any = true
-		}
-		if f.rlong[i] > 1/darkRatio && ratio > 1/dimRatio && float64(f.brA[i]) < cs.MedianBefore {
-			cand[i] |= shadowA
-		}
-		if f.rlong[i] < darkRatio && ratio < dimRatio && float64(f.brB[i]) < cs.MedianAfter {
-			cand[i] |= shadowB
-		}
+	ratio := (max(f.brB, 0) + 1e-6) / (max(f.brA, 0) + 1e-6) // after/before brightness
+	var c uint8
+	if float64(f.brA) > cs.BrightBefore && f.satA < 0.2 && ratio < 1/bright {
+		c |= cloudA
 	}
-	if !any || !r.UseCloud {
+	if float64(f.brB) > cs.BrightAfter && f.satB < 0.2 && ratio > bright {
+		c |= cloudB
+	}
+	if f.rlong > 1/dark && ratio > 1/dim && float64(f.brA) < cs.MedianBefore {
+		c |= shadowA
+	}
+	if f.rlong < dark && ratio < dim && float64(f.brB) < cs.MedianAfter {
+		c |= shadowB
+	}
+	return c
+}
+
+// maskClouds keeps a cloud candidate as cloud only if enough cloud
+// candidates of its date surround it (MinCloudM2: white roofs are not
+// clouds) and a shadow candidate of that date lies within the search radius,
+// and a shadow candidate only if a cloud lies within it. The masks are
+// buffered and their pixels lose any change class.
+func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
+	n := w * h
+	if !r.UseCloud {
 		return
 	}
 	t := newSAT(w, h)
-	// Size test: a candidate stays only if enough candidates of its date
-	// surround it.
-	big := func(bit uint8) {
+	// Size test: a cloud candidate stays only if enough candidates of its
+	// date surround it.
+	for _, bit := range []uint8{cloudA, cloudB} {
 		t.build(func(i int) bool { return cand[i]&bit != 0 })
-		keep := make([]bool, n)
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				if cand[y*w+x]&bit == 0 {
-					continue
+		for i := 0; i < n; i++ {
+			if cand[i]&bit != 0 {
+				if s, _ := t.count(i%w, i/w, r.CloudSearch); int(s) < r.MinCloudPx {
+					cand[i] &^= bit
 				}
-				s, _ := t.count(x, y, r.CloudSearch)
-				keep[y*w+x] = int(s) >= r.MinCloudPx
-			}
-		}
-		for i := range keep {
-			if !keep[i] {
-				cand[i] &^= bit
 			}
 		}
 	}
-	big(cloudA)
-	big(cloudB)
-	near := func(bit uint8) []bool {
-		t.build(func(i int) bool { return cand[i]&bit != 0 })
-		out := make([]bool, n)
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				s, _ := t.count(x, y, r.CloudSearch)
-				out[y*w+x] = s > 0
-			}
-		}
-		return out
-	}
-	nearShadowA, nearShadowB := near(shadowA), near(shadowB)
-	nearCloudA, nearCloudB := near(cloudA), near(cloudB)
+	// Pairing: a cloud needs a shadow of its date nearby and vice versa.
+	// Counts are only taken at the candidates that need them.
 	masked := make([]bool, n)
 	kind := make([]uint8, n)
-	for i := 0; i < n; i++ {
-		c := cand[i]
-		if (c&cloudA != 0 && nearShadowA[i]) || (c&cloudB != 0 && nearShadowB[i]) {
-			masked[i], kind[i] = true, MaskCloud
-		} else if (c&shadowA != 0 && nearCloudA[i]) || (c&shadowB != 0 && nearCloudB[i]) {
-			masked[i], kind[i] = true, MaskShadow
+	pairs := []struct{ self, other, kind uint8 }{
+		{cloudA, shadowA, MaskCloud}, {cloudB, shadowB, MaskCloud},
+		{shadowA, cloudA, MaskShadow}, {shadowB, cloudB, MaskShadow},
+	}
+	any := false
+	for _, pr := range pairs {
+		built := false
+		for i := 0; i < n; i++ {
+			if cand[i]&pr.self == 0 || (masked[i] && kind[i] == MaskCloud) {
+				continue
+			}
+			if !built {
+				t.build(func(j int) bool { return cand[j]&pr.other != 0 })
+				built = true
+			}
+			if s, _ := t.count(i%w, i/w, r.CloudSearch); s > 0 {
+				masked[i], kind[i] = true, pr.kind
+				any = true
+			}
 		}
+	}
+	if !any {
+		return
 	}
 	grown := make([]bool, n)
 	dilate(grown, masked, w, h, r.CloudBuffer, t)
 	for i := 0; i < n; i++ {
-		if grown[i] && f.valid[i] {
+		if grown[i] && valid[i] {
 			if kind[i] != 0 {
 				res.Mask[i] |= kind[i]
 			} else {

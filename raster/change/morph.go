@@ -61,7 +61,10 @@ func dilate(dst, src []bool, w, h, r int, t *sat) {
 }
 
 // openClose applies a morphological opening of radius ro then a closing of
-// radius rc to m in place (square structuring elements).
+// radius rc to m in place (square structuring elements). Pixels outside the
+// window count neither for nor against a pixel (the square is clipped), so a
+// region within rc pixels of the window edge may be closed up to the edge;
+// at a scene edge this is the same for every tiling.
 func openClose(m []bool, w, h, ro, rc int, t *sat, tmp []bool) {
 	if ro > 0 {
 		erode(tmp, m, w, h, ro, t)

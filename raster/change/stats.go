@@ -189,29 +189,31 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 	var chi, sat, up, down, tex, veg, wat, bA, bB []float64
 	for wi := range windows {
 		sw := &windows[wi]
-		f := computeFeatures(&sw.Window, model, r)
+		fc := newFeatCtx(&sw.Window, model, r)
+		var f pix
 		for y := sw.Inner.Min.Y; y < sw.Inner.Max.Y; y++ {
 			for x := sw.Inner.Min.X; x < sw.Inner.Max.X; x++ {
 				i := y*sw.W + x
 				if !sw.Valid[i] {
 					continue
 				}
-				chi = append(chi, float64(f.chi2[i]))
-				sat = append(sat, math.Max(0, 100*float64(f.satA[i]-f.satB[i])))
-				if l := float64(f.lbr[i]); l > 0 {
+				fc.at(i, &f)
+				chi = append(chi, float64(f.chi2))
+				sat = append(sat, math.Max(0, 100*float64(f.satA-f.satB)))
+				if l := float64(f.lbr); l > 0 {
 					up = append(up, l)
 				} else if l < 0 {
 					down = append(down, -l)
 				}
-				if f.tex != nil && f.tex[i] > 0 {
-					tex = append(tex, float64(f.tex[i]))
+				if fc.tex != nil && f.tex > 0 {
+					tex = append(tex, float64(f.tex))
 				}
-				veg = append(veg, math.Abs(float64(f.vegB[i]-f.vegA[i])))
-				if d := float64(f.watB[i] - f.watA[i]); d > 0 {
+				veg = append(veg, math.Abs(float64(f.vegB-f.vegA)))
+				if d := float64(f.watB - f.watA); d > 0 {
 					wat = append(wat, d)
 				}
-				bA = append(bA, float64(f.brA[i]))
-				bB = append(bB, float64(f.brB[i]))
+				bA = append(bA, float64(f.brA))
+				bB = append(bB, float64(f.brB))
 			}
 		}
 	}

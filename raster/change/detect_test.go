@@ -1,0 +1,316 @@
+package change
+
+import (
+	"image"
+	"math/rand/v2"
+	"testing"
+)
+
+// scene is a synthetic 4-band (B,G,R,NIR) pair for behaviour tests: a
+// patchwork of fields (grass, crops, bare soil) with sensor noise.
+type scene struct {
+	w, h   int
+	before [4][]float32
+	after  [4][]float32
+	valid  []bool
+}
+
+// surface reflectances (DN) in B,G,R,NIR order
+var (
+	grass = [4]float32{60, 90, 70, 300}
+	soil  = [4]float32{110, 130, 150, 200}
+	roof  = [4]float32{180, 185, 185, 190} // grey concrete/steel
+	water = [4]float32{70, 80, 50, 20}
+	cloud = [4]float32{400, 400, 400, 420}
+	crop  = [4]float32{50, 100, 60, 350}
+)
+
+func newScene(w, h int, seed uint64) *scene {
+	s := &scene{w: w, h: h, valid: make([]bool, w*h)}
+	rng := rand.New(rand.NewPCG(seed, 9))
+	for b := 0; b < 4; b++ {
+		s.before[b] = make([]float32, w*h)
+		s.after[b] = make([]float32, w*h)
+	}
+	covers := [][4]float32{grass, soil, crop}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			s.valid[i] = true
+			c := covers[((x/23)+(y/17)*3)%3] // fields
+			for b := 0; b < 4; b++ {
+				s.before[b][i] = c[b] + float32(rng.NormFloat64()*3)
+				s.after[b][i] = c[b]*1.05 + 4 + float32(rng.NormFloat64()*3) // other date: slight radiometric shift
+			}
+		}
+	}
+	return s
+}
+
+func (s *scene) paint(after bool, r image.Rectangle, c [4]float32) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			for b := 0; b < 4; b++ {
+				if after {
+					s.after[b][y*s.w+x] = c[b]*1.05 + 4
+				} else {
+					s.before[b][y*s.w+x] = c[b]
+				}
+			}
+		}
+	}
+}
+
+func (s *scene) window(r image.Rectangle) *Window {
+	w := &Window{W: r.Dx(), H: r.Dy(), Valid: make([]bool, r.Dx()*r.Dy())}
+	for b := 0; b < 4; b++ {
+		bp := make([]float32, r.Dx()*r.Dy())
+		ap := make([]float32, r.Dx()*r.Dy())
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				j := (y-r.Min.Y)*r.Dx() + x - r.Min.X
+				bp[j] = s.before[b][y*s.w+x]
+				ap[j] = s.after[b][y*s.w+x]
+				w.Valid[j] = s.valid[y*s.w+x]
+			}
+		}
+		w.Before = append(w.Before, bp)
+		w.After = append(w.After, ap)
+	}
+	return w
+}
+
+func detectScene(t *testing.T, s *scene, p Params) (*Result, *SceneStats) {
+	t.Helper()
+	all := image.Rect(0, 0, s.w, s.h)
+	win := s.window(all)
+	bands, _ := NewBands([]string{"B", "G", "R", "NIR"})
+	st, err := Estimate([]SampleWindow{{Window: *win, Inner: all}}, bands, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Detect(win, st, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, st
+}
+
+// share returns the share of pixels of r with class c.
+func share(res *Result, r image.Rectangle, c Class) float64 {
+	n, k := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			n++
+			if res.Class[y*res.W+x] == c {
+				k++
+			}
+		}
+	}
+	return float64(k) / float64(n)
+}
+
+func count(res *Result, c Class) int {
+	k := 0
+	for _, v := range res.Class {
+		if v == c {
+			k++
+		}
+	}
+	return k
+}
+
+func TestDetectClasses(t *testing.T) {
+	rect := image.Rect(40, 40, 70, 70)
+	for _, tc := range []struct {
+		name   string
+		before [4]float32
+		after  [4]float32
+		want   Class
+	}{
+		{"new grey roof on grass", grass, roof, BuiltGain},
+		{"new roof on bare soil", soil, roof, BuiltGain},
+		{"pond dug in grass", grass, water, WaterGain},
+		{"crop grows on bare soil", soil, crop, VegetationGain},
+		{"grass stripped to soil", grass, soil, VegetationLoss},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newScene(160, 120, 1)
+			s.paint(false, rect, tc.before)
+			s.paint(true, rect, tc.after)
+			res, _ := detectScene(t, s, DefaultParams(2))
+			core := rect.Inset(3)
+			if got := share(res, core, tc.want); got < 0.9 {
+				t.Errorf("share of %v inside the changed square = %.2f, want >= 0.9", tc.want, got)
+			}
+			// nothing else changed: almost no change elsewhere
+			changed := 0
+			for y := 0; y < s.h; y++ {
+				for x := 0; x < s.w; x++ {
+					if !image.Pt(x, y).In(rect.Inset(-3)) && res.Class[y*s.w+x] != None {
+						changed++
+					}
+				}
+			}
+			if changed > s.w*s.h/200 {
+				t.Errorf("%d pixels outside the changed square are flagged", changed)
+			}
+		})
+	}
+}
+
+func TestDetectNoChangeGivesNothing(t *testing.T) {
+	s := newScene(160, 120, 2)
+	res, st := detectScene(t, s, DefaultParams(2))
+	if n := len(res.Class) - count(res, None); n > 0 {
+		t.Errorf("%d pixels flagged on a pair without change (thresholds %+v)", n, st.Thresholds)
+	}
+	if st.Normalisation[:8] != "orthogon" {
+		t.Errorf("normalisation = %q, want a regression on invariant pixels", st.Normalisation)
+	}
+}
+
+func TestDetectNoData(t *testing.T) {
+	s := newScene(160, 120, 3)
+	hole := image.Rect(0, 0, 50, 120)
+	for y := hole.Min.Y; y < hole.Max.Y; y++ {
+		for x := hole.Min.X; x < hole.Max.X; x++ {
+			s.valid[y*s.w+x] = false
+		}
+	}
+	s.paint(true, image.Rect(40, 40, 80, 80), roof) // straddles the hole
+	res, _ := detectScene(t, s, DefaultParams(2))
+	for y := 0; y < s.h; y++ {
+		for x := 0; x < 50; x++ {
+			i := y*s.w + x
+			if res.Class[i] != None || res.Mask[i]&MaskNoData == 0 {
+				t.Fatalf("nodata pixel (%d,%d): class %v mask %b", x, y, res.Class[i], res.Mask[i])
+			}
+		}
+	}
+	if share(res, image.Rect(53, 43, 77, 77), BuiltGain) < 0.9 {
+		t.Error("the valid part of the roof must still be detected")
+	}
+}
+
+func TestCloudAndShadowAreMasked(t *testing.T) {
+	// 28.5 m pixels: a 25×25 px cumulus (0.5 km²) in the before image and its
+	// shadow 12 px to the north-west.
+	s := newScene(200, 160, 4)
+	cl := image.Rect(100, 80, 125, 105)
+	sh := cl.Add(image.Pt(-12, -14))
+	for y := sh.Min.Y; y < sh.Max.Y; y++ {
+		for x := sh.Min.X; x < sh.Max.X; x++ {
+			i := y*s.w + x
+			if image.Pt(x, y).In(cl) {
+				continue
+			}
+			// shadow: red/NIR lose ~60%, blue keeps skylight
+			s.before[0][i] *= 0.8
+			s.before[1][i] *= 0.55
+			s.before[2][i] *= 0.4
+			s.before[3][i] *= 0.4
+		}
+	}
+	s.paint(false, cl, cloud)
+	res, _ := detectScene(t, s, DefaultParams(28.5))
+	for _, r := range []image.Rectangle{cl, sh} {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				i := y*s.w + x
+				if res.Class[i] != None {
+					t.Fatalf("pixel (%d,%d) in the cloud or shadow has class %v", x, y, res.Class[i])
+				}
+			}
+		}
+	}
+	if res.Mask[(cl.Min.Y+10)*s.w+cl.Min.X+10]&MaskCloud == 0 {
+		t.Error("cloud centre not masked as cloud")
+	}
+}
+
+func TestWhiteRoofBesideAsphaltIsNotCloud(t *testing.T) {
+	// 28.5 m pixels: a 4×4 px bright white roof (1.3 ha, under the 2 ha
+	// minimum cloud) with new dark asphalt beside it.
+	s := newScene(200, 160, 5)
+	r := image.Rect(100, 80, 104, 84)
+	s.paint(true, r, cloud)
+	s.paint(true, r.Add(image.Pt(-4, 0)), [4]float32{30, 32, 30, 35})
+	res, _ := detectScene(t, s, DefaultParams(28.5))
+	for i, m := range res.Mask {
+		if m&(MaskCloud|MaskShadow) != 0 {
+			t.Fatalf("pixel (%d,%d) masked as cloud/shadow", i%s.w, i/s.w)
+		}
+	}
+	if share(res, r, BuiltGain) < 0.99 {
+		t.Errorf("the white roof must be built gain, got share %.2f", share(res, r, BuiltGain))
+	}
+}
+
+func TestDetectTilingInvariance(t *testing.T) {
+	s := newScene(230, 170, 6)
+	s.paint(true, image.Rect(30, 20, 60, 55), roof)
+	s.paint(true, image.Rect(100, 90, 160, 130), water)
+	s.paint(true, image.Rect(55, 50, 120, 95), crop)
+	s.paint(false, image.Rect(170, 100, 200, 140), cloud)
+	p := DefaultParams(10) // texture off, cloud mask on
+	p.MaxCloudSearchPx = 10
+	p.CloudBufferM = 20
+	whole, st := detectScene(t, s, p)
+	halo := p.Halo()
+	for _, size := range []int{37, 64, 100} {
+		for ty := 0; ty < s.h; ty += size {
+			for tx := 0; tx < s.w; tx += size {
+				core := image.Rect(tx, ty, tx+size, ty+size).Intersect(image.Rect(0, 0, s.w, s.h))
+				win := core.Inset(-halo).Intersect(image.Rect(0, 0, s.w, s.h))
+				res, err := Detect(s.window(win), st, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for y := core.Min.Y; y < core.Max.Y; y++ {
+					for x := core.Min.X; x < core.Max.X; x++ {
+						i := y*s.w + x
+						j := (y-win.Min.Y)*res.W + x - win.Min.X
+						if whole.Class[i] != res.Class[j] || whole.Strength[i] != res.Strength[j] ||
+							whole.Mask[i] != res.Mask[j] || whole.Families[i] != res.Families[j] || whole.Chi2[i] != res.Chi2[j] {
+							t.Fatalf("tile %d at (%d,%d): pixel (%d,%d) differs from the whole-scene result", size, tx, ty, x, y)
+						}
+					}
+				}
+			}
+		}
+	}
+	if count(whole, None) == len(whole.Class) {
+		t.Fatal("test scene produced no change at all")
+	}
+}
+
+func BenchmarkDetectTile(b *testing.B) {
+	for _, px := range []float64{0.8, 28.5} {
+		s := newScene(512, 512, 7)
+		s.paint(true, image.Rect(100, 100, 200, 180), roof)
+		s.paint(true, image.Rect(300, 300, 400, 420), crop)
+		all := image.Rect(0, 0, 512, 512)
+		win := s.window(all)
+		bands, _ := NewBands([]string{"B", "G", "R", "NIR"})
+		p := DefaultParams(px)
+		st, err := Estimate([]SampleWindow{{Window: *win, Inner: all}}, bands, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := "vhr_0.8m"
+		if px > 5 {
+			name = "landsat_28.5m"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(512 * 512)
+			for b.Loop() {
+				if _, err := Detect(win, st, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(512*512*b.N)/b.Elapsed().Seconds()/1e6, "Mpx/s")
+		})
+	}
+}

@@ -1,0 +1,185 @@
+package change
+
+import (
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestBoxMeanIgnoresInvalidAndEdges(t *testing.T) {
+	// 3×3 window, centre invalid.
+	v := []float32{1, 2, 3, 4, 100, 6, 7, 8, 9}
+	valid := []bool{true, true, true, true, false, true, true, true, true}
+	got := boxMean(v, valid, 3, 3, 1)
+	want := []float32{
+		(1 + 2 + 4) / 3.0, (1 + 2 + 3 + 4 + 6) / 5.0, (2 + 3 + 6) / 3.0,
+		(1 + 2 + 4 + 7 + 8) / 5.0, (1 + 2 + 3 + 4 + 6 + 7 + 8 + 9) / 8.0, (2 + 3 + 6 + 8 + 9) / 5.0,
+		(4 + 7 + 8) / 3.0, (4 + 6 + 7 + 8 + 9) / 5.0, (6 + 8 + 9) / 3.0,
+	}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+			t.Errorf("pixel %d: got %v want %v", i, got[i], want[i])
+		}
+	}
+	if r0 := boxMean(v, valid, 3, 3, 0); &r0[0] != &v[0] {
+		t.Errorf("radius 0 must return the plane itself")
+	}
+}
+
+func TestBoxMeanDoesNotDependOnWindowOrigin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	w, h := 40, 30
+	v := make([]float32, w*h)
+	valid := make([]bool, w*h)
+	for i := range v {
+		v[i] = float32(rng.Float64() * 1000)
+		valid[i] = rng.Float64() > 0.1
+	}
+	full := boxMean(v, valid, w, h, 3)
+	// a sub-window with a 3-pixel halo around [10,30)×[8,20)
+	sub := image.Rect(7, 5, 33, 23)
+	sw, sh := sub.Dx(), sub.Dy()
+	sv := make([]float32, sw*sh)
+	svalid := make([]bool, sw*sh)
+	for y := 0; y < sh; y++ {
+		for x := 0; x < sw; x++ {
+			sv[y*sw+x] = v[(y+sub.Min.Y)*w+x+sub.Min.X]
+			svalid[y*sw+x] = valid[(y+sub.Min.Y)*w+x+sub.Min.X]
+		}
+	}
+	part := boxMean(sv, svalid, sw, sh, 3)
+	for y := 8; y < 20; y++ {
+		for x := 10; x < 30; x++ {
+			if full[y*w+x] != part[(y-sub.Min.Y)*sw+x-sub.Min.X] {
+				t.Fatalf("(%d,%d): whole %v, window %v: must be bit-identical", x, y, full[y*w+x], part[(y-sub.Min.Y)*sw+x-sub.Min.X])
+			}
+		}
+	}
+}
+
+func TestOtsuSeparatesTwoModes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var v []float64
+	for i := 0; i < 5000; i++ {
+		v = append(v, 10+rng.NormFloat64())
+	}
+	for i := 0; i < 1000; i++ {
+		v = append(v, 30+rng.NormFloat64())
+	}
+	if th := Otsu(v, 256); th < 11 || th > 29 {
+		t.Errorf("Otsu = %v, want between the modes (10, 30)", th)
+	}
+	if th := Otsu([]float64{5, 5, 5}, 256); th != 5 {
+		t.Errorf("Otsu of a constant = %v, want 5", th)
+	}
+}
+
+func TestOrthoRegress(t *testing.T) {
+	x := []float64{0, 1, 2, 3, 4, 5}
+	y := make([]float64, len(x))
+	for i := range x {
+		y[i] = 3 + 2*x[i]
+	}
+	a, b := orthoRegress(x, y)
+	if math.Abs(a-3) > 1e-9 || math.Abs(b-2) > 1e-9 {
+		t.Errorf("got y = %v + %v x, want 3 + 2x", a, b)
+	}
+	if a, b := orthoRegress([]float64{1, 1, 1}, []float64{2, 3, 4}); a != 0 || b != 1 {
+		t.Errorf("degenerate x: got %v, %v, want identity", a, b)
+	}
+}
+
+func TestMorphology(t *testing.T) {
+	const w, h = 9, 7
+	parse := func(rows ...string) []bool {
+		m := make([]bool, w*h)
+		for y, r := range rows {
+			for x, c := range r {
+				m[y*w+x] = c == '#'
+			}
+		}
+		return m
+	}
+	str := func(m []bool) string {
+		s := ""
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if m[y*w+x] {
+					s += "#"
+				} else {
+					s += "."
+				}
+			}
+			s += "\n"
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		name   string
+		in     []bool
+		ro, rc int
+		want   []bool
+	}{
+		{"opening removes a speck and a 1-px line, keeps a 3×3 block",
+			parse(".........", ".###.....", ".###..#..", ".###.....", ".........", "#########", "........."),
+			1, 0,
+			parse(".........", ".###.....", ".###.....", ".###.....", ".........", ".........", ".........")},
+		{"closing fills a 1-px gap",
+			parse(".........", ".........", "..##.##..", "..##.##..", ".........", ".........", "........."),
+			0, 1,
+			parse(".........", ".........", "..#####..", "..#####..", ".........", ".........", ".........")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := append([]bool(nil), tc.in...)
+			openClose(m, w, h, tc.ro, tc.rc, newSAT(w, h), make([]bool, w*h))
+			if str(m) != str(tc.want) {
+				t.Errorf("got\n%swant\n%s", str(m), str(tc.want))
+			}
+		})
+	}
+}
+
+func TestParamsRadiiScaleWithPixelSize(t *testing.T) {
+	for _, tc := range []struct {
+		px                    float64
+		smooth, open, texture int
+		useTex, useCloud      bool
+	}{
+		{0.5, 1, 2, 6, true, false},
+		{2, 0, 1, 2, true, true},
+		{28.5, 0, 0, 1, false, true},
+	} {
+		r := DefaultParams(tc.px).Radii()
+		if r.Smooth != tc.smooth || r.Open != tc.open || r.Texture != tc.texture || r.UseTexture != tc.useTex || r.UseCloud != tc.useCloud {
+			t.Errorf("pixel %v m: got %+v", tc.px, r)
+		}
+		if DefaultParams(tc.px).Halo() <= 0 {
+			t.Errorf("pixel %v m: halo must be positive", tc.px)
+		}
+	}
+	bad := DefaultParams(1)
+	bad.PixelSize = 0
+	if bad.Validate() == nil {
+		t.Error("zero pixel size must be refused")
+	}
+}
+
+func TestBandsAndClasses(t *testing.T) {
+	b, err := NewBands([]string{"b", "G", "red", "nir"})
+	if err != nil || b.Blue != 0 || b.Green != 1 || b.Red != 2 || b.NIR != 3 || b.VegetationIndex() != "NDVI" || b.WaterIndex() != "NDWI" {
+		t.Fatalf("NewBands: %+v, %v", b, err)
+	}
+	if _, err := NewBands([]string{"R", "r"}); err == nil {
+		t.Error("duplicate band names must be refused")
+	}
+	if rgb, _ := NewBands(DefaultBandNames(3)); rgb.VegetationIndex() != "ExG" || rgb.WaterIndex() != "" {
+		t.Errorf("RGB indexes: %q %q", rgb.VegetationIndex(), rgb.WaterIndex())
+	}
+	for _, c := range Classes {
+		back, err := ParseClass(c.String())
+		if err != nil || back != c || c.Label() == "" {
+			t.Errorf("class %v: round trip %v %v, label %q", c, back, err, c.Label())
+		}
+	}
+}
