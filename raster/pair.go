@@ -171,9 +171,6 @@ func Align(ctx context.Context, before, after Info, opt AlignOptions) (*Pair, er
 		"-r", "bilinear", "-dstalpha", "-overwrite", "-multi",
 		"-co", "TILED=YES", "-co", "COMPRESS=NONE", "-co", "BIGTIFF=IF_SAFER",
 	}
-	for _, b := range aIdx {
-		sw = append(sw, "-b", fmt.Sprint(b+1))
-	}
 	if nd := after.NoData; len(nd) > 0 && !math.IsNaN(nd[0]) {
 		sw = append(sw, "-srcnodata", f64(nd[0]))
 	}
@@ -184,13 +181,13 @@ func Align(ctx context.Context, before, after Info, opt AlignOptions) (*Pair, er
 	if err := wds.Close(); err != nil {
 		return nil, fmt.Errorf("raster: write %s: %w", dst, err)
 	}
-	bands := make([]int, len(aIdx))
+	// All bands were warped (GDAL 3.6 has no band selection in warp), plus
+	// an alpha band that marks the pixels the after image covers.
 	nodata := make([]float64, len(aIdx))
-	for i := range bands {
-		bands[i] = i
+	for i := range nodata {
 		nodata[i] = math.NaN()
 	}
-	p.After = Source{Name: dst, Bands: bands, NoData: nodata}
+	p.After = Source{Name: dst, Bands: aIdx, NoData: nodata}
 	p.Warped = true
 	p.Notes = append(p.Notes, fmt.Sprintf("warped %s onto the grid of %s (bilinear, %.6g×%.6g CRS units, %d×%d pixels)",
 		after.Path, before.Path, gt[1], -gt[5], ext.Width, ext.Height))

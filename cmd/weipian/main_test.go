@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(context.Background(), args, &out, &errb)
+	return out.String() + errb.String(), err
+}
+
+func TestDetectCommand(t *testing.T) {
+	out := t.TempDir()
+	msg, err := runCLI(t, "detect", "--before", "../../testdata/juelich/LS20010525.tif",
+		"--after", "../../testdata/juelich/LS20010626.tif", "--out", out, "--log-level", "warn")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if !strings.Contains(msg, "patches") || !strings.Contains(msg, out) {
+		t.Errorf("output does not say where the results are: %q", msg)
+	}
+	for _, f := range []string{"patches.geojson", "patches.gpkg", "summary.json", "timings.json"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"detect", "--before", "a.tif"},
+		{"detect", "--before", "a", "--after", "b", "--out", "c", "--mmu-m2", "-1"},
+		{"detect", "--no-such-flag"},
+		{"eval"},
+		{"eval", "--data", "x", "--pixel-size", "0"},
+		{"--log-level", "loud", "detect"},
+	} {
+		_, err := runCLI(t, args...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%v: got %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestDetectBadInputNamesFile(t *testing.T) {
+	_, err := runCLI(t, "detect", "--before", "missing.tif", "--after", "../../testdata/juelich/LS20010626.tif", "--out", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "missing.tif") {
+		t.Errorf("got %v, want an error naming missing.tif", err)
+	}
+}

@@ -1,0 +1,226 @@
+package detect_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/weipian/weipian/detect"
+	"github.com/weipian/weipian/raster"
+	"github.com/weipian/weipian/workers"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const (
+	before = "../testdata/juelich/LS20010525.tif"
+	after  = "../testdata/juelich/LS20010626.tif"
+)
+
+// run detects the Jülich pair with the given tile size and writes the
+// outputs into a temporary directory.
+func run(t *testing.T, b, a string, opt detect.Options) (*detect.Result, string) {
+	t.Helper()
+	if opt.WorkDir == "" {
+		opt.WorkDir = t.TempDir()
+	}
+	res, _, err := (&workers.Local{Concurrency: 2}).Run(context.Background(), b, a, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := detect.WriteOutputs(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	return res, dir
+}
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestTilingInvarianceAndDeterminism(t *testing.T) {
+	one, dirOne := run(t, before, after, detect.Options{TileSize: 1000})
+	if got := one.Summary.Tiles.Count; got != 1 {
+		t.Fatalf("tile size 1000: %d tiles, want 1", got)
+	}
+	if len(one.Patches) < 1000 {
+		t.Fatalf("only %d patches on the Jülich pair", len(one.Patches))
+	}
+	for _, size := range []int{256, 173} {
+		many, dirMany := run(t, before, after, detect.Options{TileSize: size})
+		if many.Summary.Tiles.Count < 9 {
+			t.Fatalf("tile size %d gave only %d tiles", size, many.Summary.Tiles.Count)
+		}
+		for _, f := range []string{"patches.geojson", "patches.gpkg"} {
+			if !bytes.Equal(read(t, filepath.Join(dirOne, f)), read(t, filepath.Join(dirMany, f))) {
+				t.Errorf("%s differs between 1 tile and %d tiles of %d px: seams leave a trace", f, many.Summary.Tiles.Count, size)
+			}
+		}
+		// The summary differs only in its tiles block.
+		a, b := one.Summary, many.Summary
+		a.Tiles, b.Tiles = detect.TilesInfo{}, detect.TilesInfo{}
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Errorf("summary differs between 1 tile and tiles of %d px", size)
+		}
+	}
+	// Determinism: a second run with the same inputs, byte for byte.
+	_, dirAgain := run(t, before, after, detect.Options{TileSize: 1000})
+	for _, f := range []string{"patches.geojson", "patches.gpkg", "summary.json"} {
+		if !bytes.Equal(read(t, filepath.Join(dirOne, f)), read(t, filepath.Join(dirAgain, f))) {
+			t.Errorf("%s differs between two identical runs", f)
+		}
+	}
+}
+
+// The May image holds a small cumulus with its shadow to the north-west
+// (pixels around 378,718 and 355,700): neither may become a patch.
+func TestCloudAndShadowAreLeftOut(t *testing.T) {
+	res, _ := run(t, before, after, detect.Options{})
+	if res.Summary.Masked.CloudM2 < 500_000 || res.Summary.Masked.ShadowM2 < 100_000 {
+		t.Errorf("masked cloud %.0f m², shadow %.0f m²: the cloud and its shadow must be found", res.Summary.Masked.CloudM2, res.Summary.Masked.ShadowM2)
+	}
+	traps := map[string][2]int{"cloud": {378, 718}, "cloud edge": {366, 712}, "shadow": {355, 700}, "shadow core": {360, 705}}
+	for i, runs := range res.Runs {
+		for _, r := range runs {
+			for name, p := range traps {
+				if int(r.Y) == p[1] && int(r.X0) <= p[0] && p[0] < int(r.X1) {
+					t.Errorf("patch %s (%s) covers the %s at pixel %v", res.Patches[i].ID, res.Patches[i].Class, name, p)
+				}
+			}
+		}
+	}
+}
+
+// golden holds the figures of the Jülich run that a change of algorithm
+// must update knowingly (go test ./detect -update).
+type golden struct {
+	Version     string         `json:"version"`
+	Patches     int            `json:"patches"`
+	AreaMu      float64        `json:"area_mu"`
+	ByClass     map[string]int `json:"by_class"`
+	GeoJSONHash string         `json:"patches_geojson_sha256"`
+	First       any            `json:"first_patch"`
+}
+
+func TestJuelichGolden(t *testing.T) {
+	res, dir := run(t, before, after, detect.Options{})
+	h := sha256.Sum256(read(t, filepath.Join(dir, "patches.geojson")))
+	g := golden{Version: res.Scene.Version, Patches: len(res.Patches), AreaMu: res.Summary.Patches.AreaMu,
+		ByClass: map[string]int{}, GeoJSONHash: hex.EncodeToString(h[:])}
+	for k, v := range res.Summary.Patches.ByClass {
+		g.ByClass[k] = v.Count
+	}
+	p := res.Patches[0]
+	g.First = map[string]any{"id": p.ID, "class": p.Class, "area_m2": p.AreaM2, "lon": p.CentroidLon, "lat": p.CentroidLat,
+		"qsx": p.BeforeDate, "hsx": p.AfterDate}
+	got, _ := json.MarshalIndent(g, "", "  ")
+	path := filepath.Join("testdata", "juelich_golden.json")
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := read(t, path)
+	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
+		t.Errorf("Jülich result changed; if on purpose, run go test ./detect -update\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	if p.BeforeDate != "2001-05-25" || p.AfterDate != "2001-06-26" {
+		t.Errorf("dates %q %q, want 2001-05-25 and 2001-06-26 from the file names", p.BeforeDate, p.AfterDate)
+	}
+}
+
+// A pair on different grids is warped onto the before grid, and the result
+// stays close to the aligned pair's.
+func TestDifferentGridsAreWarped(t *testing.T) {
+	dir := t.TempDir()
+	warped := filepath.Join(dir, "after_wgs84.tif")
+	// Reproject the after image to WGS84 at a different resolution.
+	if err := raster.Reproject(after, warped, "EPSG:4326", 0.0004); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := run(t, before, warped, detect.Options{})
+	if !res.Scene.Warped {
+		t.Fatal("the after image is in EPSG:4326: it must be warped")
+	}
+	if !strings.Contains(strings.Join(res.Summary.Alignment, " "), "warped") {
+		t.Errorf("summary alignment notes do not say the image was warped: %q", res.Summary.Alignment)
+	}
+	ref, _ := run(t, before, after, detect.Options{})
+	ratio := res.Summary.Patches.AreaMu / ref.Summary.Patches.AreaMu
+	if ratio < 0.6 || ratio > 1.4 {
+		t.Errorf("warped pair: %.0f 亩 of change, aligned pair %.0f 亩", res.Summary.Patches.AreaMu, ref.Summary.Patches.AreaMu)
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.tif", nil)
+	garbage := write("garbage.tif", bytes.Repeat([]byte("not a raster "), 100))
+	noGeo := filepath.Join(dir, "nogeo.tif")
+	shifted := filepath.Join(dir, "shifted.tif")
+	oneBand := filepath.Join(dir, "oneband.tif")
+	allNoData := filepath.Join(dir, "nodata.tif")
+	mustRaster(t, raster.WriteTestRaster(noGeo, raster.TestRaster{W: 50, H: 50, Bands: 3}))
+	mustRaster(t, raster.WriteTestRaster(shifted, raster.TestRaster{W: 50, H: 50, Bands: 3, EPSG: 32631, Origin: [2]float64{100000, 100000}, Pixel: 28.5}))
+	mustRaster(t, raster.WriteTestRaster(oneBand, raster.TestRaster{W: 1000, H: 1000, Bands: 1, EPSG: 32631, Origin: [2]float64{723116.25, 5657264.25}, Pixel: 28.5, Names: []string{"PAN"}}))
+	mustRaster(t, raster.WriteTestRaster(allNoData, raster.TestRaster{W: 50, H: 50, Bands: 3, EPSG: 32631, Origin: [2]float64{723116.25, 5657264.25}, Pixel: 28.5, NoData: ptr(0)}))
+	for _, tc := range []struct {
+		name          string
+		before, after string
+		sentinel      error
+		mention       string
+	}{
+		{"missing file", filepath.Join(dir, "nope.tif"), after, raster.ErrUnreadable, "nope.tif"},
+		{"empty file", empty, after, raster.ErrUnreadable, "empty.tif"},
+		{"not a raster", before, garbage, raster.ErrUnreadable, "garbage.tif"},
+		{"no georeferencing", noGeo, after, raster.ErrNoGeoref, "nogeo.tif"},
+		{"no overlap", before, shifted, raster.ErrNoOverlap, "shifted.tif"},
+		{"band counts cannot be matched", before, oneBand, raster.ErrBandMismatch, "oneband.tif"},
+		{"all nodata", allNoData, after, raster.ErrAllNoData, "nodata.tif"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := detect.Ingest(context.Background(), tc.before, tc.after, detect.Options{WorkDir: t.TempDir()})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if !errors.Is(err, tc.sentinel) {
+				t.Errorf("error %q: want %v", err, tc.sentinel)
+			}
+			if !strings.Contains(err.Error(), tc.mention) {
+				t.Errorf("error %q does not name %s", err, tc.mention)
+			}
+		})
+	}
+}
+
+func mustRaster(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptr(v float64) *float64 { return &v }
