@@ -61,11 +61,11 @@ type Batch struct {
 	Spec  BatchSpec  `json:"spec"`
 	State BatchState `json:"state"`
 	// Error says why the batch failed (or was cancelled).
-	Error       string    `json:"error,omitempty"`
-	TilesTotal  int       `json:"tiles_total"`
-	TilesDone   int       `json:"tiles_done"`
-	TilesFailed int       `json:"tiles_failed"`
-	PatchCount  int       `json:"patch_count"`
+	Error       string `json:"error,omitempty"`
+	TilesTotal  int    `json:"tiles_total"`
+	TilesDone   int    `json:"tiles_done"`
+	TilesFailed int    `json:"tiles_failed"`
+	PatchCount  int    `json:"patch_count"`
 	// SceneID identifies the ingested scene (imagery, grid, parameters).
 	SceneID   string    `json:"scene_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

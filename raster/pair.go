@@ -2,6 +2,7 @@ package raster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -31,7 +32,39 @@ type Source struct {
 	XOff   int
 	YOff   int
 	Bands  []int
-	NoData []float64
+	NoData NoData
+}
+
+// NoData holds one nodata value per band, NaN where the band has none. In
+// JSON, NaN is null.
+type NoData []float64
+
+// MarshalJSON writes NaN as null.
+func (n NoData) MarshalJSON() ([]byte, error) {
+	v := make([]*float64, len(n))
+	for i := range n {
+		if !math.IsNaN(n[i]) {
+			v[i] = &n[i]
+		}
+	}
+	return json.Marshal(v)
+}
+
+// UnmarshalJSON reads null as NaN.
+func (n *NoData) UnmarshalJSON(b []byte) error {
+	var v []*float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*n = make(NoData, len(v))
+	for i, p := range v {
+		if p == nil {
+			(*n)[i] = math.NaN()
+		} else {
+			(*n)[i] = *p
+		}
+	}
+	return nil
 }
 
 // Pair is an imagery pair aligned on one grid: the before image's grid over

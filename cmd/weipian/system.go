@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/weipian/weipian/detect"
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/raster"
+	"github.com/weipian/weipian/store"
+	"github.com/weipian/weipian/workers"
+)
+
+// config is the configuration shared by the batch, worker and serve
+// commands, from flags or the environment (flags win).
+type config struct {
+	Redis string           // WEIPIAN_REDIS host:port; empty: embedded mode
+	S3    workers.S3Config // WEIPIAN_S3_ENDPOINT, _ACCESS_KEY, _SECRET_KEY, _BUCKET
+	DB    string           // WEIPIAN_DB: postgres://… or a SQLite file (default weipian.db)
+	Data  string           // WEIPIAN_DATA: blob directory of the embedded mode (default weipian-data)
+}
+
+func (c *config) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.Redis, "redis", os.Getenv("WEIPIAN_REDIS"), "Redis address host:port for the distributed mode (env WEIPIAN_REDIS); empty: embedded mode")
+	f.StringVar(&c.S3.Endpoint, "s3-endpoint", os.Getenv("WEIPIAN_S3_ENDPOINT"), "MinIO/S3 endpoint host:port (env WEIPIAN_S3_ENDPOINT)")
+	f.StringVar(&c.S3.AccessKey, "s3-access-key", os.Getenv("WEIPIAN_S3_ACCESS_KEY"), "S3 access key (env WEIPIAN_S3_ACCESS_KEY)")
+	f.StringVar(&c.S3.SecretKey, "s3-secret-key", os.Getenv("WEIPIAN_S3_SECRET_KEY"), "S3 secret key (env WEIPIAN_S3_SECRET_KEY)")
+	f.StringVar(&c.S3.Bucket, "s3-bucket", envOr("WEIPIAN_S3_BUCKET", "weipian"), "bucket for batches (env WEIPIAN_S3_BUCKET)")
+	f.BoolVar(&c.S3.Secure, "s3-https", os.Getenv("WEIPIAN_S3_HTTPS") == "1", "use HTTPS for S3 (env WEIPIAN_S3_HTTPS=1)")
+	f.StringVar(&c.DB, "db", envOr("WEIPIAN_DB", "weipian.db"), "state store: postgres://… URL or a SQLite file (env WEIPIAN_DB)")
+	f.StringVar(&c.Data, "data", envOr("WEIPIAN_DATA", "weipian-data"), "blob directory of the embedded mode (env WEIPIAN_DATA)")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// system is the wired system: store, blobs, queue and orchestrator.
+type system struct {
+	cfg      config
+	store    *store.Store
+	blobs    pipeline.BlobStore
+	objects  *workers.Objects // distributed mode only
+	dir      workers.Dir      // embedded mode only
+	queue    pipeline.Queue
+	inproc   *workers.InProcess // embedded mode only
+	client   *asynq.Client      // distributed mode only
+	orch     *pipeline.Orchestrator
+	metrics  *workers.Metrics
+	registry *prometheus.Registry
+}
+
+func (s *system) distributed() bool { return s.cfg.Redis != "" }
+
+// open wires the system for cfg. The caller closes it.
+func (a *app) open(ctx context.Context, cfg config) (*system, error) {
+	s := &system{cfg: cfg, registry: prometheus.NewRegistry()}
+	s.metrics = workers.NewMetrics(s.registry)
+	var err error
+	s.store, err = store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("open state store %s: %w", cfg.DB, err)
+	}
+	eng := &detect.Engine{}
+	if s.distributed() {
+		if cfg.S3.Endpoint == "" {
+			s.close()
+			return nil, usageError{errors.New("the distributed mode (--redis) needs --s3-endpoint (WEIPIAN_S3_ENDPOINT)")}
+		}
+		s.objects, err = workers.NewObjects(ctx, cfg.S3, s.metrics)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		if err := raster.UseObjectReader(s.objects); err != nil {
+			s.close()
+			return nil, err
+		}
+		s.blobs = s.objects
+		s.client = asynq.NewClient(asynq.RedisClientOpt{Addr: cfg.Redis})
+		s.queue = &workers.AsynqQueue{Client: s.client}
+		eng.Blobs, eng.Resolve, eng.Materialize = s.objects, s.objects.Resolve, true
+		bucket := s.objects.Bucket()
+		eng.BlobName = func(key string) string { return raster.ObjectName(bucket, key) }
+	} else {
+		data, err := filepath.Abs(cfg.Data)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.dir = workers.Dir{Root: data}
+		s.blobs = s.dir
+		s.inproc = &workers.InProcess{Concurrency: 2, Metrics: s.metrics, Log: a.log}
+		s.queue = s.inproc
+		eng.Blobs = s.dir
+		eng.Resolve = func(in string) (string, error) {
+			if len(in) > 5 && in[:5] == "s3://" {
+				return "", fmt.Errorf("s3:// inputs need the distributed mode (--redis and --s3-endpoint)")
+			}
+			return filepath.Abs(in)
+		}
+		eng.BlobName = s.dir.Path
+	}
+	s.orch = &pipeline.Orchestrator{Store: s.store, Queue: s.queue, Stages: eng}
+	if s.inproc != nil {
+		s.inproc.Handle, s.inproc.Failed = s.orch.Handle, s.orch.Failed
+	}
+	return s, nil
+}
+
+func (s *system) close() {
+	if s.client != nil {
+		s.client.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+
+// version tags an input for the batch ID.
+func (s *system) version(ctx context.Context, input string) (string, error) {
+	if s.objects != nil {
+		return s.objects.Version(ctx, input)
+	}
+	p, err := filepath.Abs(input)
+	if err != nil {
+		return "", err
+	}
+	return workers.LocalVersion(p)
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/weipian/weipian/workers"
+)
+
+func (a *app) workerCmd() *cobra.Command {
+	var cfg config
+	var concurrency int
+	var metrics string
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a distributed worker: process queued ingest, tile and finalize tasks",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.Redis == "" {
+				return usageError{errors.New("worker needs --redis (WEIPIAN_REDIS); the embedded mode runs batches in 'batch submit'")}
+			}
+			ctx := cmd.Context()
+			s, err := a.open(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer s.close()
+			if metrics != "" {
+				ln, err := net.Listen("tcp", metrics)
+				if err != nil {
+					return err
+				}
+				mux := http.NewServeMux()
+				mux.Handle("/metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+				srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+				go srv.Serve(ln)
+				defer srv.Close()
+				a.log.Info("metrics", "addr", ln.Addr().String())
+			}
+			srv := workers.NewServer(asynq.RedisClientOpt{Addr: cfg.Redis}, s.orch, s.metrics,
+				workers.ServerConfig{Concurrency: concurrency, ShutdownTimeout: 30 * time.Second, Log: a.log})
+			if err := srv.Start(workers.Handlers(s.orch, s.metrics, a.log)); err != nil {
+				return err
+			}
+			a.log.Info("worker started", "concurrency", concurrency, "redis", cfg.Redis)
+			<-ctx.Done()
+			srv.Shutdown()
+			return nil
+		},
+	}
+	cfg.flags(cmd)
+	cmd.Flags().IntVar(&concurrency, "concurrency", 1, "tasks processed at once")
+	cmd.Flags().StringVar(&metrics, "metrics-listen", "", "serve Prometheus /metrics on this address")
+	return cmd
+}

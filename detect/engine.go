@@ -1,0 +1,242 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/raster"
+	"github.com/weipian/weipian/tiles"
+)
+
+// Engine runs the detection stages of a batch over a blob store: the scene
+// description, tile results and outputs are objects under batches/<id>/.
+// It implements pipeline.Stages and holds no state between calls, so one
+// Engine serves every batch and goroutine.
+type Engine struct {
+	Blobs pipeline.BlobStore
+	// Resolve turns a batch input (s3://bucket/key or a local path) into a
+	// GDAL dataset name.
+	Resolve func(input string) (string, error)
+	// Materialize copies the aligned pair into the blob store as
+	// Cloud-Optimized GeoTIFFs, read back through BlobName: for workers on
+	// other machines. Without it tiles read the inputs directly (embedded
+	// mode).
+	Materialize bool
+	BlobName    func(key string) string
+	// TempDir is where per-stage scratch directories are made ("" = OS default).
+	TempDir string
+}
+
+var _ pipeline.Stages = (*Engine)(nil)
+
+// Object keys of a batch.
+func sceneKey(id string) string        { return "batches/" + id + "/scene.json" }
+func tileKey(id, key string) string    { return "batches/" + id + "/tiles/" + key + ".bin" }
+func pairKey(id, which string) string  { return "batches/" + id + "/" + which + ".tif" }
+func outputKey(id, name string) string { return "batches/" + id + "/" + name }
+
+// OutputKey returns the blob key of one of a batch's outputs
+// (patches.geojson, patches.gpkg, summary.json).
+func OutputKey(batchID, name string) string { return outputKey(batchID, name) }
+
+// invalid marks input errors (bad imagery, missing objects) as permanent.
+func invalid(err error) error {
+	var ie *raster.InputError
+	if errors.As(err, &ie) {
+		return fmt.Errorf("%w: %w", pipeline.ErrInvalid, err)
+	}
+	return err
+}
+
+// Ingest validates and aligns the batch's pair, computes the scene
+// statistics and stores the scene (and, when materialising, the aligned pair).
+func (e *Engine) Ingest(ctx context.Context, b pipeline.Batch) (string, []string, error) {
+	before, err := e.Resolve(b.Spec.Before)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: before image %s: %w", pipeline.ErrInvalid, b.Spec.Before, err)
+	}
+	after, err := e.Resolve(b.Spec.After)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: after image %s: %w", pipeline.ErrInvalid, b.Spec.After, err)
+	}
+	work, err := os.MkdirTemp(e.TempDir, "weipian-ingest-")
+	if err != nil {
+		return "", nil, err
+	}
+	defer os.RemoveAll(work)
+	s, err := Ingest(ctx, before, after, Options{BeforeBands: b.Spec.BeforeBands, AfterBands: b.Spec.AfterBands,
+		MMU: b.Spec.MMU, TileSize: b.Spec.TileSize, WorkDir: work})
+	if err != nil {
+		return "", nil, invalid(e.nameObjects(err, b))
+	}
+	s.Inputs[0].Path, s.Inputs[1].Path = b.Spec.Before, b.Spec.After
+	if e.Materialize || s.Warped {
+		// A warped after image lives in a scratch directory: it must be
+		// stored for the tiles even in the embedded mode.
+		for i, which := range []string{"before", "after"} {
+			src := &s.Before
+			if i == 1 {
+				src = &s.After
+			}
+			if i == 0 && !e.Materialize {
+				continue
+			}
+			local := filepath.Join(work, which+".tif")
+			cog, err := raster.WriteCOG(ctx, *src, s.Grid, local)
+			if err != nil {
+				return "", nil, invalid(e.nameObjects(err, b))
+			}
+			if err := e.putFile(ctx, pairKey(b.ID, which), local); err != nil {
+				return "", nil, err
+			}
+			cog.Name = e.BlobName(pairKey(b.ID, which))
+			*src = cog
+		}
+	}
+	data, err := s.Encode()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := e.Blobs.Put(ctx, sceneKey(b.ID), bytes.NewReader(data), int64(len(data))); err != nil {
+		return "", nil, err
+	}
+	keys := s.Tiles().Keys()
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.String()
+	}
+	return s.ID, out, nil
+}
+
+// nameObjects replaces GDAL object names in an error with the batch's
+// own names (s3://bucket/key), so the user sees the object they gave.
+func (e *Engine) nameObjects(err error, b pipeline.Batch) error {
+	msg := err.Error()
+	for _, in := range []string{b.Spec.Before, b.Spec.After} {
+		if name, rerr := e.Resolve(in); rerr == nil && name != in {
+			msg = strings.ReplaceAll(msg, name, in)
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return &renamed{msg: msg, err: err}
+}
+
+type renamed struct {
+	msg string
+	err error
+}
+
+func (r *renamed) Error() string { return r.msg }
+func (r *renamed) Unwrap() error { return r.err }
+
+func (e *Engine) putFile(ctx context.Context, key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return e.Blobs.Put(ctx, key, f, st.Size())
+}
+
+func (e *Engine) getBytes(ctx context.Context, key string) ([]byte, error) {
+	r, err := e.Blobs.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("detect: get %s: %w", key, err)
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+func (e *Engine) scene(ctx context.Context, id string) (*Scene, error) {
+	data, err := e.getBytes(ctx, sceneKey(id))
+	if err != nil {
+		return nil, err
+	}
+	return DecodeScene(data)
+}
+
+// Tile detects one tile and stores its result.
+func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeline.TileStats, error) {
+	s, err := e.scene(ctx, b.ID)
+	if err != nil {
+		return pipeline.TileStats{}, err
+	}
+	k, err := tiles.ParseKey(key)
+	if err != nil {
+		return pipeline.TileStats{}, fmt.Errorf("%w: %w", pipeline.ErrInvalid, err)
+	}
+	res, err := Tile(ctx, s, k)
+	if err != nil {
+		return pipeline.TileStats{}, invalid(e.nameObjects(err, b))
+	}
+	data := res.Encode()
+	if err := e.Blobs.Put(ctx, tileKey(b.ID, key), bytes.NewReader(data), int64(len(data))); err != nil {
+		return pipeline.TileStats{}, err
+	}
+	win := s.Tiles().Window(k)
+	return pipeline.TileStats{Bytes: int64(win.Dx()*win.Dy()) * int64(2*len(s.BandNames)) * bytesPerSample(s)}, nil
+}
+
+func bytesPerSample(s *Scene) int64 {
+	switch s.Inputs[0].DataType {
+	case "Byte", "Int8":
+		return 1
+	case "UInt16", "Int16":
+		return 2
+	case "Float64", "CFloat64":
+		return 8
+	}
+	return 4
+}
+
+// Finalize merges the batch's tiles, writes patches.geojson, patches.gpkg
+// and summary.json under batches/<id>/ and returns the patches.
+func (e *Engine) Finalize(ctx context.Context, b pipeline.Batch) ([]pipeline.Patch, error) {
+	s, err := e.scene(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys := s.Tiles().Keys()
+	results := make([]*TileResult, len(keys))
+	for i, k := range keys {
+		data, err := e.getBytes(ctx, tileKey(b.ID, k.String()))
+		if err != nil {
+			return nil, err
+		}
+		if results[i], err = DecodeTileResult(data); err != nil {
+			return nil, fmt.Errorf("detect: %s: %w", tileKey(b.ID, k.String()), err)
+		}
+	}
+	res, err := Finalize(ctx, s, results)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp(e.TempDir, "weipian-finalize-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	if err := WriteOutputs(work, res); err != nil {
+		return nil, err
+	}
+	// summary.json last: its presence says the outputs are complete.
+	for _, name := range []string{"patches.geojson", "patches.gpkg", "summary.json"} {
+		if err := e.putFile(ctx, outputKey(b.ID, name), filepath.Join(work, name)); err != nil {
+			return nil, err
+		}
+	}
+	return res.Patches, nil
+}

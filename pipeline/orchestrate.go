@@ -1,0 +1,298 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Task kinds of a batch. Each is handled by the Orchestrator method of the
+// same name, whichever executor (in-process or asynq) delivers it.
+const (
+	TaskIngest   = "batch:ingest"
+	TaskTile     = "tile:detect"
+	TaskFinalize = "batch:finalize"
+)
+
+// Task is one unit of queued work.
+type Task struct {
+	Kind    string `json:"kind"`
+	BatchID string `json:"batch_id"`
+	Key     string `json:"key,omitempty"` // tile key for TaskTile
+}
+
+// ID is the task's idempotency key: enqueueing a task whose ID is already
+// queued or running is a no-op.
+func (t Task) ID() string {
+	if t.Kind == TaskTile {
+		return t.BatchID + ":tile:" + t.Key
+	}
+	return t.BatchID + ":" + t.Kind
+}
+
+// Queue delivers tasks to workers. Enqueue ignores tasks whose ID is already
+// pending or running.
+type Queue interface {
+	Enqueue(ctx context.Context, tasks ...Task) error
+}
+
+// TileStats is what a tile stage reports.
+type TileStats struct {
+	Millis int64 // wall time of the tile
+	Bytes  int64 // image bytes read
+}
+
+// Stages are the batch's work, implemented over imagery and object storage
+// (package detect). Each stage is idempotent: running it again writes the
+// same objects.
+type Stages interface {
+	// Ingest validates and aligns the pair, writes what the tiles need and
+	// returns the scene's ID and its tile keys.
+	Ingest(ctx context.Context, b Batch) (sceneID string, tileKeys []string, err error)
+	// Tile detects change in one tile and stores its result.
+	Tile(ctx context.Context, b Batch, key string) (TileStats, error)
+	// Finalize merges the tiles, writes the outputs and returns the patches.
+	Finalize(ctx context.Context, b Batch) ([]Patch, error)
+}
+
+// ErrStale is returned by a handler whose task no longer applies (e.g.
+// another worker holds the stage); the executor drops the task.
+var ErrStale = errors.New("pipeline: stale task")
+
+// Orchestrator moves batches through their stages. Its handlers are called
+// by the executors with at-least-once delivery; together with the store's
+// compare-and-set transitions they make every stage take effect once.
+// It holds no state of its own and is safe for concurrent use.
+type Orchestrator struct {
+	Store  BatchStore
+	Queue  Queue
+	Stages Stages
+}
+
+// Submit records the batch (idempotent on its ID) and queues its ingest.
+// A resubmitted batch that already exists is returned as it is; if it
+// ended in failure or was cancelled, it is not restarted.
+func (o *Orchestrator) Submit(ctx context.Context, spec BatchSpec, inputVersions ...string) (Batch, bool, error) {
+	if spec.Before == "" || spec.After == "" {
+		return Batch{}, false, fmt.Errorf("%w: a batch needs before and after images", ErrInvalid)
+	}
+	if spec.Name == "" {
+		return Batch{}, false, fmt.Errorf("%w: a batch needs a name", ErrInvalid)
+	}
+	b := Batch{ID: spec.ID(inputVersions...), Spec: spec, State: BatchQueued}
+	got, created, err := o.Store.CreateBatch(ctx, b)
+	if err != nil {
+		return Batch{}, false, err
+	}
+	if !got.State.Terminal() {
+		if err := o.Queue.Enqueue(ctx, Task{Kind: TaskIngest, BatchID: got.ID}); err != nil {
+			return got, created, err
+		}
+	}
+	return got, created, nil
+}
+
+// Cancel stops a batch that has not ended; queued tasks of it are dropped
+// when they come up.
+func (o *Orchestrator) Cancel(ctx context.Context, id string) (bool, error) {
+	return o.Store.TransitionBatch(ctx, id,
+		[]BatchState{BatchQueued, BatchIngesting, BatchDetecting, BatchFinalizing}, BatchCancelled, "cancelled by user", "")
+}
+
+// Handle runs one task. retry says the executor delivers it again after a
+// failed or interrupted attempt. A returned error wrapping ErrInvalid is
+// permanent (the batch has been marked failed); other errors are transient
+// and the task should be retried.
+func (o *Orchestrator) Handle(ctx context.Context, t Task, retry bool) error {
+	switch t.Kind {
+	case TaskIngest:
+		return o.ingest(ctx, t.BatchID, retry)
+	case TaskTile:
+		return o.tile(ctx, t.BatchID, t.Key)
+	case TaskFinalize:
+		return o.finalize(ctx, t.BatchID, retry)
+	}
+	return fmt.Errorf("%w: unknown task kind %q", ErrInvalid, t.Kind)
+}
+
+// Failed records that a task failed for good (retries exhausted) and fails
+// its batch, so the failure is visible in the batch status.
+func (o *Orchestrator) Failed(ctx context.Context, t Task, cause error) error {
+	msg := cause.Error()
+	if t.Kind == TaskTile {
+		if err := o.Store.TileFailed(ctx, t.BatchID, t.Key, msg, true); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		msg = fmt.Sprintf("tile %s: %s", t.Key, msg)
+	}
+	_, err := o.Store.TransitionBatch(ctx, t.BatchID,
+		[]BatchState{BatchQueued, BatchIngesting, BatchDetecting, BatchFinalizing}, BatchFailed, msg, "")
+	return err
+}
+
+func (o *Orchestrator) fail(ctx context.Context, id string, cause error) error {
+	if _, err := o.Store.TransitionBatch(ctx, id,
+		[]BatchState{BatchQueued, BatchIngesting, BatchDetecting, BatchFinalizing}, BatchFailed, cause.Error(), ""); err != nil {
+		return err
+	}
+	return cause
+}
+
+func (o *Orchestrator) ingest(ctx context.Context, id string, retry bool) error {
+	b, err := o.Store.GetBatch(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch b.State {
+	case BatchDetecting:
+		// Ingest finished before; make sure every pending tile is queued
+		// (a crash may have come between the two).
+		return o.enqueuePending(ctx, id)
+	case BatchQueued:
+		ok, err := o.Store.TransitionBatch(ctx, id, []BatchState{BatchQueued}, BatchIngesting, "", "")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrStale
+		}
+	case BatchIngesting:
+		if !retry {
+			return ErrStale // another worker is ingesting
+		}
+	default:
+		return nil // finalizing, done, failed or cancelled: nothing to do
+	}
+	sceneID, keys, err := o.Stages.Ingest(ctx, b)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return o.fail(ctx, id, err)
+		}
+		return err
+	}
+	if err := o.Store.InitTiles(ctx, id, keys); err != nil {
+		return err
+	}
+	ok, err := o.Store.TransitionBatch(ctx, id, []BatchState{BatchIngesting}, BatchDetecting, "", sceneID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return nil // cancelled meanwhile
+	}
+	return o.enqueuePending(ctx, id)
+}
+
+func (o *Orchestrator) enqueuePending(ctx context.Context, id string) error {
+	tiles, err := o.Store.Tiles(ctx, id)
+	if err != nil {
+		return err
+	}
+	var tasks []Task
+	for _, t := range tiles {
+		if t.State != TileDone {
+			tasks = append(tasks, Task{Kind: TaskTile, BatchID: id, Key: t.Key})
+		}
+	}
+	if len(tasks) == 0 {
+		return o.Queue.Enqueue(ctx, Task{Kind: TaskFinalize, BatchID: id})
+	}
+	return o.Queue.Enqueue(ctx, tasks...)
+}
+
+func (o *Orchestrator) tile(ctx context.Context, id, key string) error {
+	b, err := o.Store.GetBatch(ctx, id)
+	if err != nil {
+		return err
+	}
+	if b.State != BatchDetecting {
+		return nil // cancelled, failed, or already finalizing: drop
+	}
+	start := time.Now()
+	st, err := o.Stages.Tile(ctx, b, key)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			if ferr := o.Store.TileFailed(ctx, id, key, err.Error(), true); ferr != nil {
+				return ferr
+			}
+			return o.fail(ctx, id, fmt.Errorf("tile %s: %w", key, err))
+		}
+		if ferr := o.Store.TileFailed(ctx, id, key, err.Error(), false); ferr != nil {
+			return ferr
+		}
+		return err
+	}
+	if st.Millis == 0 {
+		st.Millis = time.Since(start).Milliseconds()
+	}
+	remaining, _, err := o.Store.TileDone(ctx, id, key, st.Millis, st.Bytes)
+	if err != nil {
+		return err
+	}
+	if remaining == 0 {
+		// Every tile is done: queue the finalize (a duplicate is a no-op;
+		// queued again on a repeat in case a crash lost the first).
+		return o.Queue.Enqueue(ctx, Task{Kind: TaskFinalize, BatchID: id})
+	}
+	return nil
+}
+
+func (o *Orchestrator) finalize(ctx context.Context, id string, retry bool) error {
+	b, err := o.Store.GetBatch(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch b.State {
+	case BatchDetecting:
+		if b.TilesDone < b.TilesTotal {
+			return fmt.Errorf("pipeline: batch %s: finalize with %d of %d tiles done", id, b.TilesDone, b.TilesTotal)
+		}
+		ok, err := o.Store.TransitionBatch(ctx, id, []BatchState{BatchDetecting}, BatchFinalizing, "", "")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrStale
+		}
+	case BatchFinalizing:
+		if !retry {
+			return ErrStale // another worker is finalizing
+		}
+	default:
+		return nil
+	}
+	patches, err := o.Stages.Finalize(ctx, b)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return o.fail(ctx, id, err)
+		}
+		return err
+	}
+	if err := o.Store.ReplacePatches(ctx, id, patches); err != nil {
+		return err
+	}
+	_, err = o.Store.TransitionBatch(ctx, id, []BatchState{BatchFinalizing}, BatchDone, "", "")
+	return err
+}
+
+// Unfinished returns, for every batch that has not ended, the task that
+// carries it on from where it stands: for an executor that lost its queue
+// (the embedded mode after a crash). The tasks must run as retries, so that
+// they may take over a stage a dead worker held.
+func (o *Orchestrator) Unfinished(ctx context.Context) ([]Task, error) {
+	bs, err := o.Store.ListBatches(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	var tasks []Task
+	for _, b := range bs {
+		switch b.State {
+		case BatchQueued, BatchIngesting, BatchDetecting:
+			tasks = append(tasks, Task{Kind: TaskIngest, BatchID: b.ID}) // detecting: re-queues its pending tiles
+		case BatchFinalizing:
+			tasks = append(tasks, Task{Kind: TaskFinalize, BatchID: b.ID})
+		}
+	}
+	return tasks, nil
+}

@@ -1,0 +1,51 @@
+package raster
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/airbusgeo/godal"
+)
+
+// WriteCOG copies the grid window of src (its bands only, with its nodata
+// values and its mask) into a Cloud-Optimized GeoTIFF at dst (DEFLATE,
+// 512-pixel tiles, no overviews: workers read full resolution). It returns
+// the Source that reads the copy. The copy is lossless, so reading it gives
+// the same pixels as reading src.
+func WriteCOG(ctx context.Context, src Source, grid Grid, dst string) (Source, error) {
+	register()
+	if err := ctx.Err(); err != nil {
+		return Source{}, err
+	}
+	ds, err := godal.Open(src.Name, godal.RasterOnly(), gdalErrs, cfg())
+	if err != nil {
+		return Source{}, inputErr(src.Name, ErrUnreadable, "cannot be opened (%v)", err)
+	}
+	defer ds.Close()
+	sw := []string{"-of", "COG",
+		"-srcwin", fmt.Sprint(src.XOff), fmt.Sprint(src.YOff), fmt.Sprint(grid.Width), fmt.Sprint(grid.Height),
+		"-co", "COMPRESS=DEFLATE", "-co", "PREDICTOR=YES", "-co", "BLOCKSIZE=512", "-co", "OVERVIEWS=NONE",
+		"-co", "BIGTIFF=IF_SAFER", "-co", "NUM_THREADS=ALL_CPUS"}
+	for _, b := range src.Bands {
+		sw = append(sw, "-b", fmt.Sprint(b+1))
+	}
+	// An alpha band (e.g. from a warp) becomes the copy's mask.
+	for i, b := range ds.Bands() {
+		if b.ColorInterp() == godal.CIAlpha {
+			sw = append(sw, "-mask", fmt.Sprint(i+1))
+			break
+		}
+	}
+	out, err := ds.Translate(dst, sw, gdalErrs, cfg())
+	if err != nil {
+		return Source{}, inputErr(src.Name, ErrUnreadable, "cannot be copied to a COG (%v)", err)
+	}
+	if err := out.Close(); err != nil {
+		return Source{}, fmt.Errorf("raster: write %s: %w", dst, err)
+	}
+	bands := make([]int, len(src.Bands))
+	for i := range bands {
+		bands[i] = i
+	}
+	return Source{Name: dst, Bands: bands, NoData: append([]float64(nil), src.NoData...)}, nil
+}

@@ -1,0 +1,81 @@
+package raster
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/airbusgeo/godal"
+)
+
+// ObjectReader reads byte ranges of objects in an object store. Keys are
+// "bucket/key". Size must fail for a missing object. Implementations must be
+// safe for concurrent use (GDAL reads from many goroutines).
+type ObjectReader interface {
+	ReadAt(key string, p []byte, off int64) (int, error)
+	Size(key string) (int64, error)
+}
+
+// ObjectPrefix is the GDAL file-name prefix under which objects are read
+// with range requests through the registered ObjectReader.
+const ObjectPrefix = "/vsiweipian/"
+
+// ObjectName returns the GDAL dataset name of an object.
+func ObjectName(bucket, key string) string { return ObjectPrefix + bucket + "/" + key }
+
+// objects dispatches GDAL's reads to the current ObjectReader. GDAL keeps
+// one handler per prefix for the whole process, so the reader behind it is
+// swappable (tests start several object stores in one process).
+type objects struct {
+	mu sync.RWMutex
+	r  ObjectReader
+}
+
+func (o *objects) get() (ObjectReader, error) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	if o.r == nil {
+		return nil, errors.New("raster: no object store configured")
+	}
+	return o.r, nil
+}
+
+func (o *objects) ReadAt(key string, p []byte, off int64) (int, error) {
+	r, err := o.get()
+	if err != nil {
+		return 0, err
+	}
+	return r.ReadAt(key, p, off)
+}
+
+func (o *objects) Size(key string) (int64, error) {
+	r, err := o.get()
+	if err != nil {
+		return 0, err
+	}
+	return r.Size(key)
+}
+
+var (
+	objectsOnce sync.Once
+	objectsErr  error
+	vsiObjects  = &objects{}
+)
+
+// UseObjectReader makes GDAL read ObjectPrefix names through r. The first
+// call registers the handler with GDAL (process-wide); later calls replace
+// the reader.
+func UseObjectReader(r ObjectReader) error {
+	register()
+	objectsOnce.Do(func() {
+		objectsErr = godal.RegisterVSIHandler(ObjectPrefix, vsiObjects,
+			godal.VSIHandlerStripPrefix(true), godal.VSIHandlerBufferSize(1<<20), godal.VSIHandlerCacheSize(16<<20))
+	})
+	if objectsErr != nil {
+		return fmt.Errorf("raster: register object reader: %w", objectsErr)
+	}
+	vsiObjects.mu.Lock()
+	vsiObjects.r = r
+	vsiObjects.mu.Unlock()
+	return nil
+}

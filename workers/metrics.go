@@ -1,0 +1,69 @@
+package workers
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/weipian/weipian/pipeline"
+)
+
+// Metrics are the Prometheus metrics of a worker process: tasks done and
+// failed by kind, task latency (tiles: the tile latency) and image bytes
+// read from the object store. A nil *Metrics records nothing.
+type Metrics struct {
+	Tasks     *prometheus.CounterVec
+	Latency   *prometheus.HistogramVec
+	BytesRead prometheus.Counter
+}
+
+// NewMetrics creates the metrics and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "weipian_tasks_total", Help: "Tasks handled, by kind and outcome (done, failed, retried, stale).",
+		}, []string{"kind", "outcome"}),
+		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "weipian_task_seconds", Help: "Task latency in seconds, by kind (tile:detect is the tile latency).",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
+		}, []string{"kind"}),
+		BytesRead: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "weipian_object_bytes_read_total", Help: "Bytes read from the object store by range requests.",
+		}),
+	}
+	reg.MustRegister(m.Tasks, m.Latency, m.BytesRead)
+	return m
+}
+
+func (m *Metrics) observe(kind string, d time.Duration, err error) {
+	if m == nil {
+		return
+	}
+	outcome := "done"
+	switch {
+	case err == nil:
+	case errors.Is(err, pipeline.ErrStale):
+		outcome = "stale"
+	case errors.Is(err, pipeline.ErrInvalid):
+		outcome = "failed"
+	default:
+		outcome = "retried"
+	}
+	m.Tasks.WithLabelValues(kind, outcome).Inc()
+	if err == nil {
+		m.Latency.WithLabelValues(kind).Observe(d.Seconds())
+	}
+}
+
+func (m *Metrics) failed(kind string) {
+	if m != nil {
+		m.Tasks.WithLabelValues(kind, "failed").Inc()
+	}
+}
+
+func (m *Metrics) read(n int) {
+	if m != nil {
+		m.BytesRead.Add(float64(n))
+	}
+}
