@@ -1,0 +1,253 @@
+package task
+
+import "fmt"
+
+// State is where a task stands in its life cycle. The value is a stable
+// English code for storage and APIs; String gives the zh-CN label shown to
+// users. The zero State is invalid.
+type State string
+
+// The states of a task. Non-illegal verdicts go 已核查 → 已办结 directly;
+// illegal ones go through 已制止, 已立案 and 整改中 first.
+const (
+	Pending    State = "pending"    // 待核查: created, not yet visited
+	Verifying  State = "verifying"  // 核查中: the team is on it
+	Verified   State = "verified"   // 已核查: verdict (判定) recorded
+	Stopped    State = "stopped"    // 已制止: an illegal act has been stopped
+	Filed      State = "filed"      // 已立案: reported and a case opened
+	Rectifying State = "rectifying" // 整改中: being demolished or regularised
+	Closed     State = "closed"     // 已办结: done
+)
+
+// States returns every state in life-cycle order.
+func States() []State {
+	return []State{Pending, Verifying, Verified, Stopped, Filed, Rectifying, Closed}
+}
+
+// Label returns the zh-CN label of s, or s itself if it is unknown.
+func (s State) Label() string {
+	switch s {
+	case Pending:
+		return "待核查"
+	case Verifying:
+		return "核查中"
+	case Verified:
+		return "已核查"
+	case Stopped:
+		return "已制止"
+	case Filed:
+		return "已立案"
+	case Rectifying:
+		return "整改中"
+	case Closed:
+		return "已办结"
+	}
+	return string(s)
+}
+
+// String returns the zh-CN label, so that messages read as users speak.
+func (s State) String() string { return s.Label() }
+
+// Valid reports whether s is one of the defined states.
+func (s State) Valid() bool {
+	for _, v := range States() {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseState accepts a state's code ("verified") or its label ("已核查").
+func ParseState(s string) (State, error) {
+	for _, v := range States() {
+		if s == string(v) || s == v.Label() {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("task: unknown state %q", s)
+}
+
+// Verdict is the legality judgement (判定) recorded when a task is verified.
+// The zero Verdict means "not judged yet".
+type Verdict string
+
+// The verdicts of practice (自然资发〔2023〕258号 and the annual check cards).
+const (
+	VerdictLegal        Verdict = "legal"         // 合法: needs an approval number (批准文号)
+	VerdictIllegal      Verdict = "illegal"       // 违法: needs a violation type (违法类型)
+	VerdictFalseChange  Verdict = "false_change"  // 伪变化: nothing changed on the ground
+	VerdictFarmFacility Verdict = "farm_facility" // 设施农用地
+	VerdictRuralRoad    Verdict = "rural_road"    // 农村道路
+	VerdictOther        Verdict = "other"         // 其他
+)
+
+// Verdicts returns every verdict.
+func Verdicts() []Verdict {
+	return []Verdict{VerdictLegal, VerdictIllegal, VerdictFalseChange, VerdictFarmFacility, VerdictRuralRoad, VerdictOther}
+}
+
+// Label returns the zh-CN label of v, or v itself if it is unknown.
+func (v Verdict) Label() string {
+	switch v {
+	case VerdictLegal:
+		return "合法"
+	case VerdictIllegal:
+		return "违法"
+	case VerdictFalseChange:
+		return "伪变化"
+	case VerdictFarmFacility:
+		return "设施农用地"
+	case VerdictRuralRoad:
+		return "农村道路"
+	case VerdictOther:
+		return "其他"
+	}
+	return string(v)
+}
+
+// String returns the zh-CN label.
+func (v Verdict) String() string { return v.Label() }
+
+// Valid reports whether v is one of the defined verdicts.
+func (v Verdict) Valid() bool {
+	for _, x := range Verdicts() {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseVerdict accepts a verdict's code or its label.
+func ParseVerdict(s string) (Verdict, error) {
+	for _, v := range Verdicts() {
+		if s == string(v) || s == v.Label() {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("task: unknown verdict %q", s)
+}
+
+// ViolationType is the kind of an illegal act (违法类型, WFLX). The zero value
+// means "none" and is only valid for verdicts other than 违法.
+type ViolationType string
+
+// The violation types of the annual tables.
+const (
+	ViolationOccupy   ViolationType = "occupy"   // 违法占地
+	ViolationApprove  ViolationType = "approve"  // 违法批地
+	ViolationTransfer ViolationType = "transfer" // 违法转让
+	ViolationOther    ViolationType = "other"    // 其他
+)
+
+// ViolationTypes returns every violation type.
+func ViolationTypes() []ViolationType {
+	return []ViolationType{ViolationOccupy, ViolationApprove, ViolationTransfer, ViolationOther}
+}
+
+// Label returns the zh-CN label of v, or v itself if it is unknown.
+func (v ViolationType) Label() string {
+	switch v {
+	case ViolationOccupy:
+		return "违法占地"
+	case ViolationApprove:
+		return "违法批地"
+	case ViolationTransfer:
+		return "违法转让"
+	case ViolationOther:
+		return "其他"
+	}
+	return string(v)
+}
+
+// String returns the zh-CN label.
+func (v ViolationType) String() string { return v.Label() }
+
+// Valid reports whether v is one of the defined violation types.
+func (v ViolationType) Valid() bool {
+	for _, x := range ViolationTypes() {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseViolationType accepts a violation type's code or its label.
+func ParseViolationType(s string) (ViolationType, error) {
+	for _, v := range ViolationTypes() {
+		if s == string(v) || s == v.Label() {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("task: unknown violation type %q", s)
+}
+
+// Rectification is how an illegal case is put right (整改方式). The annual
+// tables count rectified = demolished + permits obtained. The zero value
+// means "not rectifying".
+type Rectification string
+
+// The ways of rectification.
+const (
+	RectifyDemolish Rectification = "demolish" // 拆除复耕: demolished, land restored
+	RectifyPermit   Rectification = "permit"   // 补办手续: permits obtained afterwards
+)
+
+// Rectifications returns every way of rectification.
+func Rectifications() []Rectification {
+	return []Rectification{RectifyDemolish, RectifyPermit}
+}
+
+// Label returns the zh-CN label of r, or r itself if it is unknown.
+func (r Rectification) Label() string {
+	switch r {
+	case RectifyDemolish:
+		return "拆除复耕"
+	case RectifyPermit:
+		return "补办手续"
+	}
+	return string(r)
+}
+
+// String returns the zh-CN label.
+func (r Rectification) String() string { return r.Label() }
+
+// Valid reports whether r is one of the defined ways of rectification.
+func (r Rectification) Valid() bool {
+	return r == RectifyDemolish || r == RectifyPermit
+}
+
+// Grade is the patrol grade of a zone (巡查区域等级): 1 for 一级 (permanent
+// basic farmland protection zones, urban planning areas, urban–rural fringe,
+// township seats, both sides of main roads), 2 for 二级 (other farmland,
+// village planning areas, around villages and village roads), 3 for 三级
+// (everything else). The zero Grade is invalid.
+type Grade int
+
+// The patrol grades.
+const (
+	Grade1 Grade = 1 // 一级巡查区域
+	Grade2 Grade = 2 // 二级巡查区域
+	Grade3 Grade = 3 // 三级巡查区域
+)
+
+// Valid reports whether g is 1, 2 or 3.
+func (g Grade) Valid() bool { return g >= Grade1 && g <= Grade3 }
+
+// Label returns "一级", "二级" or "三级", or "等级N" for an invalid grade.
+func (g Grade) Label() string {
+	switch g {
+	case Grade1:
+		return "一级"
+	case Grade2:
+		return "二级"
+	case Grade3:
+		return "三级"
+	}
+	return fmt.Sprintf("等级%d", int(g))
+}
+
+// String returns the zh-CN label.
+func (g Grade) String() string { return g.Label() }
