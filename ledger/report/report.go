@@ -1,0 +1,320 @@
+// Package report writes the reconciliation results of pipeline/reconcile
+// for the enforcement office: the per-图斑 table (XLSX with Chinese headers,
+// and GeoJSON for GIS) and the per-zone table (XLSX).
+//
+// Output is deterministic: identical input gives identical bytes (fixed
+// document dates, sorted rows, rounded numbers, no wall-clock metadata).
+// Dates are written as text (2026-05-03) in the configured location.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/weipian/weipian/pipeline/reconcile"
+)
+
+// fixedDate is written as the workbook's creation and modification date so
+// that the bytes do not depend on the clock.
+const fixedDate = "2000-01-01T00:00:00Z"
+
+type options struct {
+	loc   *time.Location
+	title string
+}
+
+// Option changes a writer setting.
+type Option func(*options)
+
+// WithLocation sets the time zone dates are written in (default UTC+8).
+func WithLocation(loc *time.Location) Option { return func(o *options) { o.loc = loc } }
+
+// WithTitle sets a title row above the table (default none).
+func WithTitle(s string) Option { return func(o *options) { o.title = s } }
+
+func newOptions(opts []Option) *options {
+	o := &options{loc: reconcile.ChinaTime()}
+	for _, f := range opts {
+		f(o)
+	}
+	return o
+}
+
+func (o *options) date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(o.loc).Format("2006-01-02")
+}
+
+func (o *options) stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(o.loc).Format("2006-01-02 15:04")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+// PatchColumns are the headers of the per-图斑 table.
+func PatchColumns() []string {
+	return []string{
+		"监测编号", "图斑标识", "巡查区域", "疑似违法", "前时相", "后时相", "下发日期",
+		"核查结论", "发现日期", "台帐行", "匹配方式", "发现距离(米)",
+		"最近巡查时间", "最近距离(米)", "最近巡查来源", "最近巡查队伍", "最后巡查时间",
+		"视距内巡查次数", "窗口内区域台帐数",
+	}
+}
+
+func (o *options) patchRow(r *reconcile.PatchResult) []any {
+	row := []any{
+		r.Patch.JCBH, r.Patch.ID, r.ZoneID, yesNo(r.Patch.Suspected), o.date(r.Patch.QSX), o.date(r.Patch.HSX), o.date(r.FlaggedAt),
+		r.Outcome.Label(), "", "", "", "",
+		"", "", "", "", "",
+		r.Passes, r.ZoneEntries,
+	}
+	if f := r.Found; f != nil {
+		row[8], row[9], row[10] = o.date(f.Date), f.Ref, f.Match.Label()
+		if f.DistanceM >= 0 {
+			row[11] = f.DistanceM
+		}
+	}
+	if c := r.Closest; c != nil {
+		row[12], row[13], row[14], row[15] = o.stamp(c.Time), c.DistanceM, c.Source.Label()+" "+c.Ref, c.Team
+	}
+	if l := r.Latest; l != nil {
+		row[16] = o.stamp(l.Time)
+	}
+	return row
+}
+
+// newBook returns a workbook with fixed document properties.
+func newBook() (*excelize.File, error) {
+	f := excelize.NewFile()
+	err := f.SetDocProps(&excelize.DocProperties{
+		Created: fixedDate, Modified: fixedDate, Creator: "weipian", LastModifiedBy: "weipian",
+		Title: "", Language: "zh-CN",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report: set document properties: %w", err)
+	}
+	return f, nil
+}
+
+// writeSheet writes a title (optional), a bold header and rows to sheet.
+func writeSheet(f *excelize.File, sheet, title string, header []string, rows [][]any) error {
+	r := 1
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Horizontal: "center", WrapText: true}})
+	if err != nil {
+		return fmt.Errorf("report: style: %w", err)
+	}
+	if title != "" {
+		if err := f.SetCellStr(sheet, "A1", title); err != nil {
+			return fmt.Errorf("report: title: %w", err)
+		}
+		end, _ := excelize.CoordinatesToCellName(len(header), 1)
+		if err := f.MergeCell(sheet, "A1", end); err != nil {
+			return fmt.Errorf("report: merge title: %w", err)
+		}
+		if err := f.SetCellStyle(sheet, "A1", end, bold); err != nil {
+			return fmt.Errorf("report: title style: %w", err)
+		}
+		r++
+	}
+	hdr := make([]any, len(header))
+	for i, h := range header {
+		hdr[i] = h
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, r)
+	if err := f.SetSheetRow(sheet, cell, &hdr); err != nil {
+		return fmt.Errorf("report: header: %w", err)
+	}
+	end, _ := excelize.CoordinatesToCellName(len(header), r)
+	if err := f.SetCellStyle(sheet, cell, end, bold); err != nil {
+		return fmt.Errorf("report: header style: %w", err)
+	}
+	for i, row := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, r+1+i)
+		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+			return fmt.Errorf("report: row %d: %w", i+1, err)
+		}
+	}
+	lastCol, _ := excelize.ColumnNumberToName(len(header))
+	if err := f.SetColWidth(sheet, "A", lastCol, 14); err != nil {
+		return fmt.Errorf("report: column width: %w", err)
+	}
+	return nil
+}
+
+func finish(f *excelize.File, w io.Writer) error {
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("report: write xlsx: %w", err)
+	}
+	return f.Close()
+}
+
+// PatchesXLSX writes the per-图斑 table (sheet 图斑核查) in the order given
+// (reconcile.Run sorts by JCBH).
+func PatchesXLSX(w io.Writer, results []reconcile.PatchResult, opts ...Option) error {
+	o := newOptions(opts)
+	f, err := newBook()
+	if err != nil {
+		return err
+	}
+	const sheet = "图斑核查"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return fmt.Errorf("report: rename sheet: %w", err)
+	}
+	rows := make([][]any, len(results))
+	for i := range results {
+		rows[i] = o.patchRow(&results[i])
+	}
+	if err := writeSheet(f, sheet, o.title, PatchColumns(), rows); err != nil {
+		return err
+	}
+	return finish(f, w)
+}
+
+// PatchesGeoJSON writes the per-图斑 table as a GeoJSON FeatureCollection of
+// the patch polygons (coordinates rounded to 1e-7°) with the properties
+// JCBH (监测编号), TBID (图斑标识), XCQY (巡查区域), YSWF (疑似违法, 0/1), QSX,
+// HSX, XFRQ (下发日期), HCJL (核查结论), HCJLDM (its code), FXRQ (发现日期),
+// TZH (台帐行), PPFS (匹配方式), ZJXCSJ (最近巡查时间), ZJJL (最近距离, m),
+// ZJLY (最近巡查来源), ZHXCSJ (最后巡查时间) and XCCS (视距内巡查次数).
+func PatchesGeoJSON(w io.Writer, results []reconcile.PatchResult, opts ...Option) error {
+	o := newOptions(opts)
+	fc := geojson.NewFeatureCollection()
+	for i := range results {
+		r := &results[i]
+		var g orb.Geometry = r.Patch.Geometry
+		if len(r.Patch.Geometry) == 0 {
+			g = r.Patch.Centroid
+		}
+		ft := geojson.NewFeature(orb.Round(orb.Clone(g), 1e7))
+		p := ft.Properties
+		p["JCBH"], p["TBID"], p["XCQY"] = r.Patch.JCBH, r.Patch.ID, r.ZoneID
+		p["YSWF"] = map[bool]int{false: 0, true: 1}[r.Patch.Suspected]
+		p["QSX"], p["HSX"], p["XFRQ"] = o.date(r.Patch.QSX), o.date(r.Patch.HSX), o.date(r.FlaggedAt)
+		p["HCJL"], p["HCJLDM"] = r.Outcome.Label(), r.Outcome.String()
+		p["FXRQ"], p["TZH"], p["PPFS"] = "", "", ""
+		if r.Found != nil {
+			p["FXRQ"], p["TZH"], p["PPFS"] = o.date(r.Found.Date), r.Found.Ref, r.Found.Match.Label()
+		}
+		p["ZJXCSJ"], p["ZJJL"], p["ZJLY"], p["ZHXCSJ"] = "", nil, "", ""
+		if r.Closest != nil {
+			p["ZJXCSJ"], p["ZJJL"], p["ZJLY"] = o.stamp(r.Closest.Time), r.Closest.DistanceM, r.Closest.Source.Label()+" "+r.Closest.Ref
+		}
+		if r.Latest != nil {
+			p["ZHXCSJ"] = o.stamp(r.Latest.Time)
+		}
+		p["XCCS"] = r.Passes
+		fc.Append(ft)
+	}
+	b, err := json.Marshal(fc)
+	if err != nil {
+		return fmt.Errorf("report: encode geojson: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("report: write geojson: %w", err)
+	}
+	return nil
+}
+
+// ZoneColumns are the headers of the per-zone table.
+func ZoneColumns() []string {
+	return []string{
+		"区域编号", "区域名称", "等级", "责任队伍", "统计期", "频次要求",
+		"应巡查天数", "巡查天数", "台帐条数", "巡查次数", "最长未巡查(天)", "间隔超标次数", "频次达标",
+		"单人巡查次数", "轨迹天数", "台帐无轨迹天数",
+		"图斑数", "疑似违法图斑", "巡查已发现", "巡查应发现而未发现", "未巡查覆盖", "发现率",
+		"发现违法", "制止超期", "制止未记录", "制止无效", "报告超期", "报告未记录", "报告无日期",
+	}
+}
+
+// RequirementText describes a requirement in Chinese, e.g.
+// "每2天至少1次；每月≥5次".
+func RequirementText(r reconcile.Requirement) string {
+	var parts []string
+	if r.EveryDays > 0 {
+		if r.EveryDays == 7 {
+			parts = append(parts, "每周至少1次")
+		} else {
+			parts = append(parts, fmt.Sprintf("每%d天至少1次", r.EveryDays))
+		}
+	}
+	if r.MinPerWeek > 0 {
+		parts = append(parts, fmt.Sprintf("每周≥%d次", r.MinPerWeek))
+	}
+	if r.MinPerMonth > 0 {
+		parts = append(parts, fmt.Sprintf("每月≥%d次", r.MinPerMonth))
+	}
+	if len(parts) == 0 {
+		return "无"
+	}
+	return strings.Join(parts, "；")
+}
+
+// LateColumns are the headers of the overdue list.
+func LateColumns() []string {
+	return []string{"区域编号", "区域名称", "台帐行", "发现日期", "制止期限", "制止日期", "制止", "报告期限", "报告日期", "报告", "制止无效"}
+}
+
+// ZonesXLSX writes the per-zone table (sheet 区域巡查) and the overdue stops
+// and reports (sheet 超期明细).
+func ZonesXLSX(w io.Writer, zones []reconcile.ZoneResult, opts ...Option) error {
+	o := newOptions(opts)
+	f, err := newBook()
+	if err != nil {
+		return err
+	}
+	const sheet, lateSheet = "区域巡查", "超期明细"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return fmt.Errorf("report: rename sheet: %w", err)
+	}
+	if _, err := f.NewSheet(lateSheet); err != nil {
+		return fmt.Errorf("report: new sheet: %w", err)
+	}
+	rows := make([][]any, 0, len(zones))
+	var late [][]any
+	for _, z := range zones {
+		rate := any("—")
+		if z.DiscoveryRate >= 0 {
+			rate = math.Round(z.DiscoveryRate*1000) / 10
+			rate = fmt.Sprintf("%.1f%%", rate)
+		}
+		rows = append(rows, []any{
+			z.ZoneID, z.Name, z.Grade.Label(), z.Team, z.Period.String(), RequirementText(z.Requirement),
+			z.RequiredDays, z.PatrolDays, z.Entries, z.Patrols, z.LongestGapDays, z.GapBreaches, yesNo(z.FrequencyMet),
+			z.SoloPatrols, z.TrackDays, z.LedgerDaysWithoutTrack,
+			z.Patches, z.Suspected, z.Found, z.ShouldHaveFound, z.NotCovered, rate,
+			z.Violations, z.StopLate, z.StopMissing, z.StopIneffective, z.ReportLate, z.ReportMissing, z.ReportUndated,
+		})
+		for _, c := range z.Late {
+			late = append(late, []any{
+				z.ZoneID, z.Name, c.Ref, o.date(c.Found), o.date(c.StopDue), o.date(c.StopDate), c.Stop.Label(),
+				o.date(c.ReportDue), o.date(c.ReportDate), c.Report.Label(), yesNo(c.StopIneffective),
+			})
+		}
+	}
+	if err := writeSheet(f, sheet, o.title, ZoneColumns(), rows); err != nil {
+		return err
+	}
+	if err := writeSheet(f, lateSheet, "", LateColumns(), late); err != nil {
+		return err
+	}
+	return finish(f, w)
+}

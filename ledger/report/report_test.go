@@ -1,0 +1,241 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/weipian/weipian/ledger"
+	"github.com/weipian/weipian/pipeline/reconcile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func box(lon, lat, d float64) orb.Polygon {
+	return orb.Polygon{{{lon, lat}, {lon + d, lat}, {lon + d, lat + d}, {lon, lat + d}, {lon, lat}}}
+}
+
+// endToEnd imports the ledger and track fixtures, reconciles them with three
+// patches and assesses May 2026.
+func endToEnd(t *testing.T) ([]reconcile.PatchResult, []reconcile.ZoneResult) {
+	t.Helper()
+	ctx := context.Background()
+	zones := []string{"东关村", "西关村", "北关社区"}
+	res, err := ledger.ReadFile(ctx, "../testdata/台帐2026.xlsx", ledger.WithZones(zones...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tracks []reconcile.Track
+	for _, f := range []string{"../testdata/城关所一组_张三_李四_20260503.gpx", "../testdata/巡查轨迹.kml"} {
+		trs, err := ledger.ReadTrackFile(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range trs {
+			tracks = append(tracks, trs[i].Domain())
+		}
+	}
+	loc := reconcile.ChinaTime()
+	d := func(s string) time.Time { v, _ := time.ParseInLocation("2006-01-02", s, loc); return v }
+	in := reconcile.Input{
+		Zones: []reconcile.Zone{
+			{ID: "Z01", Name: "东关村", Grade: 1, Team: "城关所一组"},
+			{ID: "Z02", Name: "西关村", Grade: 2, Team: "城关所二组"},
+			{ID: "Z03", Name: "北关社区", Grade: 3, Team: "城关所二组"},
+		},
+		Entries: ledger.Domain(res.Entries),
+		Tracks:  tracks,
+		Patches: []reconcile.Patch{
+			{ID: "T1", JCBH: "420102202605001", Geometry: box(114.3020, 30.6011, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z01", Suspected: true},
+			{ID: "T2", JCBH: "420102202605002", Geometry: box(114.3130, 30.6105, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z02", Suspected: true},
+			{ID: "T3", JCBH: "420102202605003", Geometry: box(114.4000, 30.7000, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z03", Suspected: true},
+		},
+	}
+	patches, err := reconcile.Run(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zs, err := reconcile.Assess(ctx, in, patches, reconcile.Month(2026, time.May, loc),
+		reconcile.WithNow(func() time.Time { return d("2026-06-01") }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return patches, zs
+}
+
+func TestEndToEnd(t *testing.T) {
+	t.Parallel()
+	patches, zones := endToEnd(t)
+	want := []reconcile.Outcome{reconcile.FoundByPatrol, reconcile.ShouldHaveFound, reconcile.NotCovered}
+	for i, p := range patches {
+		if p.Outcome != want[i] {
+			t.Errorf("%s: %v, want %v", p.Patch.JCBH, p.Outcome.Label(), want[i].Label())
+		}
+	}
+	if f := patches[0].Found; f == nil || f.Ref != "台帐2026.xlsx 5月 第5行" || f.Match != reconcile.MatchLocation {
+		t.Errorf("found %+v", f)
+	}
+	if c := patches[1].Closest; c == nil || c.Source != reconcile.FromTrack || c.DistanceM > 120 {
+		t.Errorf("closest %+v", c)
+	}
+	// The KML line's vertices are 20 minutes apart, more than the 10-minute
+	// gap, so the pass is measured from its vertex at 114.312 (about 110 m).
+	z := zones[0] // 东关村: rows 5, 7, 12, 13 (row 8 names only 西关村)
+	if z.Entries != 4 || z.PatrolDays != 4 || z.Found != 1 || z.Suspected != 1 || z.FrequencyMet {
+		t.Errorf("东关村 %+v", z)
+	}
+	if z := zones[1]; z.SoloPatrols != 1 || z.ShouldHaveFound != 1 {
+		t.Errorf("西关村 %+v", z)
+	}
+}
+
+func TestWritersDeterministic(t *testing.T) {
+	t.Parallel()
+	patches, zones := endToEnd(t)
+	writers := map[string]func(*bytes.Buffer) error{
+		"patches.xlsx": func(b *bytes.Buffer) error {
+			return PatchesXLSX(b, patches, WithTitle("2026年5月卫片图斑动态巡查核查表"))
+		},
+		"patches.geojson": func(b *bytes.Buffer) error { return PatchesGeoJSON(b, patches) },
+		"zones.xlsx":      func(b *bytes.Buffer) error { return ZonesXLSX(b, zones) },
+	}
+	for name, write := range writers {
+		t.Run(name, func(t *testing.T) {
+			var a, b bytes.Buffer
+			if err := write(&a); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1100 * time.Millisecond) // a clock-dependent field would change
+			if err := write(&b); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Fatal("two writes differ")
+			}
+			golden := filepath.Join("testdata", name)
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, a.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./ledger/report -update)", err)
+			}
+			if !bytes.Equal(a.Bytes(), want) {
+				t.Errorf("%s differs from the golden file; run go test ./ledger/report -update and review", name)
+			}
+		})
+	}
+}
+
+func TestPatchesXLSXContent(t *testing.T) {
+	t.Parallel()
+	patches, _ := endToEnd(t)
+	var buf bytes.Buffer
+	if err := PatchesXLSX(&buf, patches); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("图斑核查")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0][0] != "监测编号" || rows[0][7] != "核查结论" {
+		t.Fatalf("rows %v", rows)
+	}
+	r := rows[1]
+	if r[0] != "420102202605001" || r[7] != "巡查已发现" || r[8] != "2026-05-03" || r[9] != "台帐2026.xlsx 5月 第5行" || r[10] != "坐标" {
+		t.Errorf("row 2 %v", r)
+	}
+	if rows[2][7] != "巡查应发现而未发现" || rows[2][12] == "" || rows[3][7] != "未巡查覆盖" {
+		t.Errorf("rows 3-4 %v %v", rows[2], rows[3])
+	}
+	props, err := f.GetDocProps()
+	if err != nil || props.Created != fixedDate || props.Modified != fixedDate {
+		t.Errorf("doc props %+v %v", props, err)
+	}
+}
+
+func TestZonesXLSXContent(t *testing.T) {
+	t.Parallel()
+	_, zones := endToEnd(t)
+	var buf bytes.Buffer
+	if err := ZonesXLSX(&buf, zones, WithTitle("2026年5月动态巡查情况")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("区域巡查")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 5 || rows[0][0] != "2026年5月动态巡查情况" || rows[1][1] != "区域名称" {
+		t.Fatalf("rows %v", rows)
+	}
+	if r := rows[2]; r[1] != "东关村" || r[2] != "一级" || r[5] != "每2天至少1次" || r[12] != "否" || r[21] != "100.0%" {
+		t.Errorf("东关村 row %v", r)
+	}
+	late, err := f.GetRows("超期明细")
+	if err != nil || len(late) < 1 || late[0][2] != "台帐行" {
+		t.Errorf("late sheet %v %v", late, err)
+	}
+}
+
+func TestPatchesGeoJSONContent(t *testing.T) {
+	t.Parallel()
+	patches, _ := endToEnd(t)
+	var buf bytes.Buffer
+	if err := PatchesGeoJSON(&buf, patches); err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			Geometry   struct{ Type string }
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &fc); err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Features) != 3 || fc.Features[0].Geometry.Type != "Polygon" ||
+		fc.Features[0].Properties["HCJL"] != "巡查已发现" || fc.Features[1].Properties["HCJLDM"] != "should_have_found" {
+		t.Errorf("%+v", fc.Features)
+	}
+}
+
+func TestRequirementText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		r    reconcile.Requirement
+		want string
+	}{
+		{reconcile.Requirement{EveryDays: 2}, "每2天至少1次"},
+		{reconcile.Requirement{EveryDays: 7, MinPerMonth: 5}, "每周至少1次；每月≥5次"},
+		{reconcile.Requirement{MinPerWeek: 2}, "每周≥2次"},
+		{reconcile.Requirement{}, "无"},
+	} {
+		if got := RequirementText(tc.r); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
