@@ -1,0 +1,4 @@
+package overlay
+
+// WithLargeVertices exports withLargeVertices for the tests.
+var WithLargeVertices = withLargeVertices
