@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"runtime"
 	"sort"
 
@@ -205,7 +206,11 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 	case share >= 0.2:
 		conf = "medium"
 	}
+	length, width := shape(runs, s.PixelSize)
 	return pipeline.Patch{
+		BrightRatio: float64(st.BrightSum) / 1000 / float64(st.Pixels),
+		SatAfter:    float64(st.SatSum) / 1000 / float64(st.Pixels),
+		LengthM:     length, WidthM: width, Elongation: length / math.Max(width, 1e-9),
 		ID:    "WP" + hex.EncodeToString(h[:])[:16],
 		Class: c.String(), ClassLabel: c.Label(), Confidence: conf,
 		Score:   float64(st.StrengthSum) / 1000 / float64(st.Pixels),
@@ -215,4 +220,41 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 		BeforeDate: s.Inputs[0].Date, AfterDate: s.Inputs[1].Date,
 		Pixels: st.Pixels, Geometry: ll,
 	}, nil
+}
+
+// shape returns the length and mean width in metres of the ellipse with the
+// same second moments as the region (a rectangle L×W has variance L²/12 along
+// its length): length = √(12·λ1), width = area / length.
+func shape(runs []region.Run, px float64) (length, width float64) {
+	var n, sx, sy, sxx, syy, sxy float64
+	for _, r := range runs {
+		k := float64(r.X1 - r.X0)
+		y := float64(r.Y) + 0.5
+		// pixel centres x0+0.5 … x1-0.5
+		a, b := float64(r.X0)+0.5, float64(r.X1)-0.5
+		s1 := k * (a + b) / 2
+		s2 := sumSquares(a, b)
+		n += k
+		sx += s1
+		sy += k * y
+		sxx += s2
+		syy += k * y * y
+		sxy += s1 * y
+	}
+	mx, my := sx/n, sy/n
+	cxx := sxx/n - mx*mx + 1.0/12 // a pixel is a square, not a point
+	cyy := syy/n - my*my + 1.0/12
+	cxy := sxy/n - mx*my
+	tr, det := cxx+cyy, cxx*cyy-cxy*cxy
+	l1 := tr/2 + math.Sqrt(math.Max(tr*tr/4-det, 0))
+	length = math.Sqrt(12*l1) * px
+	width = n * px * px / length
+	return length, width
+}
+
+// sumSquares returns Σ v² over v = a, a+1, …, b.
+func sumSquares(a, b float64) float64 {
+	k := b - a + 1
+	// Σ (a+i)² for i = 0…k-1 = k·a² + 2a·k(k-1)/2 + (k-1)k(2k-1)/6
+	return k*a*a + a*k*(k-1) + (k-1)*k*(2*k-1)/6
 }

@@ -56,7 +56,7 @@ func Tile(ctx context.Context, s *Scene, key tiles.Key) (*TileResult, error) {
 	return tr, nil
 }
 
-const tileMagic = "WPT1"
+const tileMagic = "WPT2"
 
 // Encode serialises a tile result in a compact binary form (varints).
 func (t *TileResult) Encode() []byte {
@@ -79,6 +79,8 @@ func (t *TileResult) Encode() []byte {
 		put(p.StrengthSum)
 		put(p.Chi2Sum)
 		put(p.Agree)
+		put(p.BrightSum)
+		put(p.SatSum)
 		put(int64(len(p.Runs)))
 		var py int32
 		for _, r := range p.Runs {
@@ -117,7 +119,7 @@ func DecodeTileResult(data []byte) (*TileResult, error) {
 		return nil, fmt.Errorf("%w: header", ErrCorruptTile)
 	}
 	for i := int64(0); i < n; i++ {
-		p := change.Part{Class: change.Class(get()), Pixels: get(), StrengthSum: get(), Chi2Sum: get(), Agree: get()}
+		p := change.Part{Class: change.Class(get()), Pixels: get(), StrengthSum: get(), Chi2Sum: get(), Agree: get(), BrightSum: get(), SatSum: get()}
 		nr := get()
 		if err != nil || nr <= 0 || nr > int64(len(data)) {
 			return nil, fmt.Errorf("%w: part %d", ErrCorruptTile, i)

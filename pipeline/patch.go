@@ -35,6 +35,13 @@ type Patch struct {
 	BeforeDate, AfterDate string
 	// Pixels is the number of pixels of the patch on the scene grid.
 	Pixels int64
+	// BrightRatio is the after date's mean brightness relative to the
+	// scene's median; SatAfter its mean saturation (0–1). LengthM and WidthM
+	// are the length and mean width of the patch's equivalent ellipse in
+	// metres, Elongation their ratio: what the change type (TBLX) needs
+	// beyond the change class.
+	BrightRatio, SatAfter       float64
+	LengthM, WidthM, Elongation float64
 	// Geometry is the outline in WGS84 lon/lat (exterior counter-clockwise).
 	Geometry orb.Polygon
 }

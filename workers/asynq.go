@@ -31,8 +31,21 @@ func DefaultTaskOptions(kind string) TaskOptions {
 	return TaskOptions{MaxRetry: 5, Timeout: 20 * time.Minute}
 }
 
-// QueueName is the asynq queue of weipian's tasks.
-const QueueName = "weipian"
+// QueueFor returns the asynq queue of a task kind: one queue per stage, so
+// that a deployment can run many small tile workers and a few large ones for
+// ingest and finalize (whose memory grows with the scene).
+func QueueFor(kind string) string {
+	switch kind {
+	case pipeline.TaskIngest:
+		return "weipian-ingest"
+	case pipeline.TaskFinalize:
+		return "weipian-finalize"
+	}
+	return "weipian-tile"
+}
+
+// AllStages are the task kinds a worker serves by default.
+var AllStages = []string{pipeline.TaskIngest, pipeline.TaskTile, pipeline.TaskFinalize}
 
 // AsynqQueue enqueues tasks on Redis through asynq, with the task's ID as
 // asynq's TaskID so duplicates are refused. Safe for concurrent use; the
@@ -56,7 +69,7 @@ func (q *AsynqQueue) Enqueue(ctx context.Context, tasks ...pipeline.Task) error 
 			o = DefaultTaskOptions(t.Kind)
 		}
 		_, err = q.Client.EnqueueContext(ctx, asynq.NewTask(t.Kind, payload),
-			asynq.TaskID(t.ID()), asynq.Queue(QueueName), asynq.MaxRetry(o.MaxRetry), asynq.Timeout(o.Timeout))
+			asynq.TaskID(t.ID()), asynq.Queue(QueueFor(t.Kind)), asynq.MaxRetry(o.MaxRetry), asynq.Timeout(o.Timeout))
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("workers: enqueue %s: %w", t.ID(), err)
 		}
@@ -139,6 +152,9 @@ type ServerConfig struct {
 	Concurrency     int
 	ShutdownTimeout time.Duration
 	Log             *slog.Logger
+	// Stages are the task kinds served (nil: all). Finalize and ingest get
+	// priority over tiles so a batch's last step is not starved.
+	Stages []string
 }
 
 // NewServer returns an asynq server for weipian's queue. Backoff grows
@@ -148,9 +164,21 @@ func NewServer(redis asynq.RedisConnOpt, o *pipeline.Orchestrator, m *Metrics, c
 	if log == nil {
 		log = slog.Default()
 	}
+	stages := cfg.Stages
+	if len(stages) == 0 {
+		stages = AllStages
+	}
+	queues := map[string]int{}
+	for _, k := range stages {
+		prio := 1
+		if k != pipeline.TaskTile {
+			prio = 3
+		}
+		queues[QueueFor(k)] = prio
+	}
 	return asynq.NewServer(redis, asynq.Config{
 		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{QueueName: 1},
+		Queues:          queues,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		ErrorHandler:    ErrorHandler(o, m, log),
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {

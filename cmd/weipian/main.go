@@ -78,6 +78,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
-	root.AddCommand(a.detectCmd(), a.evalCmd(), a.batchCmd(), a.workerCmd(), a.serveCmd())
+	root.AddCommand(a.detectCmd(), a.evalCmd(), a.batchCmd(), a.workerCmd(), a.serveCmd(), a.benchCmd())
 	return root.ExecuteContext(ctx)
 }

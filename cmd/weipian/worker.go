@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -10,13 +11,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
+	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/workers"
 )
 
 func (a *app) workerCmd() *cobra.Command {
 	var cfg config
 	var concurrency int
-	var metrics string
+	var metrics, stages string
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Run a distributed worker: process queued ingest, tile and finalize tasks",
@@ -24,6 +26,15 @@ func (a *app) workerCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Redis == "" {
 				return usageError{errors.New("worker needs --redis (WEIPIAN_REDIS); the embedded mode runs batches in 'batch submit'")}
+			}
+			var kinds []string
+			for _, st := range splitBands(stages) {
+				switch st {
+				case "ingest", "tile", "finalize":
+					kinds = append(kinds, map[string]string{"ingest": pipeline.TaskIngest, "tile": pipeline.TaskTile, "finalize": pipeline.TaskFinalize}[st])
+				default:
+					return usageError{fmt.Errorf("--stages %q: want a comma-separated subset of ingest,tile,finalize", stages)}
+				}
 			}
 			ctx := cmd.Context()
 			s, err := a.open(ctx, cfg)
@@ -44,7 +55,7 @@ func (a *app) workerCmd() *cobra.Command {
 				a.log.Info("metrics", "addr", ln.Addr().String())
 			}
 			srv := workers.NewServer(asynq.RedisClientOpt{Addr: cfg.Redis}, s.orch, s.metrics,
-				workers.ServerConfig{Concurrency: concurrency, ShutdownTimeout: 30 * time.Second, Log: a.log})
+				workers.ServerConfig{Concurrency: concurrency, ShutdownTimeout: 30 * time.Second, Log: a.log, Stages: kinds})
 			if err := srv.Start(workers.Handlers(s.orch, s.metrics, a.log)); err != nil {
 				return err
 			}
@@ -57,5 +68,6 @@ func (a *app) workerCmd() *cobra.Command {
 	cfg.flags(cmd)
 	cmd.Flags().IntVar(&concurrency, "concurrency", 1, "tasks processed at once")
 	cmd.Flags().StringVar(&metrics, "metrics-listen", "", "serve Prometheus /metrics on this address")
+	cmd.Flags().StringVar(&stages, "stages", "ingest,tile,finalize", "stages this worker serves (e.g. tile for a small tile worker)")
 	return cmd
 }

@@ -37,6 +37,10 @@ type Result struct {
 	Chi2 []uint32
 	// Mask holds MaskNoData/MaskCloud/MaskShadow bits.
 	Mask []uint8
+	// Bright is the after date's brightness relative to the scene's median
+	// brightness, and Sat the after date's saturation, both in thousandths
+	// (for the change type of patches: greenhouses are bright and white).
+	Bright, Sat []uint16
 }
 
 // Detect classifies every pixel of a window. Values inside the window are
@@ -59,8 +63,10 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 	n := w * h
 	th := st.Thresholds
 	res := &Result{W: w, H: h, Class: make([]Class, n), Strength: make([]uint32, n),
-		Families: make([]uint8, n), Chi2: make([]uint32, n), Mask: make([]uint8, n)}
+		Families: make([]uint8, n), Chi2: make([]uint32, n), Mask: make([]uint8, n),
+		Bright: make([]uint16, n), Sat: make([]uint16, n)}
 	vegetated := float32(p.VegetatedExG)
+	invScale := 1000 / float32(max(st.Scale, 1e-9))
 	if fc.veg == vegNDVI {
 		vegetated = float32(p.VegetatedNDVI)
 	}
@@ -73,6 +79,8 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 			continue
 		}
 		fc.at(i, &f)
+		res.Bright[i] = uint16(min(max(f.brB*invScale, 0), 65535))
+		res.Sat[i] = uint16(min(max(f.satB*1000, 0), 65535))
 		if r.UseCloud {
 			if c := cloudCandidate(&f, &cs); c != 0 {
 				if cand == nil {
@@ -302,6 +310,8 @@ type Part struct {
 	StrengthSum int64        `json:"s"` // sum of Strength (thousandths)
 	Chi2Sum     int64        `json:"x"` // sum of Chi2 (hundredths)
 	Agree       int64        `json:"a"` // pixels with two or more evidence families
+	BrightSum   int64        `json:"b"` // sum of Bright (thousandths of the scene median)
+	SatSum      int64        `json:"t"` // sum of Sat (thousandths)
 }
 
 // Add accumulates the statistics of o into p (not the runs).
@@ -310,6 +320,8 @@ func (p *Part) Add(o *Part) {
 	p.StrengthSum += o.StrengthSum
 	p.Chi2Sum += o.Chi2Sum
 	p.Agree += o.Agree
+	p.BrightSum += o.BrightSum
+	p.SatSum += o.SatSum
 }
 
 // Parts labels the regions of every class inside core (in window
@@ -346,6 +358,8 @@ func (res *Result) Parts(core image.Rectangle, ox, oy int) []Part {
 					pt.Pixels++
 					pt.StrengthSum += int64(res.Strength[i])
 					pt.Chi2Sum += int64(res.Chi2[i])
+					pt.BrightSum += int64(res.Bright[i])
+					pt.SatSum += int64(res.Sat[i])
 					if famCount(res.Families[i]) >= 2 {
 						pt.Agree++
 					}

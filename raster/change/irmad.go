@@ -198,10 +198,14 @@ func invSqrt(s []float64, p int) (*mat.Dense, error) {
 	for _, v := range vals {
 		scale = math.Max(scale, v)
 	}
-	for _, v := range vals {
-		if !(v > scale*1e-10) || !(scale > 0) {
-			return nil, ErrDegenerate
-		}
+	if !(scale > 0) {
+		return nil, ErrDegenerate
+	}
+	// Bands that are (nearly) linear combinations of others (e.g. a
+	// synthetic band) make the covariance singular: floor the eigenvalues
+	// (a small ridge) rather than fail.
+	for i := range vals {
+		vals[i] = math.Max(vals[i], scale*1e-6)
 	}
 	var vec mat.Dense
 	es.VectorsTo(&vec)

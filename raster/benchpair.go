@@ -1,0 +1,86 @@
+package raster
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/airbusgeo/godal"
+)
+
+// MakeBenchPair builds a benchmark pair from a real 3-band (R,G,B) Byte pair:
+// each date becomes a 4-band (B,G,R,NIR) UInt16 tiled GeoTIFF (values ×40;
+// NIR synthesised from the visible bands, higher over vegetation), and a VRT mosaic repeating it n×n times on a contiguous grid.
+// It returns the two VRT paths.
+func MakeBenchPair(before, after, dir string, n int) (string, string, error) {
+	register()
+	var out [2]string
+	for i, src := range []string{before, after} {
+		planes, w, h, err := ReadImage(src)
+		if err != nil {
+			return "", "", err
+		}
+		if len(planes) < 3 {
+			return "", "", fmt.Errorf("raster: %s: want 3 bands (R,G,B)", src)
+		}
+		info, err := Inspect(src)
+		if err != nil {
+			return "", "", err
+		}
+		tile := filepath.Join(dir, fmt.Sprintf("tile_%d.tif", i))
+		ds, err := godal.Create(godal.GTiff, tile, 4, godal.UInt16, w, h, godal.CreationOption("TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256"), gdalErrs)
+		if err != nil {
+			return "", "", err
+		}
+		r, g, b := planes[0], planes[1], planes[2]
+		nir := make([]float32, w*h)
+		for j := range nir {
+			// higher over vegetation; the product term keeps the band from
+			// being a linear combination of the others
+			nir[j] = max(0, min(255, g[j]+2*(g[j]-r[j])+60+g[j]*b[j]/255))
+		}
+		for k, p := range [][]float32{b, g, r, nir} {
+			buf := make([]uint16, w*h)
+			for j, v := range p {
+				buf[j] = uint16(v * 40)
+			}
+			if err := ds.Bands()[k].Write(0, 0, buf, w, h); err != nil {
+				ds.Close()
+				return "", "", err
+			}
+		}
+		sr, _ := godal.NewSpatialRefFromWKT(info.WKT)
+		ds.SetSpatialRef(sr)
+		ds.SetGeoTransform(info.GeoTransform)
+		sr.Close()
+		if err := ds.Close(); err != nil {
+			return "", "", err
+		}
+		gt := info.GeoTransform
+		var sb strings.Builder
+		wkt := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(info.WKT)
+		fmt.Fprintf(&sb, `<VRTDataset rasterXSize="%d" rasterYSize="%d"><SRS>%s</SRS><GeoTransform>%.17g,%.17g,0,%.17g,0,%.17g</GeoTransform>`,
+			w*n, h*n, wkt, gt[0], gt[1], gt[3], gt[5])
+		for k, name := range []string{"Blue", "Green", "Red", "Undefined"} {
+			fmt.Fprintf(&sb, `<VRTRasterBand dataType="UInt16" band="%d"><ColorInterp>%s</ColorInterp>`, k+1, name)
+			if k == 3 {
+				sb.WriteString(`<Description>NIR</Description>`)
+			}
+			for y := 0; y < n; y++ {
+				for x := 0; x < n; x++ {
+					fmt.Fprintf(&sb, `<SimpleSource><SourceFilename relativeToVRT="1">%s</SourceFilename><SourceBand>%d</SourceBand><SrcRect xOff="0" yOff="0" xSize="%d" ySize="%d"/><DstRect xOff="%d" yOff="%d" xSize="%d" ySize="%d"/></SimpleSource>`,
+						filepath.Base(tile), k+1, w, h, x*w, y*h, w, h)
+				}
+			}
+			sb.WriteString(`</VRTRasterBand>`)
+		}
+		sb.WriteString(`</VRTDataset>`)
+		name := filepath.Join(dir, fmt.Sprintf("%s_%dx%d.vrt", strings.TrimSuffix(filepath.Base(src), filepath.Ext(src)), w*n, h*n))
+		if err := os.WriteFile(name, []byte(sb.String()), 0o644); err != nil {
+			return "", "", err
+		}
+		out[i] = name
+	}
+	return out[0], out[1], nil
+}
