@@ -22,7 +22,7 @@ var _ pipeline.BatchStore = (*Store)(nil)
 // 65535 parameters per statement.
 const (
 	tileInsertRows  = 500 // 3 parameters each
-	patchInsertRows = 200 // 17 parameters each
+	patchInsertRows = 200 // patchColumnCount parameters each
 )
 
 const batchColumns = `id, spec, state, error, scene_id, tiles_total, tiles_done, tiles_failed,
@@ -459,7 +459,10 @@ FROM tiles WHERE batch_id = ?`, id)
 }
 
 const patchColumns = `patch_id, class, class_label, confidence, score, mad_chi2, area_m2, area_mu, area_crs,
-    centroid_lon, centroid_lat, before_date, after_date, pixels, geometry`
+    centroid_lon, centroid_lat, before_date, after_date, pixels, geometry,
+    bright_ratio, sat_after, length_m, width_m, elongation`
+
+const patchColumnCount = 22 // with batch_id and seq
 
 // ReplacePatches stores patches as the batch's patches, in their order,
 // replacing any stored before, and sets PatchCount, in one transaction.
@@ -477,6 +480,8 @@ func (s *Store) ReplacePatches(ctx context.Context, id string, patches []pipelin
 		}{
 			{"Score", p.Score}, {"MADChi2", p.MADChi2}, {"AreaM2", p.AreaM2}, {"AreaMu", p.AreaMu},
 			{"CentroidLon", p.CentroidLon}, {"CentroidLat", p.CentroidLat},
+			{"BrightRatio", p.BrightRatio}, {"SatAfter", p.SatAfter}, {"LengthM", p.LengthM},
+			{"WidthM", p.WidthM}, {"Elongation", p.Elongation},
 		} {
 			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 				return fmt.Errorf("store: patches of %s: patch %d (%s): %s is %v: %w", id, i, p.ID, f.name, f.v, pipeline.ErrInvalid)
@@ -504,15 +509,15 @@ func (s *Store) ReplacePatches(ctx context.Context, id string, patches []pipelin
 		}
 		for start := 0; start < len(patches); start += patchInsertRows {
 			end := min(start+patchInsertRows, len(patches))
-			args := make([]any, 0, 17*(end-start))
+			args := make([]any, 0, patchColumnCount*(end-start))
 			for i := start; i < end; i++ {
 				p := &patches[i]
 				args = append(args, id, i, p.ID, p.Class, p.ClassLabel, p.Confidence, p.Score, p.MADChi2,
 					p.AreaM2, p.AreaMu, p.AreaCRS, p.CentroidLon, p.CentroidLat, p.BeforeDate, p.AfterDate,
-					p.Pixels, geoms[i])
+					p.Pixels, geoms[i], p.BrightRatio, p.SatAfter, p.LengthM, p.WidthM, p.Elongation)
 			}
 			q := `INSERT INTO patches (batch_id, seq, ` + patchColumns + `) VALUES ` +
-				repeatJoin("("+placeholders(17)+")", end-start)
+				repeatJoin("("+placeholders(patchColumnCount)+")", end-start)
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("store: patches of %s: insert: %w", id, err)
 			}
@@ -535,7 +540,8 @@ func (s *Store) Patches(ctx context.Context, id string) ([]pipeline.Patch, error
 			geom string
 		)
 		err := rows.Scan(&p.ID, &p.Class, &p.ClassLabel, &p.Confidence, &p.Score, &p.MADChi2, &p.AreaM2, &p.AreaMu,
-			&p.AreaCRS, &p.CentroidLon, &p.CentroidLat, &p.BeforeDate, &p.AfterDate, &p.Pixels, &geom)
+			&p.AreaCRS, &p.CentroidLon, &p.CentroidLat, &p.BeforeDate, &p.AfterDate, &p.Pixels, &geom,
+			&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation)
 		if err == nil {
 			p.Geometry, err = decodePolygon(geom)
 		}

@@ -658,6 +658,7 @@ func testPatches() []pipeline.Patch {
 			Score: 0.1 + 0.2, MADChi2: 123.456789012345678, AreaM2: 1234.5678901234567, AreaMu: 1234.5678901234567 / 666.6666666666666,
 			AreaCRS: "EPSG:4549", CentroidLon: 116.39139284712345, CentroidLat: 39.90719823456789,
 			BeforeDate: "2024-12-01", AfterDate: "2025-03-01", Pixels: math.MaxInt64,
+			BrightRatio: 1.2345678901234567, SatAfter: 0.1, LengthM: 123.25, WidthM: 7.5, Elongation: 16.433333333333334,
 			Geometry: orb.Polygon{ring, hole},
 		},
 		{
