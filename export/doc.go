@@ -1,0 +1,15 @@
+// Package export writes verification tasks (核查任务) for the patrol teams'
+// field devices: GeoJSON (GIS, 两步路), KML (Google Earth, 两步路, Locus),
+// GPX (phone GPS apps), XLSX (WPS, Excel) and a ZIP bundle of all four per
+// team, with the before/after image chips of each 图斑.
+//
+// The input is a slice of Row, a plain record the caller fills from its own
+// types; coordinates are WGS84 longitude/latitude and areas are m² (shown in
+// 亩 with two decimals). Labels shown to users are Chinese.
+//
+// Every writer takes an io.Writer, leaves its input unchanged and is
+// deterministic: identical input gives identical bytes (rows sorted by team,
+// priority and 监测编号; coordinates rounded; fixed dates in the XLSX
+// document properties and the ZIP headers, taken from WithDate or a fixed
+// default, never from the clock). Writers are safe for concurrent use.
+package export

@@ -1,0 +1,86 @@
+package export
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// GeoJSON writes rows as a GeoJSON FeatureCollection (RFC 7946, WGS84):
+// one Feature per row with the outline polygon (coordinates rounded to
+// 1e-7°, about 1 cm), or the centre point when there is none. The feature id
+// is the 监测编号; the properties are the XLSX columns under their Chinese
+// headers (监测编号, 行政区代码, …, 监测面积(亩), …, 状态, 核查结论), numbers as
+// numbers (亩 and m² to 0.01, degrees to 1e-6), since field apps show the
+// property names as they are. WithFieldCodes uses ASCII codes instead, for
+// conversion to formats with short ASCII field names (shapefile).
+func GeoJSON(w io.Writer, rows []Row, opts ...Option) error {
+	rows, o, err := prepare(rows, opts)
+	if err != nil {
+		return err
+	}
+	// One compact feature per line: small, and still readable and diffable.
+	var b bytes.Buffer
+	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range rows {
+		r := &rows[i]
+		ft := geojson.NewFeature(geometry(r))
+		ft.ID = r.JCBH
+		for k := range columns {
+			c := &columns[k]
+			key := c.head
+			if o.fieldCodes {
+				key = c.code
+			}
+			ft.Properties[key] = c.value(r, o)
+		}
+		js, err := json.Marshal(ft)
+		if err != nil {
+			return fmt.Errorf("export: encode geojson %s: %w", r.JCBH, err)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n")
+		b.Write(js)
+	}
+	b.WriteString("\n]}\n")
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("export: write geojson: %w", err)
+	}
+	return nil
+}
+
+// geometry returns the closed, rounded outline of r, or its centre point.
+func geometry(r *Row) orb.Geometry {
+	if len(r.Geometry) == 0 {
+		lon, lat := r.centre()
+		return orb.Point{round(lon, 1e7), round(lat, 1e7)}
+	}
+	return closedRings(r.Geometry)
+}
+
+// closedRings returns a rounded copy of p with every ring closed and
+// oriented as RFC 7946 asks.
+func closedRings(p orb.Polygon) orb.Polygon {
+	out := make(orb.Polygon, len(p))
+	for i, ring := range p {
+		rr := make(orb.Ring, 0, len(ring)+1)
+		for _, pt := range ring {
+			rr = append(rr, orb.Point{round(pt[0], 1e7), round(pt[1], 1e7)})
+		}
+		if rr[0] != rr[len(rr)-1] {
+			rr = append(rr, rr[0])
+		}
+		// RFC 7946: exterior rings counterclockwise, holes clockwise.
+		if want := orb.CCW; (i == 0) != (rr.Orientation() == want) {
+			rr.Reverse()
+		}
+		out[i] = rr
+	}
+	return out
+}
