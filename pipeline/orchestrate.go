@@ -68,6 +68,14 @@ type Orchestrator struct {
 	Store  BatchStore
 	Queue  Queue
 	Stages Stages
+	// Judge, when set, turns the finalized batch's patches into 图斑 and
+	// verification tasks before the batch is done. It must be idempotent.
+	Judge Judger
+}
+
+// Judger judges a finalized batch (package casework).
+type Judger interface {
+	JudgeBatch(ctx context.Context, batchID string) error
 }
 
 // Submit records the batch (idempotent on its ID) and queues its ingest.
@@ -271,6 +279,14 @@ func (o *Orchestrator) finalize(ctx context.Context, id string, retry bool) erro
 	}
 	if err := o.Store.ReplacePatches(ctx, id, patches); err != nil {
 		return err
+	}
+	if o.Judge != nil {
+		if err := o.Judge.JudgeBatch(ctx, id); err != nil {
+			if errors.Is(err, ErrInvalid) {
+				return o.fail(ctx, id, err)
+			}
+			return fmt.Errorf("pipeline: judge batch %s: %w", id, err)
+		}
 	}
 	_, err = o.Store.TransitionBatch(ctx, id, []BatchState{BatchFinalizing}, BatchDone, "", "")
 	return err

@@ -14,7 +14,13 @@ type Transformer struct {
 }
 
 // NewTransformer returns a transformer from the CRS given as WKT to WGS84.
-func NewTransformer(wkt string) (*Transformer, error) {
+func NewTransformer(wkt string) (*Transformer, error) { return newTransformer(wkt, false) }
+
+// NewInverseTransformer returns a transformer from WGS84 lon/lat to the CRS
+// given as WKT (use ToLonLat's method ToCRS).
+func NewInverseTransformer(wkt string) (*Transformer, error) { return newTransformer(wkt, true) }
+
+func newTransformer(wkt string, inverse bool) (*Transformer, error) {
 	register()
 	src, err := godal.NewSpatialRefFromWKT(wkt, gdalErrs)
 	if err != nil {
@@ -25,7 +31,11 @@ func NewTransformer(wkt string) (*Transformer, error) {
 		src.Close()
 		return nil, fmt.Errorf("raster: WGS84: %w", err)
 	}
-	tr, err := godal.NewTransform(src, dst, gdalErrs)
+	from, to := src, dst
+	if inverse {
+		from, to = dst, src
+	}
+	tr, err := godal.NewTransform(from, to, gdalErrs)
 	if err != nil {
 		src.Close()
 		dst.Close()
@@ -33,6 +43,9 @@ func NewTransformer(wkt string) (*Transformer, error) {
 	}
 	return &Transformer{src: src, dst: dst, tr: tr}, nil
 }
+
+// ToCRS transforms lon/lat points in place to the CRS (an inverse transformer).
+func (t *Transformer) ToCRS(xs, ys []float64) error { return t.ToLonLat(xs, ys) }
 
 // ToLonLat transforms the points in place.
 func (t *Transformer) ToLonLat(xs, ys []float64) error {

@@ -378,6 +378,9 @@ func inTx(ctx context.Context, b beginner, d Dialect, fn func(tx *Tx) error) (er
 // timestamps sort as text in time order.
 const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
+// FormatTime returns t as stored: UTC, fixed-width RFC 3339 with nanoseconds.
+func FormatTime(t time.Time) string { return formatTime(t) }
+
 // formatTime returns t as stored: UTC, fixed-width RFC 3339 with nanoseconds.
 func formatTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,7 @@ type app struct {
 	stdout, stderr io.Writer
 	logLevel       string
 	cpuProfile     string
+	gdalCacheMB    int
 	log            *slog.Logger
 }
 
@@ -52,6 +54,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			var lvl slog.Level
 			if err := lvl.UnmarshalText([]byte(a.logLevel)); err != nil {
 				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", a.logLevel)}
+			}
+			// GDAL's block cache defaults to 5% of RAM; bound it so a
+			// worker's memory does not depend on the machine. GDAL reads
+			// the setting when the cache is first used.
+			if os.Getenv("GDAL_CACHEMAX") == "" && a.gdalCacheMB > 0 {
+				os.Setenv("GDAL_CACHEMAX", strconv.Itoa(a.gdalCacheMB))
 			}
 			a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
 			slog.SetDefault(a.log)
@@ -78,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
-	root.AddCommand(a.detectCmd(), a.evalCmd(), a.batchCmd(), a.workerCmd(), a.serveCmd(), a.benchCmd())
+	root.PersistentFlags().IntVar(&a.gdalCacheMB, "gdal-cache-mb", 256, "GDAL block cache in MB (env GDAL_CACHEMAX wins)")
+	root.AddCommand(a.detectCmd(), a.evalCmd(), a.batchCmd(), a.workerCmd(), a.serveCmd(), a.benchCmd(), a.ledgerCmd(), a.reconcileCmd(), a.zonesCmd(), a.tasksCmd(), a.tubanCmd())
 	return root.ExecuteContext(ctx)
 }

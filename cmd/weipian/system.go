@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/weipian/weipian/casework"
 	"github.com/weipian/weipian/detect"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/judge"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/store"
 	"github.com/weipian/weipian/workers"
@@ -57,6 +61,7 @@ type system struct {
 	inproc   *workers.InProcess // embedded mode only
 	client   *asynq.Client      // distributed mode only
 	orch     *pipeline.Orchestrator
+	cases    *casework.Service
 	metrics  *workers.Metrics
 	registry *prometheus.Registry
 }
@@ -113,6 +118,8 @@ func (a *app) open(ctx context.Context, cfg config) (*system, error) {
 		eng.BlobName = s.dir.Path
 	}
 	s.orch = &pipeline.Orchestrator{Store: s.store, Queue: s.queue, Stages: eng}
+	s.cases = &casework.Service{Store: s.store, Zones: s.zones, Config: judge.DefaultConfig()}
+	s.orch.Judge = s.cases
 	if s.inproc != nil {
 		s.inproc.Handle, s.inproc.Failed = s.orch.Handle, s.orch.Failed
 	}
@@ -138,4 +145,35 @@ func (s *system) version(ctx context.Context, input string) (string, error) {
 		return "", err
 	}
 	return workers.LocalVersion(p)
+}
+
+// zones loads the active zone layers for judging and reconciliation.
+func (s *system) zones(ctx context.Context) (judge.Zones, error) {
+	versions, err := s.store.ActiveZoneVersions(ctx)
+	if err != nil {
+		return judge.Zones{}, err
+	}
+	out := judge.Zones{Layers: map[judge.Kind][]judge.Zone{}, Versions: map[judge.Kind]int{}}
+	kinds := make([]pipeline.ZoneKind, 0, len(versions))
+	for k := range versions {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	for _, k := range kinds {
+		layer, err := s.store.ActiveZones(ctx, k)
+		if err != nil {
+			return judge.Zones{}, err
+		}
+		jk := judge.Kind(k.String())
+		out.Versions[jk] = layer.Version
+		for _, z := range layer.Zones {
+			out.Layers[jk] = append(out.Layers[jk], judge.Zone{
+				ID: strconv.FormatInt(z.ID, 10), Name: z.Name, XZQDM: z.XZQDM, XZQMC: z.XZQMC, Grade: z.Grade,
+				Team: z.Team, Person: z.Person, Contact: z.Contact, ApprovalNo: z.ApprovalNo,
+				ApprovalType: string(z.ApprovalType), ApprovedUse: z.ApprovedUse, ValidFrom: z.ValidFrom, ValidTo: z.ValidTo,
+				Geometry: z.Geometry,
+			})
+		}
+	}
+	return out, nil
 }

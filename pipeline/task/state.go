@@ -251,3 +251,14 @@ func (g Grade) Label() string {
 
 // String returns the zh-CN label.
 func (g Grade) String() string { return g.Label() }
+
+// ParseRectification parses a rectification by its Chinese label (拆除复耕,
+// 补办手续) or its English value (demolish, permit).
+func ParseRectification(s string) (Rectification, error) {
+	for _, r := range []Rectification{RectifyDemolish, RectifyPermit} {
+		if s == string(r) || s == r.Label() {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("task: unknown rectification %q (want 拆除复耕 or 补办手续)", s)
+}

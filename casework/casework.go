@@ -1,0 +1,152 @@
+// Package casework carries a batch's patches into casework: it judges them
+// into 图斑 and verification tasks over the state store (pipeline/judge does
+// the deciding), and carries out task transitions and field evidence.
+package casework
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/judge"
+	"github.com/weipian/weipian/pipeline/task"
+	"github.com/weipian/weipian/store"
+)
+
+// Service judges batches and runs tasks. It holds no state of its own
+// between calls and is safe for concurrent use.
+type Service struct {
+	Store *store.Store
+	// Zones loads the active zone layers (nil: no zones).
+	Zones  func(ctx context.Context) (judge.Zones, error)
+	Config judge.Config
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Summary counts what judging a batch produced.
+type Summary struct {
+	Tubans, New, Suspected, Approved, NotOfInterest, Tasks int
+}
+
+// JudgeBatch is Judge for pipeline.Judger (the finalize stage).
+func (s *Service) JudgeBatch(ctx context.Context, batchID string) error {
+	_, err := s.Judge(ctx, batchID)
+	return err
+}
+
+// Judge judges a batch's stored patches into 图斑 and tasks. Running it
+// again on the same batch gives the same 图斑 and tasks (a retried finalize,
+// or after new zone layers: the 图斑 are judged afresh against them).
+func (s *Service) Judge(ctx context.Context, batchID string) (Summary, error) {
+	var sum Summary
+	b, err := s.Store.GetBatch(ctx, batchID)
+	if err != nil {
+		return sum, err
+	}
+	patches, err := s.Store.Patches(ctx, batchID)
+	if err != nil {
+		return sum, err
+	}
+	zones := judge.Zones{}
+	if s.Zones != nil {
+		if zones, err = s.Zones(ctx); err != nil {
+			return sum, fmt.Errorf("casework: zones: %w", err)
+		}
+	}
+	cfg := s.Config
+	if cfg.Region == "" {
+		cfg.Region = b.Spec.Region
+	}
+	now := s.now()
+	var bound orb.Bound
+	for i, p := range patches {
+		if i == 0 {
+			bound = p.Geometry.Bound()
+		} else {
+			bound = bound.Union(p.Geometry.Bound())
+		}
+	}
+	err = s.Store.Judge(ctx, func(jt *store.JudgeTx) error {
+		var existing []pipeline.Tuban
+		if len(patches) > 0 {
+			if existing, err = jt.TubansIn(ctx, bound); err != nil {
+				return err
+			}
+		}
+		var ids []string
+		for _, t := range existing {
+			if t.TaskID != "" {
+				ids = append(ids, t.TaskID)
+			}
+		}
+		tasks, err := jt.Tasks(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var seqErr error
+		out, err := judge.Run(ctx, judge.Input{Batch: b, Patches: patches, Zones: zones, Existing: existing, Tasks: tasks,
+			NextSeq: func(prefix string) int {
+				n, err := jt.NextSeq(ctx, prefix)
+				if err != nil && seqErr == nil {
+					seqErr = err
+				}
+				return n
+			}, Now: now}, cfg)
+		if err != nil {
+			return err
+		}
+		if seqErr != nil {
+			return seqErr
+		}
+		known := map[string]bool{}
+		for _, t := range existing {
+			known[t.ID] = true
+		}
+		for _, t := range out.Tubans {
+			sum.Tubans++
+			if !known[t.ID] {
+				sum.New++
+			}
+			switch t.Judgement {
+			case pipeline.JudgeSuspected:
+				sum.Suspected++
+			case pipeline.JudgeApproved:
+				sum.Approved++
+			default:
+				sum.NotOfInterest++
+			}
+		}
+		sum.Tasks = len(out.Tasks)
+		return jt.Save(ctx, batchID, out.Tubans, out.Tasks, store.FormatTime(now))
+	})
+	return sum, err
+}
+
+// Transition applies a task transition (who, when, why) and stores it; an
+// illegal transition is refused with the reason and changes nothing.
+func (s *Service) Transition(ctx context.Context, taskID string, tr task.Transition) (*task.Task, error) {
+	if tr.At.IsZero() {
+		tr.At = s.now()
+	}
+	return s.Store.UpdateTask(ctx, taskID, func(t *task.Task) error {
+		if tr.From == "" {
+			tr.From = t.State
+		}
+		return s.Config.Rules.Apply(t, tr)
+	}, store.FormatTime(s.now()))
+}
+
+var _ pipeline.Judger = (*Service)(nil)
+
+func orbPoint(lon, lat float64) orb.Point { return orb.Point{lon, lat} }

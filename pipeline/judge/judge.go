@@ -1,0 +1,521 @@
+// Package judge turns the change patches of a batch into 图斑 with the
+// attributes of the practice, and decides which need a verification task:
+// the change type (TBLX), the areas on 耕地, 永久基本农田, 生态保护红线 and
+// inside approvals (in m², in the patch's Gauss-Krüger zone), the township
+// and the patrol zone, the pre-judgement (初判) with its reason, the
+// monitoring number (JCBH), and the matching of a patch to a 图斑 already
+// seen in an earlier batch. It is pure: the caller loads zones, existing
+// 图斑 and tasks, and stores what Run returns.
+package judge
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/geodesy"
+	"github.com/weipian/weipian/pipeline/overlay"
+	"github.com/weipian/weipian/pipeline/task"
+)
+
+// Kind is a zone kind.
+type Kind string
+
+// The zone kinds judging uses.
+const (
+	Farmland  Kind = "耕地"
+	Permanent Kind = "永久基本农田"
+	Redline   Kind = "生态保护红线"
+	Admin     Kind = "行政区"
+	Patrol    Kind = "巡查区"
+	Approval  Kind = "批准用地"
+)
+
+// Kinds lists the zone kinds in a fixed order.
+var Kinds = []Kind{Farmland, Permanent, Redline, Admin, Patrol, Approval}
+
+// Zone is a zone feature as judging needs it (geometry in WGS84).
+type Zone struct {
+	ID           string
+	Name         string
+	XZQDM, XZQMC string // 行政区
+	Grade        int    // 巡查区: 1, 2, 3
+	Team         string
+	Person       string
+	Contact      string
+	ApprovalNo   string // 批准用地: 批准文号
+	ApprovalType string // 农用地转用, 土地征收, 供地, 设施农用地, 临时用地
+	ApprovedUse  string
+	ValidFrom    string // YYYY-MM-DD, "" = no limit
+	ValidTo      string
+	Geometry     orb.MultiPolygon
+}
+
+// Zones are the active zone layers and their versions.
+type Zones struct {
+	Layers   map[Kind][]Zone
+	Versions map[Kind]int
+}
+
+// Config holds the judging thresholds; they are configuration, not law.
+type Config struct {
+	// FarmlandMinM2 and FarmlandMinShare: a patch is on farmland (耕地 or
+	// 永久基本农田) or on the red line when it covers at least this many m²
+	// of it, or this share of its area (defaults 10 m², 5%).
+	FarmlandMinM2, FarmlandMinShare float64
+	// ApprovalShare is the share of a patch that fitting, valid approvals
+	// must cover for 已有用地手续 (default 0.8).
+	ApprovalShare float64
+	// MatchShare is the overlap, as a share of the smaller of the two,
+	// above which a patch is the same 图斑 as one of an earlier batch
+	// (default 0.3).
+	MatchShare float64
+	// TasksForAll creates tasks for every 图斑 except 非关注变化, not only
+	// the 疑似违法 ones.
+	TasksForAll bool
+	// Region is the county's XZQDM, used in JCBH where no 行政区 layer covers
+	// a patch.
+	Region string
+	Rules  task.Rules
+	Reopen task.ReopenRule
+}
+
+// DefaultConfig returns the default thresholds.
+func DefaultConfig() Config {
+	return Config{FarmlandMinM2: 10, FarmlandMinShare: 0.05, ApprovalShare: 0.8, MatchShare: 0.3, Rules: task.DefaultRules()}
+}
+
+// Input is what Run judges.
+type Input struct {
+	Batch   pipeline.Batch
+	Patches []pipeline.Patch
+	Zones   Zones
+	// Existing are the 图斑 of earlier batches that may match (e.g. those
+	// whose bounding box meets the batch's); Tasks their tasks by ID.
+	Existing []pipeline.Tuban
+	Tasks    map[string]*task.Task
+	// NextSeq returns the first free JCBH sequence number for a prefix
+	// (XZQDM + batch code); Run takes consecutive numbers from it.
+	NextSeq func(prefix string) int
+	Now     time.Time
+}
+
+// Output is what Run decided: the 图斑 created or updated, and the tasks
+// created or updated, in a deterministic order.
+type Output struct {
+	Tubans []pipeline.Tuban
+	Tasks  []*task.Task
+}
+
+// ErrInvalid wraps judging errors caused by the input (e.g. broken zones).
+var ErrInvalid = errors.New("judge: invalid input")
+
+// layers holds the overlay layers built from the zones.
+type layers struct {
+	farm, permanent, farmOrPermanent, redline, admin, patrol, approval *overlay.Layer
+	byID                                                               map[Kind]map[string]*Zone
+}
+
+func build(z Zones) (*layers, error) {
+	l := &layers{byID: map[Kind]map[string]*Zone{}}
+	mk := func(k Kind, prefix string) ([]overlay.Feature, error) {
+		var fs []overlay.Feature
+		m := map[string]*Zone{}
+		for i := range z.Layers[k] {
+			zz := &z.Layers[k][i]
+			if _, dup := m[zz.ID]; dup {
+				return nil, fmt.Errorf("%w: %s layer has feature ID %q twice", ErrInvalid, k, zz.ID)
+			}
+			m[zz.ID] = zz
+			fs = append(fs, overlay.Feature{ID: prefix + zz.ID, Geometry: zz.Geometry})
+		}
+		l.byID[k] = m
+		return fs, nil
+	}
+	var err error
+	newLayer := func(k Kind) (*overlay.Layer, []overlay.Feature) {
+		if err != nil {
+			return nil, nil
+		}
+		var fs []overlay.Feature
+		if fs, err = mk(k, ""); err != nil {
+			return nil, nil
+		}
+		var ly *overlay.Layer
+		if ly, err = overlay.NewLayer(fs); err != nil {
+			err = fmt.Errorf("%w: %s layer: %w", ErrInvalid, k, err)
+		}
+		return ly, fs
+	}
+	var farmFS, permFS []overlay.Feature
+	l.farm, farmFS = newLayer(Farmland)
+	l.permanent, permFS = newLayer(Permanent)
+	l.redline, _ = newLayer(Redline)
+	l.admin, _ = newLayer(Admin)
+	l.patrol, _ = newLayer(Patrol)
+	l.approval, _ = newLayer(Approval)
+	if err != nil {
+		return nil, err
+	}
+	// 耕地 ∪ 永久基本农田, for "on farmland" without double counting.
+	var both []overlay.Feature
+	for _, f := range farmFS {
+		both = append(both, overlay.Feature{ID: "G:" + f.ID, Geometry: f.Geometry})
+	}
+	for _, f := range permFS {
+		both = append(both, overlay.Feature{ID: "Y:" + f.ID, Geometry: f.Geometry})
+	}
+	if l.farmOrPermanent, err = overlay.NewLayer(both); err != nil {
+		return nil, fmt.Errorf("%w: farmland layers: %w", ErrInvalid, err)
+	}
+	return l, nil
+}
+
+// Run judges the batch's patches.
+func Run(ctx context.Context, in Input, cfg Config) (Output, error) {
+	ly, err := build(in.Zones)
+	if err != nil {
+		return Output{}, err
+	}
+	// Existing 图斑 for matching: by ID, and as an overlay layer.
+	existing := map[string]*pipeline.Tuban{}
+	var exFS []overlay.Feature
+	for i := range in.Existing {
+		t := &in.Existing[i]
+		existing[t.ID] = t
+		if len(t.Geometry) > 0 {
+			exFS = append(exFS, overlay.Feature{ID: t.ID, Geometry: orb.MultiPolygon{t.Geometry}})
+		}
+	}
+	sort.Slice(exFS, func(i, j int) bool { return exFS[i].ID < exFS[j].ID })
+	exLayer, err := overlay.NewLayer(exFS)
+	if err != nil {
+		return Output{}, fmt.Errorf("judge: existing 图斑: %w", err)
+	}
+	claimed := map[string]bool{}
+	seq := map[string]int{}
+	var out Output
+	for i := range in.Patches {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return Output{}, err
+			}
+		}
+		p := &in.Patches[i]
+		if len(p.Geometry) == 0 {
+			continue
+		}
+		j, err := judgePatch(p, ly, in, cfg)
+		if err != nil {
+			return Output{}, fmt.Errorf("judge: patch %s: %w", p.ID, err)
+		}
+		// The same 图斑 as before? First this batch's own earlier run of
+		// the patch (re-judging is idempotent), then the best overlap.
+		var match *pipeline.Tuban
+		for _, t := range in.Existing {
+			for _, o := range t.History {
+				if o.PatchID == p.ID && o.BatchID == in.Batch.ID {
+					match = existing[t.ID]
+				}
+			}
+		}
+		if match == nil && exLayer.Len() > 0 {
+			res, err := exLayer.Overlay(p.Geometry)
+			if err != nil {
+				return Output{}, fmt.Errorf("judge: patch %s: %w", p.ID, err)
+			}
+			for _, h := range res.Hits {
+				t := existing[h.ID]
+				if claimed[t.ID] {
+					continue
+				}
+				if h.AreaM2/math.Min(p.AreaM2, math.Max(t.JCMJ, 1e-9)) >= cfg.MatchShare {
+					match = t
+					break
+				}
+			}
+		}
+		tb, tk, err := apply(p, j, match, in, cfg, seq)
+		if err != nil {
+			return Output{}, fmt.Errorf("judge: patch %s: %w", p.ID, err)
+		}
+		claimed[tb.ID] = true
+		out.Tubans = append(out.Tubans, tb)
+		if tk != nil {
+			out.Tasks = append(out.Tasks, tk)
+		}
+	}
+	return out, nil
+}
+
+// judged holds what judging found for one patch.
+type judged struct {
+	farm, permanent, farmOrPermanent, redline, approvedFit float64
+	tblx, tblxConf, tblxReason                             string
+	judgement, reason                                      string
+	approvalNos                                            []string
+	township                                               *Zone
+	patrol                                                 *Zone
+}
+
+func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, error) {
+	var j judged
+	covered := func(l *overlay.Layer) (overlay.Result, error) {
+		if l == nil || l.Len() == 0 {
+			return overlay.Result{}, nil
+		}
+		return l.Overlay(p.Geometry)
+	}
+	var err error
+	var r overlay.Result
+	if r, err = covered(ly.farm); err != nil {
+		return j, err
+	}
+	j.farm = r.Covered
+	if r, err = covered(ly.permanent); err != nil {
+		return j, err
+	}
+	j.permanent = r.Covered
+	if r, err = covered(ly.farmOrPermanent); err != nil {
+		return j, err
+	}
+	j.farmOrPermanent = r.Covered
+	if r, err = covered(ly.redline); err != nil {
+		return j, err
+	}
+	j.redline = r.Covered
+	if r, err = covered(ly.admin); err != nil {
+		return j, err
+	}
+	if len(r.Hits) > 0 {
+		j.township = ly.byID[Admin][r.Hits[0].ID]
+	}
+	if r, err = covered(ly.patrol); err != nil {
+		return j, err
+	}
+	if len(r.Hits) > 0 {
+		j.patrol = ly.byID[Patrol][r.Hits[0].ID]
+	}
+	j.tblx, j.tblxConf, j.tblxReason = ChangeType(p)
+	// Approvals that fit the change type and are valid at the after date:
+	// their union's share of the patch.
+	var fitting []overlay.Feature
+	var unfit []string
+	if ly.approval != nil && ly.approval.Len() > 0 {
+		ar, err := ly.approval.Overlay(p.Geometry)
+		if err != nil {
+			return j, err
+		}
+		for _, h := range ar.Hits {
+			z := ly.byID[Approval][h.ID]
+			if why := fits(z, j.tblx, p.AfterDate); why != "" {
+				unfit = append(unfit, fmt.Sprintf("%s（%s）", z.ApprovalNo, why))
+				continue
+			}
+			fitting = append(fitting, overlay.Feature{ID: z.ID, Geometry: z.Geometry})
+			j.approvalNos = append(j.approvalNos, z.ApprovalNo)
+		}
+		if len(fitting) > 0 {
+			fl, err := overlay.NewLayer(fitting)
+			if err != nil {
+				return j, err
+			}
+			fr, err := fl.Overlay(p.Geometry)
+			if err != nil {
+				return j, err
+			}
+			j.approvedFit = fr.Covered
+		}
+	}
+	area := p.AreaM2
+	onFarm := j.farmOrPermanent >= cfg.FarmlandMinM2 || (area > 0 && j.farmOrPermanent >= cfg.FarmlandMinShare*area)
+	onRed := j.redline >= cfg.FarmlandMinM2 || (area > 0 && j.redline >= cfg.FarmlandMinShare*area)
+	switch {
+	case j.tblx == TypeRevegetation:
+		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "植被恢复，不涉及违法用地"
+	case !onFarm && !onRed:
+		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "未占用耕地、永久基本农田或生态保护红线"
+		if len(in.Zones.Layers[Farmland])+len(in.Zones.Layers[Permanent]) == 0 {
+			j.reason = "未导入耕地、永久基本农田图层，无法判断"
+		}
+	case area > 0 && j.approvedFit >= cfg.ApprovalShare*area:
+		j.judgement = pipeline.JudgeApproved
+		j.reason = fmt.Sprintf("批准用地覆盖%.0f%%（%s）", 100*j.approvedFit/area, strings.Join(j.approvalNos, "、"))
+	default:
+		j.judgement = pipeline.JudgeSuspected
+		var parts []string
+		if j.permanent > 0 {
+			parts = append(parts, fmt.Sprintf("占用永久基本农田%.2f亩", geodesy.Mu(j.permanent)))
+		}
+		if j.farm > 0 {
+			parts = append(parts, fmt.Sprintf("占用耕地%.2f亩", geodesy.Mu(j.farm)))
+		}
+		if onRed {
+			parts = append(parts, fmt.Sprintf("占用生态保护红线%.2f亩", geodesy.Mu(j.redline)))
+		}
+		switch {
+		case j.approvedFit > 0:
+			parts = append(parts, fmt.Sprintf("批准用地仅覆盖%.0f%%", 100*j.approvedFit/area))
+		case len(unfit) > 0:
+			parts = append(parts, "批准用地不相符："+strings.Join(unfit, "、"))
+		default:
+			parts = append(parts, "未见用地批准")
+		}
+		j.reason = strings.Join(parts, "；")
+	}
+	return j, nil
+}
+
+// fitTypes says which approval types cover which change types.
+var fitTypes = map[string][]string{
+	TypeBuilding:   {"农用地转用", "土地征收", "农用地转用和土地征收", "供地"},
+	TypeRoad:       {"农用地转用", "土地征收", "农用地转用和土地征收", "供地"},
+	TypeGreenhouse: {"设施农用地", "农用地转用", "土地征收", "农用地转用和土地征收", "供地"},
+	TypeEarthwork:  {"临时用地", "农用地转用", "土地征收", "农用地转用和土地征收", "供地"},
+	TypePond:       {"设施农用地", "农用地转用", "土地征收", "农用地转用和土地征收", "供地"},
+	TypeOther:      {"农用地转用", "土地征收", "农用地转用和土地征收", "供地", "设施农用地", "临时用地"},
+}
+
+// fits returns "" when approval z covers change type tblx at date, or why not.
+func fits(z *Zone, tblx, date string) string {
+	if !slices.Contains(fitTypes[tblx], z.ApprovalType) {
+		return fmt.Sprintf("批准类型%s与变化类型%s不符", z.ApprovalType, tblx)
+	}
+	if date != "" {
+		if z.ValidFrom != "" && date < z.ValidFrom {
+			return "后时相早于批准有效期"
+		}
+		if z.ValidTo != "" && date > z.ValidTo {
+			return "批准已过期"
+		}
+	}
+	return ""
+}
+
+// apply builds the 图斑 (new or updated) and its task.
+func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Config, seq map[string]int) (pipeline.Tuban, *task.Task, error) {
+	var tb pipeline.Tuban
+	oldArea := 0.0
+	if match != nil {
+		tb = *match
+		tb.History = slices.Clone(match.History)
+		oldArea = match.JCMJ
+	} else {
+		h := sha256.Sum256([]byte("weipian/tuban/v1\n" + p.ID))
+		tb.ID = "TB" + hex.EncodeToString(h[:])[:16]
+		tb.FirstBatch = in.Batch.ID
+		tb.XZQDM, tb.XZQMC = cfg.Region, ""
+		if j.township != nil {
+			tb.XZQDM, tb.XZQMC = j.township.XZQDM, j.township.XZQMC
+		}
+		if tb.XZQDM == "" {
+			tb.XZQDM = in.Batch.Spec.Region
+		}
+		if tb.XZQDM == "" {
+			tb.XZQDM = "000000"
+		}
+		code := batchCode(p.AfterDate, in.Batch.CreatedAt)
+		prefix := tb.XZQDM + code
+		if _, ok := seq[prefix]; !ok {
+			seq[prefix] = 1
+			if in.NextSeq != nil {
+				seq[prefix] = in.NextSeq(prefix)
+			}
+		}
+		tb.JCBH = fmt.Sprintf("%s%04d", prefix, seq[prefix])
+		seq[prefix]++
+	}
+	tb.LastBatch = in.Batch.ID
+	tb.QSX, tb.HSX = p.BeforeDate, p.AfterDate
+	tb.CenterLon, tb.CenterLat = p.CentroidLon, p.CentroidLat
+	tb.JCMJ, tb.JCGDMJ, tb.YJJBNTMJ, tb.STHXMJ, tb.PZMJ = p.AreaM2, j.farm, j.permanent, j.redline, j.approvedFit
+	tb.Class, tb.TBLX, tb.TBLXConfidence, tb.TBLXReason = p.Class, j.tblx, j.tblxConf, j.tblxReason
+	tb.Judgement, tb.JudgementReason, tb.ApprovalNos = j.judgement, j.reason, j.approvalNos
+	tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = "", "", 0, "", "", ""
+	if z := j.patrol; z != nil {
+		tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = z.ID, z.Name, z.Grade, z.Team, z.Person, z.Contact
+	}
+	tb.ZoneVersions = map[string]int{}
+	for k, v := range in.Zones.Versions {
+		tb.ZoneVersions[string(k)] = v
+	}
+	tb.Geometry = p.Geometry
+	seen := false
+	for _, o := range tb.History {
+		if o.BatchID == in.Batch.ID {
+			seen = true
+		}
+	}
+	if !seen {
+		tb.History = append(tb.History, pipeline.Observation{BatchID: in.Batch.ID, PatchID: p.ID, QSX: p.BeforeDate,
+			HSX: p.AfterDate, AreaM2: p.AreaM2, TBLX: j.tblx, At: in.Now})
+	}
+	tb.UpdatedAt = in.Now
+	tk, err := taskFor(&tb, oldArea, match != nil, in, cfg)
+	if err != nil {
+		return tb, nil, err
+	}
+	if tk != nil {
+		tb.TaskID = tk.ID
+	}
+	return tb, tk, nil
+}
+
+// batchCode is YYMM of the after date (or of the batch's creation).
+func batchCode(afterDate string, created time.Time) string {
+	if len(afterDate) >= 7 {
+		return afterDate[2:4] + afterDate[5:7]
+	}
+	return created.Format("0601")
+}
+
+// taskFor creates, updates or reopens the 图斑's task.
+func taskFor(tb *pipeline.Tuban, oldArea float64, matched bool, in Input, cfg Config) (*task.Task, error) {
+	want := tb.Judgement == pipeline.JudgeSuspected || (cfg.TasksForAll && tb.Judgement != pipeline.JudgeNotOfInterest)
+	tp := task.Patch{TubanID: tb.ID, JCBH: tb.JCBH, AreaM2: tb.JCMJ, FarmlandM2: tb.JCGDMJ, BasicFarmlandM2: tb.YJJBNTMJ}
+	zone := task.Zone{Name: tb.PatrolZone, Team: tb.Team, Grade: task.Grade(tb.Grade)}
+	if !zone.Grade.Valid() {
+		zone.Grade = task.Grade3
+	}
+	var t *task.Task
+	if tb.TaskID != "" {
+		t = in.Tasks[tb.TaskID]
+	}
+	switch {
+	case t == nil && want:
+		nt, err := cfg.Rules.NewTask(tp, zone, in.Now)
+		if err != nil {
+			return nil, err
+		}
+		return nt, nil
+	case t == nil:
+		return nil, nil
+	case t.State == task.Closed:
+		if matched && t.ShouldReopen(oldArea, tb.JCMJ, cfg.Reopen) {
+			c := *t
+			c.History = slices.Clone(t.History)
+			reason := fmt.Sprintf("后续批次（%s）监测面积由%.2f亩增至%.2f亩", in.Batch.Spec.Name, geodesy.Mu(oldArea), geodesy.Mu(tb.JCMJ))
+			if err := cfg.Rules.Reopen(&c, tp, "系统", in.Now, reason); err != nil {
+				return nil, err
+			}
+			return &c, nil
+		}
+		return t, nil
+	default:
+		// An open task follows its 图斑's latest areas and priority.
+		c := *t
+		c.AreaM2, c.FarmlandM2, c.BasicFarmlandM2 = tp.AreaM2, tp.FarmlandM2, tp.BasicFarmlandM2
+		c.Priority, c.PriorityReason = task.PriorityOf(tp, zone.Grade)
+		return &c, nil
+	}
+}

@@ -1,0 +1,87 @@
+package pipeline
+
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Tuban is a monitored change patch (图斑) with the attributes of the
+// practice. It lives across batches: a change seen again in a later batch is
+// the same Tuban, whose History grows.
+type Tuban struct {
+	// ID is stable: derived from the first patch that created it.
+	ID string `json:"id"`
+	// JCBH is the monitoring number 监测编号: the township XZQDM, the
+	// batch code and a sequence, assigned once.
+	JCBH  string `json:"jcbh"`
+	XZQDM string `json:"xzqdm"` // township (or county) administrative code
+	XZQMC string `json:"xzqmc"`
+	// FirstBatch and LastBatch are the batches that first and last saw it.
+	FirstBatch string  `json:"first_batch"`
+	LastBatch  string  `json:"last_batch"`
+	QSX        string  `json:"qsx"` // 前时相 of the latest observation
+	HSX        string  `json:"hsx"` // 后时相
+	CenterLon  float64 `json:"center_lon"`
+	CenterLat  float64 `json:"center_lat"`
+	// Areas in m² (亩 = m² / 666.667): 监测面积, 耕地, 永久基本农田,
+	// 生态保护红线, and inside fitting approvals.
+	JCMJ     float64 `json:"jcmj"`
+	JCGDMJ   float64 `json:"jcgdmj"`
+	YJJBNTMJ float64 `json:"yjjbntmj"`
+	STHXMJ   float64 `json:"sthxmj"`
+	PZMJ     float64 `json:"pzmj"`
+	// Class is the detector's change class; TBLX the change type of the
+	// practice (e.g. 建(构)筑物/硬化) with its confidence and reason.
+	Class          string `json:"class"`
+	TBLX           string `json:"tblx"`
+	TBLXConfidence string `json:"tblx_confidence"`
+	TBLXReason     string `json:"tblx_reason"`
+	// Judgement is the pre-judgement 初判: 疑似违法, 已有用地手续 or
+	// 非关注变化, with its reason in Chinese.
+	Judgement       string   `json:"judgement"`
+	JudgementReason string   `json:"judgement_reason"`
+	ApprovalNos     []string `json:"approval_nos,omitempty"`
+	// The patrol zone (巡查区) that owns the ground.
+	PatrolZoneID string `json:"patrol_zone_id,omitempty"`
+	PatrolZone   string `json:"patrol_zone,omitempty"`
+	Grade        int    `json:"grade,omitempty"`
+	Team         string `json:"team,omitempty"`
+	Person       string `json:"person,omitempty"`
+	Contact      string `json:"contact,omitempty"`
+	// ZoneVersions are the zone layer versions it was judged against, by kind.
+	ZoneVersions map[string]int `json:"zone_versions"`
+	Geometry     orb.Polygon    `json:"-"`
+	History      []Observation  `json:"history"`
+	TaskID       string         `json:"task_id,omitempty"`
+	// Patrol is the reconciliation with the patrol ledger, when done.
+	Patrol    *PatrolCheck `json:"patrol,omitempty"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// Observation is one sighting of a Tuban in a batch.
+type Observation struct {
+	BatchID string    `json:"batch_id"`
+	PatchID string    `json:"patch_id"`
+	QSX     string    `json:"qsx"`
+	HSX     string    `json:"hsx"`
+	AreaM2  float64   `json:"area_m2"`
+	TBLX    string    `json:"tblx"`
+	At      time.Time `json:"at"`
+}
+
+// Pre-judgements 初判.
+const (
+	JudgeSuspected     = "疑似违法"
+	JudgeApproved      = "已有用地手续"
+	JudgeNotOfInterest = "非关注变化"
+)
+
+// PatrolCheck is what reconciliation with the patrol ledger found for a
+// Tuban (是否动态巡查已经发现违法).
+type PatrolCheck struct {
+	Outcome   string    `json:"outcome"` // 巡查已发现 / 巡查应发现而未发现 / 未巡查覆盖
+	Detail    string    `json:"detail"`
+	Period    string    `json:"period,omitempty"`
+	CheckedAt time.Time `json:"checked_at"`
+}
