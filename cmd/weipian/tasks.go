@@ -375,4 +375,3 @@ func (a *app) tubanCmd() *cobra.Command {
 	cmd.AddCommand(list, judgeCmd)
 	return cmd
 }
-
