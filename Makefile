@@ -16,10 +16,9 @@ setup-all:
 build: setup-gdal
 	$(GO) build -o $(BIN) ./cmd/weipian
 
-## demo: detect change on the bundled real Jülich Landsat pair
+## demo: the whole loop on the bundled real Jülich Landsat pair (no server)
 demo: build
-	$(BIN) detect --before testdata/juelich/LS20010525.tif --after testdata/juelich/LS20010626.tif --out $(DEMO_OUT)
-	@echo "demo results: $(DEMO_OUT)/patches.geojson, $(DEMO_OUT)/patches.gpkg (open in QGIS), $(DEMO_OUT)/summary.json"
+	scripts/demo.sh $(DEMO_OUT)
 
 lint:
 	@out=$$(gofmt -s -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -s would change:"; echo "$$out"; exit 1; fi

@@ -258,7 +258,7 @@ func (a *app) reconcileCmd() *cobra.Command {
 			counts := map[string]int{}
 			now := time.Now().UTC()
 			for _, r := range results {
-				o := r.Outcome.String()
+				o := r.Outcome.Label()
 				counts[o]++
 				checks[r.Patch.ID] = &pipeline.PatrolCheck{Outcome: o, Detail: patrolDetail(&r, loc), Period: p.String(), CheckedAt: now}
 			}

@@ -79,6 +79,7 @@ func (a *app) api(s *system) http.Handler {
 		w.Write([]byte("ok\n"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	a.casesAPI(mux, s)
 	mux.HandleFunc("POST /batches", func(w http.ResponseWriter, r *http.Request) {
 		var spec pipeline.BatchSpec
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))

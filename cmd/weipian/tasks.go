@@ -221,25 +221,9 @@ func (a *app) tasksTransitionCmd() *cobra.Command {
 			if to == "" || by == "" {
 				return usageError{errors.New("transition needs --to and --by")}
 			}
-			st, err := task.ParseState(to)
+			tr, err := transitionOf(to, by, reason, verdict, vtype, approval, rect, caseNo)
 			if err != nil {
 				return usageError{err}
-			}
-			tr := task.Transition{To: st, Actor: by, Reason: reason, ApprovalNo: approval, CaseNo: caseNo}
-			if verdict != "" {
-				if tr.Verdict, err = task.ParseVerdict(verdict); err != nil {
-					return usageError{err}
-				}
-			}
-			if vtype != "" {
-				if tr.ViolationType, err = task.ParseViolationType(vtype); err != nil {
-					return usageError{err}
-				}
-			}
-			if rect != "" {
-				if tr.Rectification, err = task.ParseRectification(rect); err != nil {
-					return usageError{err}
-				}
 			}
 			s, err := a.open(cmd.Context(), cfg)
 			if err != nil {

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# demo.sh: the whole loop on the bundled real Jülich Landsat pair, in the
+# embedded mode (no server): change patches, zone layers, 图斑 and
+# verification tasks, field exports, patrol-ledger reconciliation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-demo-out}
+W=bin/weipian
+rm -rf "$out"
+mkdir -p "$out"
+db="--db $out/weipian.db --data $out/weipian-data --log-level warn"
+B=testdata/juelich/LS20010525.tif
+A=testdata/juelich/LS20010626.tif
+
+echo "== 1. change patches (weipian detect)"
+$W detect --before $B --after $A --out "$out/detect" --log-level warn
+
+echo "== 2. zone layers (demo set: real farmland from train.shp; drawn patrol zones, townships, approval)"
+for kf in "耕地 gengdi" "永久基本农田 yjjbnt" "行政区 xingzhengqu" "巡查区 xunchaqu" "批准用地 pizhun"; do
+  set -- $kf
+  $W zones import --kind "$1" "testdata/demo-zones/$2.geojson" --name "演示$1" $db | head -1
+done
+
+echo "== 3. a batch: detect, judge into 图斑, create verification tasks"
+id=$($W batch submit --before $B --after $A --name "2001年演示批次" --region 999001 $db | awk 'NR==1 {print $2}')
+$W batch status "$id" $db
+$W tuban list --batch "$id" $db | awk 'NR==1 || $7 != "非关注变化"'
+echo
+$W tasks list $db
+
+echo "== 4. field exports for the patrol team (GeoJSON, KML, GPX, XLSX and image chips)"
+$W tasks export --team 演示巡查二组 --format zip --out "$out/演示巡查二组_核查任务.zip" $db
+
+echo "== 5. patrol ledger and track, reconciled with the satellite"
+$W ledger import testdata/demo-ledger/*.csv testdata/demo-ledger/*.gpx $db
+$W reconcile --batch "$id" --period 2001-06 --out "$out/reconcile" $db
+
+echo
+echo "Results in $out/:"
+echo "  detect/patches.geojson, detect/patches.gpkg (QGIS), detect/summary.json"
+echo "  weipian-data/batches/$id/   the batch's patches and summary"
+echo "  演示巡查二组_核查任务.zip     tasks for the field (GeoJSON, KML, GPX, XLSX, chips)"
+echo "  reconcile/                 对账_图斑.xlsx/.geojson, 对账_巡查区.xlsx"
+echo "  weipian.db                 the state (SQLite): bin/weipian tasks list --db $out/weipian.db"
