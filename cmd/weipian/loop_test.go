@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/store"
+)
+
+// TestWholeLoopEmbedded runs what make demo runs, in the embedded mode, and
+// checks each step: zones, a batch judged into 图斑 and tasks, a second
+// batch over the same ground, task transitions, a photo, field exports, the
+// patrol ledger and its reconciliation, and the HTTP API over the same state.
+func TestWholeLoopEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	db := []string{"--db", filepath.Join(dir, "weipian.db"), "--data", filepath.Join(dir, "data"), "--log-level", "warn"}
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := runCLI(t, append(args, db...)...)
+		if err != nil {
+			t.Fatalf("weipian %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	zones := "../../testdata/demo-zones/"
+	for _, kf := range [][2]string{{"耕地", "gengdi"}, {"永久基本农田", "yjjbnt"}, {"行政区", "xingzhengqu"}, {"巡查区", "xunchaqu"}, {"批准用地", "pizhun"}} {
+		cli("zones", "import", "--kind", kf[0], zones+kf[1]+".geojson")
+	}
+	before, after := "../../testdata/juelich/LS20010525.tif", "../../testdata/juelich/LS20010626.tif"
+	out := cli("batch", "submit", "--before", before, "--after", after, "--name", "一批", "--region", "999001")
+	id := strings.Fields(out)[1]
+	s, err := store.Open(t.Context(), filepath.Join(dir, "weipian.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tubans, err := s.TubansOfBatch(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, tb := range tubans {
+		count[tb.Judgement]++
+	}
+	if count[pipeline.JudgeSuspected] != 6 || count[pipeline.JudgeApproved] != 1 {
+		t.Fatalf("judgements %v, want 6 疑似违法 and 1 已有用地手续", count)
+	}
+	tasks, err := s.Tasks(t.Context(), store.TaskFilter{})
+	if err != nil || len(tasks) != 6 || tasks[0].Team != "演示巡查二组" {
+		t.Fatalf("tasks %d (%v), want 6 for 演示巡查二组", len(tasks), err)
+	}
+	// A second batch over the same ground: the same 图斑, no new task.
+	out = cli("batch", "submit", "--before", before, "--after", after, "--name", "二批", "--region", "999001")
+	id2 := strings.Fields(out)[1]
+	if id2 == id {
+		t.Fatal("the second batch has the first one's ID")
+	}
+	all, _ := s.AllTubans(t.Context())
+	if len(all) != len(tubans) {
+		t.Errorf("%d 图斑 after the second batch, want %d (re-detection must not duplicate)", len(all), len(tubans))
+	}
+	for _, tb := range all {
+		if len(tb.History) != 2 {
+			t.Fatalf("图斑 %s history %d, want 2 observations", tb.JCBH, len(tb.History))
+		}
+	}
+	if tasks2, _ := s.Tasks(t.Context(), store.TaskFilter{}); len(tasks2) != 6 {
+		t.Errorf("%d tasks after the second batch, want 6", len(tasks2))
+	}
+	// Lifecycle: an illegal move is refused, a legal path is recorded.
+	jcbh := tasks[0].JCBH
+	if _, err := runCLI(t, append([]string{"tasks", "transition", jcbh, "--to", "已立案", "--by", "张三"}, db...)...); err == nil {
+		t.Error("待核查 → 已立案 must be refused")
+	}
+	cli("tasks", "transition", jcbh, "--to", "核查中", "--by", "张三", "--reason", "到现场")
+	cli("tasks", "transition", jcbh, "--to", "已核查", "--by", "张三", "--verdict", "合法", "--approval", "演示〔2001〕9号", "--reason", "有批文")
+	cli("tasks", "transition", jcbh, "--to", "已办结", "--by", "李四", "--reason", "合法，办结")
+	tk, err := s.Task(t.Context(), jcbh)
+	if err != nil || tk.State.String() != "已办结" || len(tk.History) != 3 || tk.History[1].Actor != "张三" || tk.History[1].Reason != "有批文" {
+		t.Fatalf("task after transitions: %+v (%v)", tk, err)
+	}
+	// A photo without GPS is stored and flagged.
+	photo := filepath.Join(dir, "IMG_0001.jpg")
+	var buf bytes.Buffer
+	jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 16, 16)), nil)
+	os.WriteFile(photo, buf.Bytes(), 0o644)
+	jcbh2 := tasks[1].JCBH
+	cli("tasks", "transition", jcbh2, "--to", "核查中", "--by", "王五")
+	if out := cli("tasks", "evidence", jcbh2, photo, "--by", "王五"); !strings.Contains(out, "无定位信息") {
+		t.Errorf("a photo without GPS must be flagged: %q", out)
+	}
+	// Field exports in every format.
+	for _, f := range []string{"zip", "xlsx", "kml", "gpx", "geojson"} {
+		p := filepath.Join(dir, "tasks."+f)
+		cli("tasks", "export", "--team", "演示巡查二组", "--format", f, "--out", p)
+		if st, err := os.Stat(p); err != nil || st.Size() < 500 {
+			t.Errorf("export %s: %v", f, err)
+		}
+	}
+	// Patrol ledger and reconciliation.
+	ledger := "../../testdata/demo-ledger/"
+	out = cli("ledger", "import", ledger+"演示巡查二组台帐2001年6月.csv", ledger+"演示巡查二组_李某_赵某_20010620.gpx")
+	if !strings.Contains(out, "第5行「巡查时间」") || !strings.Contains(out, "只有1人") {
+		t.Errorf("ledger problems not reported with row and column:\n%s", out)
+	}
+	if out := cli("ledger", "import", ledger+"演示巡查二组台帐2001年6月.csv"); !strings.Contains(out, "新增 0") {
+		t.Errorf("importing the same ledger twice must add nothing:\n%s", out)
+	}
+	rdir := filepath.Join(dir, "reconcile")
+	out = cli("reconcile", "--batch", id2, "--period", "2001-06", "--out", rdir)
+	if !strings.Contains(out, "巡查已发现 2") || strings.Contains(out, "巡查应发现而未发现 0") {
+		t.Errorf("reconcile: %s", out)
+	}
+	for _, f := range []string{"对账_图斑.xlsx", "对账_图斑.geojson", "对账_巡查区.xlsx"} {
+		if _, err := os.Stat(filepath.Join(rdir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// The HTTP API over the same state.
+	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	sys, err := a.open(t.Context(), config{DB: filepath.Join(dir, "weipian.db"), Data: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sys.close()
+	srv := httptest.NewServer(a.api(sys))
+	defer srv.Close()
+	get := func(path string) (int, []byte) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.Bytes()
+	}
+	if code, body := get("/tasks?team=" + "演示巡查二组"); code != 200 || !bytes.Contains(body, []byte(tasks[2].JCBH)) {
+		t.Errorf("GET /tasks: %d %s", code, body[:min(200, len(body))])
+	}
+	resp, err := http.Post(srv.URL+"/tasks/"+tasks[2].ID+"/transitions", "application/json", strings.NewReader(`{"to":"已制止","by":"张三"}`))
+	if err != nil || resp.StatusCode != http.StatusConflict {
+		t.Errorf("illegal transition over HTTP: %v %v", resp.StatusCode, err)
+	}
+	if code, body := get("/tubans/" + tasks[2].JCBH); code != 200 || !json.Valid(body) || !bytes.Contains(body, []byte("巡查")) {
+		t.Errorf("GET /tubans: %d", code)
+	}
+	if code, body := get("/export/tasks?format=gpx"); code != 200 || !bytes.Contains(body, []byte("<wpt")) {
+		t.Errorf("GET /export/tasks: %d", code)
+	}
+	if code, _ := get("/tasks/nope"); code != http.StatusNotFound {
+		t.Errorf("unknown task: %d, want 404", code)
+	}
+}
