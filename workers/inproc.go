@@ -52,23 +52,19 @@ func (q *InProcess) init() {
 
 // Enqueue adds the tasks not already pending or running.
 func (q *InProcess) Enqueue(ctx context.Context, tasks ...pipeline.Task) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.init()
-	for _, t := range tasks {
-		if q.known[t.ID()] {
-			continue
-		}
-		q.known[t.ID()] = true
-		q.queue = append(q.queue, item{t: t})
-	}
-	q.cond.Broadcast()
+	q.add(tasks, 0)
 	return nil
 }
 
 // EnqueueRetry adds tasks as retries (their handlers may take over a stage
 // that an earlier, dead process held).
 func (q *InProcess) EnqueueRetry(ctx context.Context, tasks ...pipeline.Task) error {
+	q.add(tasks, 1)
+	return nil
+}
+
+// add queues the tasks not already pending or running, at the given attempt.
+func (q *InProcess) add(tasks []pipeline.Task, attempt int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.init()
@@ -77,10 +73,9 @@ func (q *InProcess) EnqueueRetry(ctx context.Context, tasks ...pipeline.Task) er
 			continue
 		}
 		q.known[t.ID()] = true
-		q.queue = append(q.queue, item{t: t, attempt: 1})
+		q.queue = append(q.queue, item{t: t, attempt: attempt})
 	}
 	q.cond.Broadcast()
-	return nil
 }
 
 // Run serves tasks until ctx ends, or until the queue is empty and no task
