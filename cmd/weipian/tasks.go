@@ -50,9 +50,13 @@ func (a *app) tasksCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "监测编号\t巡查组\t状态\t核查期限\t优先原因\t任务ID")
+			fmt.Fprintln(tw, "监测编号\t巡查组\t状态\t核查期限\t巡查对账\t优先原因\t任务ID")
 			for _, t := range ts {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.JCBH, t.Team, t.State, t.DueVerify, t.PriorityReason, t.ID)
+				patrol := "未对账"
+				if tb, err := s.store.Tuban(cmd.Context(), t.TubanID); err == nil && tb.Patrol != nil {
+					patrol = tb.Patrol.Outcome
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.JCBH, t.Team, t.State, t.DueVerify, patrol, t.PriorityReason, t.ID)
 			}
 			return tw.Flush()
 		},
