@@ -34,6 +34,8 @@ $W tasks export --team 演示巡查二组 --format zip --out "$out/演示巡查�
 echo "== 5. patrol ledger and track, reconciled with the satellite"
 $W ledger import testdata/demo-ledger/*.csv testdata/demo-ledger/*.gpx $db
 $W reconcile --batch "$id" --period 2001-06 --out "$out/reconcile" $db
+echo
+$W tasks list $db
 
 echo
 echo "Results in $out/:"
