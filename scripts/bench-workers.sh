@@ -47,14 +47,15 @@ for n in "${repeats[@]}"; do
       started=$(echo "$js" | sed -n 's/.*"started_at": *"\([^"]*\)".*/\1/p' | head -1)
       if [ "$state_" = failed ]; then echo "batch $id failed: $js" >&2; exit 1; fi
       if [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$done_" = "$total" ]; then break; fi
-      sleep 0.2
+      sleep 1
     done
     end=$(date +%s.%N)
     start=$(date -d "$started" +%s.%N)
     mem=""
     for p in "${pids[@]}"; do mem="$mem $(( $(peak_kb "$p") / 1024 ))"; done
     bin/weipian batch cancel "$id" --log-level warn >/dev/null 2>&1 || true
-    kill "${pids[@]}" "$ifpid" 2>/dev/null || true
+    # finalize is not measured: stop its worker at once
+    kill -9 "${pids[@]}" "$ifpid" 2>/dev/null || true
     wait 2>/dev/null || true
     secs=$(awk -v a="$end" -v b="$start" 'BEGIN {print a - b}')
     mpx=$(awk -v n="$n" -v s="$secs" 'BEGIN {print n * n / s}')
