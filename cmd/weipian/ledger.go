@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/weipian/weipian/ledger"
 	"github.com/weipian/weipian/ledger/report"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/judge"
 	"github.com/weipian/weipian/pipeline/reconcile"
 	"github.com/weipian/weipian/pipeline/task"
 	"github.com/weipian/weipian/store"
@@ -68,20 +68,18 @@ row replaces the old one.`,
 				return err
 			}
 			defer s.close()
-			zones, err := s.patrolZones(ctx)
+			zs, err := s.zones(ctx)
 			if err != nil {
 				return err
 			}
-			if len(zones) > 0 {
+			if zones := patrolZones(zs); len(zones) > 0 {
 				var names []string
 				for _, z := range zones {
 					names = append(names, z.Name)
 				}
 				opts = append(opts, ledger.WithZones(names...))
 			}
-			if b, ok, err := s.countyBound(ctx); err != nil {
-				return err
-			} else if ok {
+			if b, ok := countyBound(zs); ok {
 				opts = append(opts, ledger.WithCountyBound(b))
 			}
 			now := store.FormatTime(time.Now())
@@ -132,25 +130,17 @@ row replaces the old one.`,
 	return cmd
 }
 
-// patrolZones returns the active 巡查区 layer as reconciliation zones.
-func (s *system) patrolZones(ctx context.Context) ([]reconcile.Zone, error) {
-	zs, err := s.zones(ctx)
-	if err != nil {
-		return nil, err
-	}
+// patrolZones returns the 巡查区 layer as reconciliation zones.
+func patrolZones(zs judge.Zones) []reconcile.Zone {
 	var out []reconcile.Zone
 	for _, z := range zs.Layers["巡查区"] {
 		out = append(out, reconcile.Zone{ID: z.ID, Name: z.Name, Grade: reconcile.Grade(z.Grade), Team: z.Team, Geometry: z.Geometry})
 	}
-	return out, nil
+	return out
 }
 
 // countyBound returns the bounding box of the 行政区 layer, when there is one.
-func (s *system) countyBound(ctx context.Context) (b orb.Bound, ok bool, err error) {
-	zs, err := s.zones(ctx)
-	if err != nil {
-		return b, false, err
-	}
+func countyBound(zs judge.Zones) (b orb.Bound, ok bool) {
 	for i, z := range zs.Layers["行政区"] {
 		if i == 0 {
 			b = z.Geometry.Bound()
@@ -159,7 +149,7 @@ func (s *system) countyBound(ctx context.Context) (b orb.Bound, ok bool, err err
 		}
 		ok = true
 	}
-	return b, ok, nil
+	return b, ok
 }
 
 func (a *app) reconcileCmd() *cobra.Command {
@@ -200,9 +190,11 @@ func (a *app) reconcileCmd() *cobra.Command {
 				p.HSX, _ = time.ParseInLocation("2006-01-02", t.HSX, loc)
 				in.Patches = append(in.Patches, p)
 			}
-			if in.Zones, err = s.patrolZones(ctx); err != nil {
+			zs, err := s.zones(ctx)
+			if err != nil {
 				return err
 			}
+			in.Zones = patrolZones(zs)
 			entries, err := s.store.LedgerEntries(ctx)
 			if err != nil {
 				return err

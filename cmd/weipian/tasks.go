@@ -156,14 +156,23 @@ func (a *app) tasksExportCmd() *cobra.Command {
 // addChips renders the before/after chips of each row from its 图斑's
 // latest batch imagery.
 func (s *system) addChips(ctx context.Context, ts []*task.Task, rows []export.Row) error {
-	scenes := map[string]*detect.Scene{}
+	type sceneOf struct {
+		scene *detect.Scene
+		inv   *raster.Transformer // lon/lat → the scene's CRS
+	}
+	scenes := map[string]*sceneOf{}
+	defer func() {
+		for _, sc := range scenes {
+			sc.inv.Close()
+		}
+	}()
 	for i, t := range ts {
 		tb, err := s.store.Tuban(ctx, t.TubanID)
 		if err != nil {
 			return err
 		}
-		sc := scenes[tb.LastBatch]
-		if sc == nil {
+		so := scenes[tb.LastBatch]
+		if so == nil {
 			r, err := s.blobs.Get(ctx, "batches/"+tb.LastBatch+"/scene.json")
 			if err != nil {
 				return err
@@ -173,15 +182,18 @@ func (s *system) addChips(ctx context.Context, ts []*task.Task, rows []export.Ro
 			if err != nil {
 				return err
 			}
-			if sc, err = detect.DecodeScene(data); err != nil {
+			sc, err := detect.DecodeScene(data)
+			if err != nil {
 				return err
 			}
-			scenes[tb.LastBatch] = sc
+			inv, err := raster.NewInverseTransformer(sc.Grid.WKT)
+			if err != nil {
+				return err
+			}
+			so = &sceneOf{scene: sc, inv: inv}
+			scenes[tb.LastBatch] = so
 		}
-		inv, err := raster.NewInverseTransformer(sc.Grid.WKT)
-		if err != nil {
-			return err
-		}
+		sc, inv := so.scene, so.inv
 		poly := make(orb.Polygon, len(tb.Geometry))
 		for k, ring := range tb.Geometry {
 			xs, ys := make([]float64, len(ring)), make([]float64, len(ring))
@@ -189,7 +201,6 @@ func (s *system) addChips(ctx context.Context, ts []*task.Task, rows []export.Ro
 				xs[j], ys[j] = p[0], p[1]
 			}
 			if err := inv.ToCRS(xs, ys); err != nil {
-				inv.Close()
 				return err
 			}
 			poly[k] = make(orb.Ring, len(ring))
@@ -197,7 +208,6 @@ func (s *system) addChips(ctx context.Context, ts []*task.Task, rows []export.Ro
 				poly[k][j] = orb.Point{xs[j], ys[j]}
 			}
 		}
-		inv.Close()
 		px, err := chip.PixelPolygon(sc.Grid, poly)
 		if err != nil {
 			return err
