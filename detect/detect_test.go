@@ -15,7 +15,6 @@ import (
 
 	"github.com/weipian/weipian/detect"
 	"github.com/weipian/weipian/raster"
-	"github.com/weipian/weipian/workers"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -32,7 +31,7 @@ func run(t *testing.T, b, a string, opt detect.Options) (*detect.Result, string)
 	if opt.WorkDir == "" {
 		opt.WorkDir = t.TempDir()
 	}
-	res, _, err := (&workers.Local{Concurrency: 2}).Run(context.Background(), b, a, opt)
+	res, _, err := (&Local{Concurrency: 2}).Run(context.Background(), b, a, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

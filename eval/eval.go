@@ -14,7 +14,6 @@ import (
 	"github.com/weipian/weipian/detect"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/region"
-	"github.com/weipian/weipian/workers"
 )
 
 // Options are the inputs of Run.
@@ -96,7 +95,7 @@ func Run(ctx context.Context, dir string, opt Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	l := &workers.Local{Concurrency: opt.Concurrency}
+	l := &detect.Local{Concurrency: opt.Concurrency}
 	var sumF1 float64
 	for _, n := range names {
 		var paths [2]string

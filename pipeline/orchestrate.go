@@ -7,34 +7,35 @@ import (
 	"time"
 )
 
-// Task kinds of a batch. Each is handled by the Orchestrator method of the
+// Job kinds of a batch. Each is handled by the Orchestrator method of the
 // same name, whichever executor (in-process or asynq) delivers it.
 const (
-	TaskIngest   = "batch:ingest"
-	TaskTile     = "tile:detect"
-	TaskFinalize = "batch:finalize"
+	JobIngest   = "batch:ingest"
+	JobTile     = "tile:detect"
+	JobFinalize = "batch:finalize"
 )
 
-// Task is one unit of queued work.
-type Task struct {
+// Job is one unit of queued work (a queue job; not to be confused with a
+// verification task, package pipeline/task).
+type Job struct {
 	Kind    string `json:"kind"`
 	BatchID string `json:"batch_id"`
-	Key     string `json:"key,omitempty"` // tile key for TaskTile
+	Key     string `json:"key,omitempty"` // tile key for JobTile
 }
 
-// ID is the task's idempotency key: enqueueing a task whose ID is already
+// ID is the job's idempotency key: enqueueing a job whose ID is already
 // queued or running is a no-op.
-func (t Task) ID() string {
-	if t.Kind == TaskTile {
+func (t Job) ID() string {
+	if t.Kind == JobTile {
 		return t.BatchID + ":tile:" + t.Key
 	}
 	return t.BatchID + ":" + t.Kind
 }
 
-// Queue delivers tasks to workers. Enqueue ignores tasks whose ID is already
+// Queue delivers jobs to workers. Enqueue ignores jobs whose ID is already
 // pending or running.
 type Queue interface {
-	Enqueue(ctx context.Context, tasks ...Task) error
+	Enqueue(ctx context.Context, jobs ...Job) error
 }
 
 // TileStats is what a tile stage reports.
@@ -94,7 +95,7 @@ func (o *Orchestrator) Submit(ctx context.Context, spec BatchSpec, inputVersions
 		return Batch{}, false, err
 	}
 	if !got.State.Terminal() {
-		if err := o.Queue.Enqueue(ctx, Task{Kind: TaskIngest, BatchID: got.ID}); err != nil {
+		if err := o.Queue.Enqueue(ctx, Job{Kind: JobIngest, BatchID: got.ID}); err != nil {
 			return got, created, err
 		}
 	}
@@ -112,13 +113,13 @@ func (o *Orchestrator) Cancel(ctx context.Context, id string) (bool, error) {
 // failed or interrupted attempt. A returned error wrapping ErrInvalid is
 // permanent (the batch has been marked failed); other errors are transient
 // and the task should be retried.
-func (o *Orchestrator) Handle(ctx context.Context, t Task, retry bool) error {
+func (o *Orchestrator) Handle(ctx context.Context, t Job, retry bool) error {
 	switch t.Kind {
-	case TaskIngest:
+	case JobIngest:
 		return o.ingest(ctx, t.BatchID, retry)
-	case TaskTile:
+	case JobTile:
 		return o.tile(ctx, t.BatchID, t.Key)
-	case TaskFinalize:
+	case JobFinalize:
 		return o.finalize(ctx, t.BatchID, retry)
 	}
 	return fmt.Errorf("%w: unknown task kind %q", ErrInvalid, t.Kind)
@@ -126,9 +127,9 @@ func (o *Orchestrator) Handle(ctx context.Context, t Task, retry bool) error {
 
 // Failed records that a task failed for good (retries exhausted) and fails
 // its batch, so the failure is visible in the batch status.
-func (o *Orchestrator) Failed(ctx context.Context, t Task, cause error) error {
+func (o *Orchestrator) Failed(ctx context.Context, t Job, cause error) error {
 	msg := cause.Error()
-	if t.Kind == TaskTile {
+	if t.Kind == JobTile {
 		if err := o.Store.TileFailed(ctx, t.BatchID, t.Key, msg, true); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -197,14 +198,14 @@ func (o *Orchestrator) enqueuePending(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var tasks []Task
+	var tasks []Job
 	for _, t := range tiles {
 		if t.State != TileDone {
-			tasks = append(tasks, Task{Kind: TaskTile, BatchID: id, Key: t.Key})
+			tasks = append(tasks, Job{Kind: JobTile, BatchID: id, Key: t.Key})
 		}
 	}
 	if len(tasks) == 0 {
-		return o.Queue.Enqueue(ctx, Task{Kind: TaskFinalize, BatchID: id})
+		return o.Queue.Enqueue(ctx, Job{Kind: JobFinalize, BatchID: id})
 	}
 	return o.Queue.Enqueue(ctx, tasks...)
 }
@@ -241,7 +242,7 @@ func (o *Orchestrator) tile(ctx context.Context, id, key string) error {
 	if remaining == 0 {
 		// Every tile is done: queue the finalize (a duplicate is a no-op;
 		// queued again on a repeat in case a crash lost the first).
-		return o.Queue.Enqueue(ctx, Task{Kind: TaskFinalize, BatchID: id})
+		return o.Queue.Enqueue(ctx, Job{Kind: JobFinalize, BatchID: id})
 	}
 	return nil
 }
@@ -296,18 +297,18 @@ func (o *Orchestrator) finalize(ctx context.Context, id string, retry bool) erro
 // carries it on from where it stands: for an executor that lost its queue
 // (the embedded mode after a crash). The tasks must run as retries, so that
 // they may take over a stage a dead worker held.
-func (o *Orchestrator) Unfinished(ctx context.Context) ([]Task, error) {
+func (o *Orchestrator) Unfinished(ctx context.Context) ([]Job, error) {
 	bs, err := o.Store.ListBatches(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
-	var tasks []Task
+	var tasks []Job
 	for _, b := range bs {
 		switch b.State {
 		case BatchQueued, BatchIngesting, BatchDetecting:
-			tasks = append(tasks, Task{Kind: TaskIngest, BatchID: b.ID}) // detecting: re-queues its pending tiles
+			tasks = append(tasks, Job{Kind: JobIngest, BatchID: b.ID}) // detecting: re-queues its pending tiles
 		case BatchFinalizing:
-			tasks = append(tasks, Task{Kind: TaskFinalize, BatchID: b.ID})
+			tasks = append(tasks, Job{Kind: JobFinalize, BatchID: b.ID})
 		}
 	}
 	return tasks, nil

@@ -23,9 +23,9 @@ type TaskOptions struct {
 // copies whole scenes, tiles are short, finalize merges the whole scene.
 func DefaultTaskOptions(kind string) TaskOptions {
 	switch kind {
-	case pipeline.TaskIngest:
+	case pipeline.JobIngest:
 		return TaskOptions{MaxRetry: 3, Timeout: 2 * time.Hour}
-	case pipeline.TaskFinalize:
+	case pipeline.JobFinalize:
 		return TaskOptions{MaxRetry: 5, Timeout: 2 * time.Hour}
 	}
 	return TaskOptions{MaxRetry: 5, Timeout: 20 * time.Minute}
@@ -36,16 +36,16 @@ func DefaultTaskOptions(kind string) TaskOptions {
 // ingest and finalize (whose memory grows with the scene).
 func QueueFor(kind string) string {
 	switch kind {
-	case pipeline.TaskIngest:
+	case pipeline.JobIngest:
 		return "weipian-ingest"
-	case pipeline.TaskFinalize:
+	case pipeline.JobFinalize:
 		return "weipian-finalize"
 	}
 	return "weipian-tile"
 }
 
 // AllStages are the task kinds a worker serves by default.
-var AllStages = []string{pipeline.TaskIngest, pipeline.TaskTile, pipeline.TaskFinalize}
+var AllStages = []string{pipeline.JobIngest, pipeline.JobTile, pipeline.JobFinalize}
 
 // AsynqQueue enqueues tasks on Redis through asynq, with the task's ID as
 // asynq's TaskID so duplicates are refused. Safe for concurrent use; the
@@ -58,7 +58,7 @@ type AsynqQueue struct {
 var _ pipeline.Queue = (*AsynqQueue)(nil)
 
 // Enqueue enqueues each task unless a task with its ID exists.
-func (q *AsynqQueue) Enqueue(ctx context.Context, tasks ...pipeline.Task) error {
+func (q *AsynqQueue) Enqueue(ctx context.Context, tasks ...pipeline.Job) error {
 	for _, t := range tasks {
 		payload, err := json.Marshal(t)
 		if err != nil {
@@ -87,7 +87,7 @@ func Handlers(o *pipeline.Orchestrator, m *Metrics, log *slog.Logger) *asynq.Ser
 	}
 	mux := asynq.NewServeMux()
 	h := func(ctx context.Context, at *asynq.Task) error {
-		var t pipeline.Task
+		var t pipeline.Job
 		if err := json.Unmarshal(at.Payload(), &t); err != nil || t.BatchID == "" || t.Kind != at.Type() {
 			return fmt.Errorf("workers: bad %s payload %q: %w", at.Type(), at.Payload(), asynq.SkipRetry)
 		}
@@ -103,9 +103,9 @@ func Handlers(o *pipeline.Orchestrator, m *Metrics, log *slog.Logger) *asynq.Ser
 		}
 		return err
 	}
-	mux.HandleFunc(pipeline.TaskIngest, h)
-	mux.HandleFunc(pipeline.TaskTile, h)
-	mux.HandleFunc(pipeline.TaskFinalize, h)
+	mux.HandleFunc(pipeline.JobIngest, h)
+	mux.HandleFunc(pipeline.JobTile, h)
+	mux.HandleFunc(pipeline.JobFinalize, h)
 	mux.Use(func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			id, _ := asynq.GetTaskID(ctx)
@@ -133,7 +133,7 @@ func ErrorHandler(o *pipeline.Orchestrator, m *Metrics, log *slog.Logger) asynq.
 		if n < max && !errors.Is(err, asynq.SkipRetry) {
 			return // will be retried
 		}
-		var t pipeline.Task
+		var t pipeline.Job
 		if json.Unmarshal(at.Payload(), &t) != nil || t.BatchID == "" {
 			return
 		}
@@ -171,7 +171,7 @@ func NewServer(redis asynq.RedisConnOpt, o *pipeline.Orchestrator, m *Metrics, c
 	queues := map[string]int{}
 	for _, k := range stages {
 		prio := 1
-		if k != pipeline.TaskTile {
+		if k != pipeline.JobTile {
 			prio = 3
 		}
 		queues[QueueFor(k)] = prio

@@ -47,7 +47,7 @@ func reference(t *testing.T) []byte {
 			return
 		}
 		defer os.RemoveAll(dir)
-		res, _, err := (&workers.Local{Concurrency: 2}).Run(context.Background(), juelichBefore, juelichAfter, detect.Options{WorkDir: dir})
+		res, _, err := (&detect.Local{Concurrency: 2}).Run(context.Background(), juelichBefore, juelichAfter, detect.Options{WorkDir: dir})
 		if err != nil {
 			refErr = err
 			return
@@ -102,7 +102,13 @@ func newCluster(t *testing.T, redisOpts ...testsrv.RedisOption) *cluster {
 	c.client = asynq.NewClient(asynq.RedisClientOpt{Addr: c.redis.Addr})
 	t.Cleanup(func() { c.client.Close() })
 	bucket := c.objects.Bucket()
-	eng := &detect.Engine{Blobs: c.objects, Resolve: c.objects.Resolve, Materialize: true,
+	eng := &detect.Engine{Blobs: c.objects, Resolve: func(in string) (string, error) {
+		k, isObject, err := c.objects.Locate(in)
+		if err != nil || !isObject {
+			return k, err
+		}
+		return raster.ObjectPrefix + k, nil
+	}, Materialize: true,
 		BlobName: func(k string) string { return raster.ObjectName(bucket, k) }}
 	c.orch = &pipeline.Orchestrator{Store: c.store, Queue: &workers.AsynqQueue{Client: c.client}, Stages: eng}
 	return c
@@ -237,10 +243,10 @@ func TestDistributedBatchMatchesDetect(t *testing.T) {
 		t.Errorf("resubmission: created=%v id=%s state=%s err=%v", created, again.ID, again.State, err)
 	}
 	// Duplicate deliveries of finished tasks change nothing.
-	if err := c.orch.Handle(t.Context(), pipeline.Task{Kind: pipeline.TaskTile, BatchID: b.ID, Key: "1_1"}, true); err != nil {
+	if err := c.orch.Handle(t.Context(), pipeline.Job{Kind: pipeline.JobTile, BatchID: b.ID, Key: "1_1"}, true); err != nil {
 		t.Error(err)
 	}
-	if err := c.orch.Handle(t.Context(), pipeline.Task{Kind: pipeline.TaskFinalize, BatchID: b.ID}, true); err != nil {
+	if err := c.orch.Handle(t.Context(), pipeline.Job{Kind: pipeline.JobFinalize, BatchID: b.ID}, true); err != nil {
 		t.Error(err)
 	}
 	after, _ := c.store.GetBatch(t.Context(), b.ID)

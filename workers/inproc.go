@@ -18,8 +18,8 @@ import (
 type InProcess struct {
 	// Handle runs a task (pipeline.Orchestrator.Handle); Failed records a
 	// task that failed for good (pipeline.Orchestrator.Failed).
-	Handle func(ctx context.Context, t pipeline.Task, retry bool) error
-	Failed func(ctx context.Context, t pipeline.Task, err error) error
+	Handle func(ctx context.Context, t pipeline.Job, retry bool) error
+	Failed func(ctx context.Context, t pipeline.Job, err error) error
 	// Concurrency is the number of goroutines (0: 2).
 	Concurrency int
 	// MaxRetry is how many times a transiently failing task is retried (0: 3).
@@ -37,7 +37,7 @@ type InProcess struct {
 }
 
 type item struct {
-	t       pipeline.Task
+	t       pipeline.Job
 	attempt int
 }
 
@@ -51,20 +51,20 @@ func (q *InProcess) init() {
 }
 
 // Enqueue adds the tasks not already pending or running.
-func (q *InProcess) Enqueue(ctx context.Context, tasks ...pipeline.Task) error {
+func (q *InProcess) Enqueue(ctx context.Context, tasks ...pipeline.Job) error {
 	q.add(tasks, 0)
 	return nil
 }
 
 // EnqueueRetry adds tasks as retries (their handlers may take over a stage
 // that an earlier, dead process held).
-func (q *InProcess) EnqueueRetry(ctx context.Context, tasks ...pipeline.Task) error {
+func (q *InProcess) EnqueueRetry(ctx context.Context, tasks ...pipeline.Job) error {
 	q.add(tasks, 1)
 	return nil
 }
 
 // add queues the tasks not already pending or running, at the given attempt.
-func (q *InProcess) add(tasks []pipeline.Task, attempt int) {
+func (q *InProcess) add(tasks []pipeline.Job, attempt int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.init()

@@ -14,7 +14,6 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/weipian/weipian/pipeline"
-	"github.com/weipian/weipian/raster"
 )
 
 // S3Config says how to reach MinIO (or any S3 endpoint).
@@ -39,10 +38,7 @@ type Objects struct {
 	base context.Context
 }
 
-var (
-	_ pipeline.BlobStore  = (*Objects)(nil)
-	_ raster.ObjectReader = (*Objects)(nil)
-)
+var _ pipeline.BlobStore = (*Objects)(nil)
 
 // NewObjects connects to the endpoint and creates the batches bucket if
 // missing. base is the process context (it bounds GDAL's reads).
@@ -164,16 +160,17 @@ func (o *Objects) Size(key string) (int64, error) {
 	return st.Size, nil
 }
 
-// Resolve turns a batch input into a GDAL dataset name: s3://bucket/key is
-// read through the object reader; anything else is a local path.
-func (o *Objects) Resolve(input string) (string, error) {
+// Locate splits a batch input: for s3://bucket/key it returns "bucket/key"
+// and true (the caller reads it through the object reader, e.g. GDAL's
+// handler in package raster); anything else is returned as it is, with false.
+func (o *Objects) Locate(input string) (string, bool, error) {
 	if rest, ok := strings.CutPrefix(input, "s3://"); ok {
 		if _, _, err := splitKey(rest); err != nil {
-			return "", err
+			return "", false, err
 		}
-		return raster.ObjectPrefix + rest, nil
+		return rest, true, nil
 	}
-	return input, nil
+	return input, false, nil
 }
 
 // Version returns a version tag of an input (the object's ETag, or a local

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/detect"
-	"github.com/weipian/weipian/workers"
 )
 
 func splitBands(s string) []string {
@@ -54,7 +53,7 @@ DIR/timings.json.`,
 			}
 			defer os.RemoveAll(work)
 			opt.WorkDir = work
-			l := &workers.Local{Concurrency: nworkers, Log: a.log}
+			l := &detect.Local{Concurrency: nworkers, Log: a.log}
 			res, tm, err := l.Run(cmd.Context(), before, after, opt)
 			if err != nil {
 				return err

@@ -95,7 +95,7 @@ func (a *app) open(ctx context.Context, cfg config) (*system, error) {
 		s.blobs = s.objects
 		s.client = asynq.NewClient(asynq.RedisClientOpt{Addr: cfg.Redis})
 		s.queue = &workers.AsynqQueue{Client: s.client}
-		eng.Blobs, eng.Resolve, eng.Materialize = s.objects, s.objects.Resolve, true
+		eng.Blobs, eng.Resolve, eng.Materialize = s.objects, objectResolver(s.objects), true
 		bucket := s.objects.Bucket()
 		eng.BlobName = func(key string) string { return raster.ObjectName(bucket, key) }
 	} else {
@@ -176,4 +176,16 @@ func (s *system) zones(ctx context.Context) (judge.Zones, error) {
 		}
 	}
 	return out, nil
+}
+
+// objectResolver resolves batch inputs for GDAL: s3://bucket/key is read
+// through raster's object reader, anything else is a local path.
+func objectResolver(o *workers.Objects) func(string) (string, error) {
+	return func(in string) (string, error) {
+		k, isObject, err := o.Locate(in)
+		if err != nil || !isObject {
+			return k, err
+		}
+		return raster.ObjectPrefix + k, nil
+	}
 }

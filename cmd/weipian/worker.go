@@ -31,7 +31,7 @@ func (a *app) workerCmd() *cobra.Command {
 			for _, st := range splitBands(stages) {
 				switch st {
 				case "ingest", "tile", "finalize":
-					kinds = append(kinds, map[string]string{"ingest": pipeline.TaskIngest, "tile": pipeline.TaskTile, "finalize": pipeline.TaskFinalize}[st])
+					kinds = append(kinds, map[string]string{"ingest": pipeline.JobIngest, "tile": pipeline.JobTile, "finalize": pipeline.JobFinalize}[st])
 				default:
 					return usageError{fmt.Errorf("--stages %q: want a comma-separated subset of ingest,tile,finalize", stages)}
 				}

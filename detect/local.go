@@ -1,4 +1,4 @@
-package workers
+package detect
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/weipian/weipian/detect"
 	"github.com/weipian/weipian/tiles"
 )
 
@@ -29,14 +28,14 @@ type Local struct {
 }
 
 // Run ingests the pair, detects every tile and finalizes the scene.
-func (l *Local) Run(ctx context.Context, before, after string, opt detect.Options) (*detect.Result, Timings, error) {
+func (l *Local) Run(ctx context.Context, before, after string, opt Options) (*Result, Timings, error) {
 	log := l.Log
 	if log == nil {
 		log = slog.Default()
 	}
 	var tm Timings
 	t0 := time.Now()
-	scene, err := detect.Ingest(ctx, before, after, opt)
+	scene, err := Ingest(ctx, before, after, opt)
 	if err != nil {
 		return nil, tm, err
 	}
@@ -58,7 +57,7 @@ func (l *Local) Run(ctx context.Context, before, after string, opt detect.Option
 	}
 	tm.Tiles = time.Since(t1)
 	t2 := time.Now()
-	res, err := detect.Finalize(ctx, scene, results)
+	res, err := Finalize(ctx, scene, results)
 	if err != nil {
 		return nil, tm, err
 	}
@@ -67,17 +66,17 @@ func (l *Local) Run(ctx context.Context, before, after string, opt detect.Option
 	return res, tm, nil
 }
 
-func (l *Local) tiles(ctx context.Context, scene *detect.Scene, keys []tiles.Key, log *slog.Logger) ([]*detect.TileResult, error) {
+func (l *Local) tiles(ctx context.Context, scene *Scene, keys []tiles.Key, log *slog.Logger) ([]*TileResult, error) {
 	n := l.Concurrency
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	results := make([]*detect.TileResult, len(keys))
+	results := make([]*TileResult, len(keys))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
 	for i, k := range keys {
 		g.Go(func() error {
-			r, err := detect.Tile(gctx, scene, k)
+			r, err := Tile(gctx, scene, k)
 			if err != nil {
 				return fmt.Errorf("tile %v: %w", k, err)
 			}
