@@ -31,7 +31,7 @@ func run(t *testing.T, b, a string, opt detect.Options) (*detect.Result, string)
 	if opt.WorkDir == "" {
 		opt.WorkDir = t.TempDir()
 	}
-	res, _, err := (&Local{Concurrency: 2}).Run(context.Background(), b, a, opt)
+	res, _, err := (&detect.Local{Concurrency: 2}).Run(context.Background(), b, a, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

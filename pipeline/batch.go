@@ -147,4 +147,6 @@ type BlobStore interface {
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
 	// Put stores the object atomically: readers see all of it or none.
 	Put(ctx context.Context, key string, r io.Reader, size int64) error
+	// Delete removes the object; a missing object is not an error.
+	Delete(ctx context.Context, key string) error
 }

@@ -70,6 +70,18 @@ func (d Dir) Put(ctx context.Context, key string, r io.Reader, size int64) error
 	return nil
 }
 
+// Delete removes the object; a missing object is not an error.
+func (d Dir) Delete(ctx context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("workers: delete blob %s: %w", key, err)
+	}
+	return nil
+}
+
 // Path returns the file of a key (for the embedded mode's outputs).
 func (d Dir) Path(key string) string {
 	p, _ := d.path(key)

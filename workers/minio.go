@@ -109,6 +109,14 @@ func (o *Objects) Put(ctx context.Context, key string, r io.Reader, size int64) 
 	return nil
 }
 
+// Delete removes the object; a missing object is not an error.
+func (o *Objects) Delete(ctx context.Context, key string) error {
+	if err := o.client.RemoveObject(ctx, o.bucket, key, minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("workers: delete s3://%s/%s: %w", o.bucket, key, err)
+	}
+	return nil
+}
+
 func splitKey(key string) (bucket, object string, err error) {
 	bucket, object, ok := strings.Cut(key, "/")
 	if !ok || bucket == "" || object == "" {
