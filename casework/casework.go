@@ -1,18 +1,20 @@
 // Package casework carries a batch's patches into casework: it judges them
 // into 图斑 and verification tasks over the state store (pipeline/judge does
-// the deciding), and carries out task transitions and field evidence.
+// the deciding). The finalize stage calls it through pipeline.Judger; the
+// other use cases live in package app.
 package casework
 
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/judge"
-	"github.com/weipian/weipian/pipeline/task"
 	"github.com/weipian/weipian/store"
 )
 
@@ -133,20 +135,35 @@ func (s *Service) Judge(ctx context.Context, batchID string) (Summary, error) {
 	return sum, err
 }
 
-// Transition applies a task transition (who, when, why) and stores it; an
-// illegal transition is refused with the reason and changes nothing.
-func (s *Service) Transition(ctx context.Context, taskID string, tr task.Transition) (*task.Task, error) {
-	if tr.At.IsZero() {
-		tr.At = s.now()
-	}
-	return s.Store.UpdateTask(ctx, taskID, func(t *task.Task) error {
-		if tr.From == "" {
-			tr.From = t.State
-		}
-		return s.Config.Rules.Apply(t, tr)
-	}, store.FormatTime(s.now()))
-}
-
 var _ pipeline.Judger = (*Service)(nil)
 
-func orbPoint(lon, lat float64) orb.Point { return orb.Point{lon, lat} }
+// LoadZones loads the active zone layers of the store for judging.
+func LoadZones(ctx context.Context, st *store.Store) (judge.Zones, error) {
+	versions, err := st.ActiveZoneVersions(ctx)
+	if err != nil {
+		return judge.Zones{}, err
+	}
+	out := judge.Zones{Layers: map[judge.Kind][]judge.Zone{}, Versions: map[judge.Kind]int{}}
+	kinds := make([]pipeline.ZoneKind, 0, len(versions))
+	for k := range versions {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		layer, err := st.ActiveZones(ctx, k)
+		if err != nil {
+			return judge.Zones{}, err
+		}
+		jk := judge.Kind(k.String())
+		out.Versions[jk] = layer.Version
+		for _, z := range layer.Zones {
+			out.Layers[jk] = append(out.Layers[jk], judge.Zone{
+				ID: strconv.FormatInt(z.ID, 10), Name: z.Name, XZQDM: z.XZQDM, XZQMC: z.XZQMC, Grade: z.Grade,
+				Team: z.Team, Person: z.Person, Contact: z.Contact, ApprovalNo: z.ApprovalNo,
+				ApprovalType: string(z.ApprovalType), ApprovedUse: z.ApprovedUse, ValidFrom: z.ValidFrom, ValidTo: z.ValidTo,
+				Geometry: z.Geometry,
+			})
+		}
+	}
+	return out, nil
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/weipian/weipian/raster"
 )
 
-func (a *app) benchCmd() *cobra.Command {
+func (a *cli) benchCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Benchmark helpers (see scripts/bench-workers.sh)"}
 	var before, after, out string
 	var n int

@@ -23,7 +23,7 @@ func splitBands(s string) []string {
 	return parts
 }
 
-func (a *app) detectCmd() *cobra.Command {
+func (a *cli) detectCmd() *cobra.Command {
 	var before, after, out, bands, beforeBands, afterBands string
 	var mmu float64
 	var tileSize, nworkers int

@@ -11,7 +11,7 @@ import (
 	"github.com/weipian/weipian/eval"
 )
 
-func (a *app) evalCmd() *cobra.Command {
+func (a *cli) evalCmd() *cobra.Command {
 	var data, classes, jsonOut string
 	var pixel, mmu float64
 	var nworkers int

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/store"
 )
@@ -125,17 +127,31 @@ func TestWholeLoopEmbedded(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// The HTTP API over the same state.
-	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	sys, err := a.open(t.Context(), config{DB: filepath.Join(dir, "weipian.db"), Data: filepath.Join(dir, "data")})
+	// The HTTP API over the same state, as a patrol member of the team.
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("correct horse battery\n"), 0o600)
+	cli("users", "add", "lisi", "--role", "巡查组成员", "--team", "演示巡查二组", "--display", "李四", "--password-file", pw)
+	sys, err := app.Open(t.Context(), app.Config{DB: filepath.Join(dir, "weipian.db"), Data: filepath.Join(dir, "data")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sys.close()
-	srv := httptest.NewServer(a.api(sys))
+	defer sys.Close()
+	srv := httptest.NewServer(httpapi.New(sys, httpapi.Options{}))
 	defer srv.Close()
-	get := func(path string) (int, []byte) {
-		resp, err := http.Get(srv.URL + path)
+	resp, err := http.Post(srv.URL+"/auth/login", "application/json", strings.NewReader(`{"name":"lisi","password":"correct horse battery"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login: %v %v", resp.StatusCode, err)
+	}
+	var se struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&se)
+	resp.Body.Close()
+	do := func(method, path, body string) (int, []byte) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+se.Token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,20 +160,19 @@ func TestWholeLoopEmbedded(t *testing.T) {
 		b.ReadFrom(resp.Body)
 		return resp.StatusCode, b.Bytes()
 	}
-	if code, body := get("/tasks?team=" + "演示巡查二组"); code != 200 || !bytes.Contains(body, []byte(tasks[2].JCBH)) {
+	if code, body := do("GET", "/tasks", ""); code != 200 || !bytes.Contains(body, []byte(tasks[2].JCBH)) {
 		t.Errorf("GET /tasks: %d %s", code, body[:min(200, len(body))])
 	}
-	resp, err := http.Post(srv.URL+"/tasks/"+tasks[2].ID+"/transitions", "application/json", strings.NewReader(`{"to":"已制止","by":"张三"}`))
-	if err != nil || resp.StatusCode != http.StatusConflict {
-		t.Errorf("illegal transition over HTTP: %v %v", resp.StatusCode, err)
+	if code, _ := do("POST", "/tasks/"+tasks[2].ID+"/transitions", `{"to":"已制止"}`); code != http.StatusConflict {
+		t.Errorf("illegal transition over HTTP: %d, want 409", code)
 	}
-	if code, body := get("/tubans/" + tasks[2].JCBH); code != 200 || !json.Valid(body) || !bytes.Contains(body, []byte("巡查")) {
+	if code, body := do("GET", "/tubans/"+tasks[2].JCBH, ""); code != 200 || !json.Valid(body) || !bytes.Contains(body, []byte("巡查")) {
 		t.Errorf("GET /tubans: %d", code)
 	}
-	if code, body := get("/export/tasks?format=gpx"); code != 200 || !bytes.Contains(body, []byte("<wpt")) {
+	if code, body := do("GET", "/export/tasks?format=gpx", ""); code != 200 || !bytes.Contains(body, []byte("<wpt")) {
 		t.Errorf("GET /export/tasks: %d", code)
 	}
-	if code, _ := get("/tasks/nope"); code != http.StatusNotFound {
+	if code, _ := do("GET", "/tasks/nope", ""); code != http.StatusNotFound {
 		t.Errorf("unknown task: %d, want 404", code)
 	}
 }

@@ -1,351 +1,267 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
-	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/spf13/cobra"
 
-	"github.com/weipian/weipian/detect"
-	"github.com/weipian/weipian/export"
-	"github.com/weipian/weipian/pipeline"
-	"github.com/weipian/weipian/pipeline/geodesy"
-	"github.com/weipian/weipian/pipeline/task"
-	"github.com/weipian/weipian/raster"
-	"github.com/weipian/weipian/store"
-	"github.com/weipian/weipian/tiles/chip"
+	"github.com/weipian/weipian/app"
 )
 
-func (a *app) tasksCmd() *cobra.Command {
+func (a *cli) tasksCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "tasks", Short: "Verification tasks (核查任务): list, show, export for field devices, record findings"}
-	var cfg config
-	var f store.TaskFilter
+	var q app.TaskQuery
+	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list [--team T] [--state S] [--batch ID]",
-		Short: "List tasks, most urgent first",
+		Use:   "list [--team T] [--state S] [--batch ID] [--overdue]",
+		Short: "List tasks, most urgent first, with totals",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context(), cfg)
+			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			if f.State != "" {
-				st, err := task.ParseState(f.State)
-				if err != nil {
-					return usageError{err}
-				}
-				f.State = string(st)
-			}
-			ts, err := s.store.Tasks(cmd.Context(), f)
+			defer s.Close()
+			q.Page = app.Page{Limit: app.MaxPageLimit}
+			ts, err := s.Tasks(cmd.Context(), operator(""), q)
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "监测编号\t巡查组\t状态\t核查期限\t巡查对账\t优先原因\t任务ID")
-			for _, t := range ts {
-				patrol := "未对账"
-				if tb, err := s.store.Tuban(cmd.Context(), t.TubanID); err == nil && tb.Patrol != nil {
-					patrol = tb.Patrol.Outcome
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.JCBH, t.Team, t.State, t.DueVerify, patrol, t.PriorityReason, t.ID)
+			if asJSON {
+				return printJSON(a.stdout, ts)
 			}
-			return tw.Flush()
+			rows := [][]string{{"序号", "监测编号", "巡查组", "状态", "核查期限", "监测面积(亩)", "耕地(亩)", "永久基本农田(亩)", "巡查对账", "优先原因", "任务ID"}}
+			for _, t := range ts.Items {
+				due := t.DueVerify
+				if t.Overdue {
+					due += " 已逾期"
+				}
+				patrol := t.Patrol
+				if patrol == "" {
+					patrol = "未对账"
+				}
+				rows = append(rows, []string{fmt.Sprint(t.Rank), t.JCBH, t.Team, t.State.Label, due, mu(t.Areas.JCMJ.Mu), mu(t.Areas.JCGDMJ.Mu),
+					mu(t.Areas.YJJBNTMJ.Mu), patrol, t.PriorityReason, t.ID})
+			}
+			tot := ts.Totals
+			rows = append(rows, []string{"合计", fmt.Sprintf("%d 个任务", tot.Count), "", fmt.Sprintf("逾期 %d", tot.Overdue), "",
+				mu(tot.JCMJ.Mu), mu(tot.JCGDMJ.Mu), mu(tot.YJJBNTMJ.Mu), "", "", ""})
+			writeTable(a.stdout, rows)
+			if len(ts.Items) < tot.Count {
+				fmt.Fprintf(a.stdout, "（只列出前 %d 个）\n", len(ts.Items))
+			}
+			return nil
 		},
 	}
-	cfg.flags(list)
-	list.Flags().StringVar(&f.Team, "team", "", "patrol team (巡查组)")
-	list.Flags().StringVar(&f.State, "state", "", "state, e.g. 待核查")
-	list.Flags().StringVar(&f.BatchID, "batch", "", "only tasks of 图斑 seen by this batch")
+	list.Flags().StringVar(&q.Team, "team", "", "patrol team (巡查组)")
+	list.Flags().StringVar(&q.State, "state", "", "state, e.g. 待核查 or pending")
+	list.Flags().StringVar(&q.Batch, "batch", "", "only tasks of 图斑 seen by this batch")
+	list.Flags().BoolVar(&q.Overdue, "overdue", false, "only overdue tasks")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON (as the HTTP API)")
 
-	var scfg config
 	show := &cobra.Command{
 		Use:   "show ID|JCBH",
 		Short: "Show a task with its 图斑, history and evidence (JSON)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.open(cmd.Context(), scfg)
+			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			t, err := s.store.Task(cmd.Context(), args[0])
+			defer s.Close()
+			d, err := s.Task(cmd.Context(), operator(""), args[0])
 			if err != nil {
 				return err
 			}
-			tb, err := s.store.Tuban(cmd.Context(), t.TubanID)
-			if err != nil {
-				return err
-			}
-			enc := json.NewEncoder(a.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(map[string]any{"task": t, "tuban": tb})
+			return printJSON(a.stdout, d)
 		},
 	}
-	cfg0 := &scfg
-	cfg0.flags(show)
-
 	cmd.AddCommand(list, show, a.tasksExportCmd(), a.tasksTransitionCmd(), a.tasksEvidenceCmd())
 	return cmd
 }
 
-func (a *app) tasksExportCmd() *cobra.Command {
-	var cfg config
-	var f store.TaskFilter
+func mu(v float64) string { return fmt.Sprintf("%.2f", v) }
+
+func (a *cli) tasksExportCmd() *cobra.Command {
+	var q app.TaskQuery
 	var format, out string
 	var chips bool
 	cmd := &cobra.Command{
 		Use:   "export --team T --format zip|xlsx|kml|gpx|geojson --out FILE",
-		Short: "Export tasks for field devices (GeoJSON, KML, GPX waypoints, XLSX; zip: all four plus image chips)",
+		Short: "Export tasks for field devices (GeoJSON, KML, GPX, XLSX; zip: all four plus image chips and evidence photos)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usageError{errors.New("tasks export needs --out")}
 			}
-			ctx := cmd.Context()
-			s, err := a.open(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			ts, err := s.store.Tasks(ctx, f)
-			if err != nil {
-				return err
-			}
-			rows, err := s.cases.Rows(ctx, ts)
-			if err != nil {
-				return err
-			}
-			if chips || format == "zip" {
-				if err := s.addChips(ctx, ts, rows); err != nil {
-					return err
-				}
-			}
-			write := map[string]func(io.Writer, []export.Row, ...export.Option) error{
-				"geojson": export.GeoJSON, "kml": export.KML, "gpx": export.GPX, "xlsx": export.XLSX, "zip": export.Bundle,
-			}[format]
-			if write == nil {
+			if app.ExportFormats[format] == nil {
 				return usageError{fmt.Errorf("--format %q: want zip, xlsx, kml, gpx or geojson", format)}
 			}
-			opt := export.WithDate(time.Now().In(task.ChinaTime()).Format("2006-01-02"))
-			if err := writeFileAtomic(out, func(w *os.File) error { return write(w, rows, opt) }); err != nil {
+			ctx := cmd.Context()
+			s, err := a.open(ctx)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%d 个核查任务已导出到 %s\n", len(rows), out)
+			defer s.Close()
+			n := 0
+			err = writeFileAtomic(out, func(w *os.File) error {
+				var err error
+				n, err = s.ExportTasks(ctx, operator(""), q, format, chips, w)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%d 个核查任务已导出到 %s\n", n, out)
 			return nil
 		},
 	}
-	cfg.flags(cmd)
-	cmd.Flags().StringVar(&f.Team, "team", "", "patrol team (巡查组)")
-	cmd.Flags().StringVar(&f.State, "state", "", "state")
-	cmd.Flags().StringVar(&f.BatchID, "batch", "", "batch")
+	cmd.Flags().StringVar(&q.Team, "team", "", "patrol team (巡查组)")
+	cmd.Flags().StringVar(&q.State, "state", "", "state")
+	cmd.Flags().StringVar(&q.Batch, "batch", "", "batch")
 	cmd.Flags().StringVar(&format, "format", "zip", "zip, xlsx, kml, gpx or geojson")
 	cmd.Flags().StringVar(&out, "out", "", "output file")
 	cmd.Flags().BoolVar(&chips, "chips", false, "embed before/after image chips in the XLSX (always in zip)")
 	return cmd
 }
 
-// addChips renders the before/after chips of each row from its 图斑's
-// latest batch imagery.
-func (s *system) addChips(ctx context.Context, ts []*task.Task, rows []export.Row) error {
-	type sceneOf struct {
-		scene *detect.Scene
-		inv   *raster.Transformer // lon/lat → the scene's CRS
-	}
-	scenes := map[string]*sceneOf{}
-	defer func() {
-		for _, sc := range scenes {
-			sc.inv.Close()
-		}
-	}()
-	for i, t := range ts {
-		tb, err := s.store.Tuban(ctx, t.TubanID)
-		if err != nil {
-			return err
-		}
-		so := scenes[tb.LastBatch]
-		if so == nil {
-			r, err := s.blobs.Get(ctx, "batches/"+tb.LastBatch+"/scene.json")
-			if err != nil {
-				return err
-			}
-			data, err := io.ReadAll(r)
-			r.Close()
-			if err != nil {
-				return err
-			}
-			sc, err := detect.DecodeScene(data)
-			if err != nil {
-				return err
-			}
-			inv, err := raster.NewInverseTransformer(sc.Grid.WKT)
-			if err != nil {
-				return err
-			}
-			so = &sceneOf{scene: sc, inv: inv}
-			scenes[tb.LastBatch] = so
-		}
-		sc, inv := so.scene, so.inv
-		poly := make(orb.Polygon, len(tb.Geometry))
-		for k, ring := range tb.Geometry {
-			xs, ys := make([]float64, len(ring)), make([]float64, len(ring))
-			for j, p := range ring {
-				xs[j], ys[j] = p[0], p[1]
-			}
-			if err := inv.ToCRS(xs, ys); err != nil {
-				return err
-			}
-			poly[k] = make(orb.Ring, len(ring))
-			for j := range ring {
-				poly[k][j] = orb.Point{xs[j], ys[j]}
-			}
-		}
-		px, err := chip.PixelPolygon(sc.Grid, poly)
-		if err != nil {
-			return err
-		}
-		bands, err := chip.BandsFromNames(sc.BandNames)
-		if err != nil {
-			return err
-		}
-		rows[i].ChipBefore, rows[i].ChipAfter, err = chip.ChipPair(ctx, sc.Before, sc.After, sc.Grid, bands, px, chip.ChipOptions{})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (a *app) tasksTransitionCmd() *cobra.Command {
-	var cfg config
-	var to, by, reason, verdict, vtype, approval, rect, caseNo string
+func (a *cli) tasksTransitionCmd() *cobra.Command {
+	var by string
+	var req app.TransitionRequest
 	cmd := &cobra.Command{
 		Use:   "transition ID|JCBH --to STATE --by NAME [--reason …] [--verdict 违法 --type 违法占地 | --verdict 合法 --approval 批准文号]",
 		Short: "Move a task on (核查中, 已核查 with a 判定, 已制止, 已立案, 整改中, 已办结); illegal moves are refused",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if to == "" || by == "" {
+			if req.To == "" || by == "" {
 				return usageError{errors.New("transition needs --to and --by")}
 			}
-			tr, err := transitionOf(to, by, reason, verdict, vtype, approval, rect, caseNo)
-			if err != nil {
-				return usageError{err}
-			}
-			s, err := a.open(cmd.Context(), cfg)
+			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			t, err := s.store.Task(cmd.Context(), args[0])
+			defer s.Close()
+			t, err := s.Transition(cmd.Context(), operator(by), args[0], req)
 			if err != nil {
 				return err
 			}
-			t, err = s.cases.Transition(cmd.Context(), t.ID, tr)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%s：%s\n", t.JCBH, t.State)
+			fmt.Fprintf(a.stdout, "%s：%s\n", t.JCBH, t.State.Label)
 			return nil
 		},
 	}
-	cfg.flags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&to, "to", "", "new state, e.g. 核查中, 已核查, 已制止, 已立案, 整改中, 已办结")
+	f.StringVar(&req.To, "to", "", "new state, e.g. 核查中, 已核查, 已制止, 已立案, 整改中, 已办结")
 	f.StringVar(&by, "by", "", "who (required)")
-	f.StringVar(&reason, "reason", "", "why")
-	f.StringVar(&verdict, "verdict", "", "判定 with 已核查: 合法, 违法, 伪变化, 设施农用地, 农村道路, 其他")
-	f.StringVar(&vtype, "type", "", "违法类型 for 违法: 违法占地, 违法批地, 违法转让, 其他")
-	f.StringVar(&approval, "approval", "", "批准文号 for 合法")
-	f.StringVar(&rect, "rectification", "", "整改方式 with 整改中: 拆除复耕 or 补办手续")
-	f.StringVar(&caseNo, "case-no", "", "立案编号 with 已立案")
+	f.StringVar(&req.Reason, "reason", "", "why")
+	f.StringVar(&req.Verdict, "verdict", "", "判定 with 已核查: 合法, 违法, 伪变化, 设施农用地, 农村道路, 其他")
+	f.StringVar(&req.ViolationType, "type", "", "违法类型 for 违法: 违法占地, 违法批地, 违法转让, 其他")
+	f.StringVar(&req.ApprovalNo, "approval", "", "批准文号 for 合法")
+	f.StringVar(&req.Rectification, "rectification", "", "整改方式 with 整改中: 拆除复耕 or 补办手续")
+	f.StringVar(&req.CaseNo, "case-no", "", "立案编号 with 已立案")
 	return cmd
 }
 
-func (a *app) tasksEvidenceCmd() *cobra.Command {
-	var cfg config
+func (a *cli) tasksEvidenceCmd() *cobra.Command {
 	var by string
 	cmd := &cobra.Command{
 		Use:   "evidence ID|JCBH PHOTO... --by NAME",
-		Short: "Attach field photos: EXIF position, direction and time are read and checked against the 图斑",
+		Short: "Attach field photos: EXIF position, direction and time are read and checked against the 图斑 (all or none are stored)",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if by == "" {
 				return usageError{errors.New("evidence needs --by")}
 			}
-			s, err := a.open(cmd.Context(), cfg)
+			ctx := cmd.Context()
+			s, err := a.open(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			t, err := s.store.Task(cmd.Context(), args[0])
+			defer s.Close()
+			up, err := s.NewEvidenceUpload(ctx, operator(by), args[0])
 			if err != nil {
 				return err
 			}
+			defer up.Close()
 			for _, p := range args[1:] {
-				data, err := os.ReadFile(p)
+				if st, err := os.Stat(p); err == nil && st.Size() > s.EvidenceMaxBytes() {
+					return fmt.Errorf("%s: %w", p, &app.Error{Kind: app.KindTooLarge,
+						Message: fmt.Sprintf("照片 %s 超过大小上限 %d MiB；本次照片均未保存", filepath.Base(p), s.EvidenceMaxBytes()>>20)})
+				}
+				f, err := os.Open(p)
 				if err != nil {
 					return err
 				}
-				f, _, err := s.cases.AddEvidence(cmd.Context(), s.blobs, t.ID, filepath.Base(p), data, by)
+				err = up.Add(filepath.Base(p), f)
+				f.Close()
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s：%s\n", filepath.Base(p), f.Summary())
+			}
+			results, _, err := up.Commit(ctx)
+			if err != nil {
+				return err
+			}
+			for _, r := range results {
+				fmt.Fprintf(a.stdout, "%s：%s\n", r.Name, r.Summary)
 			}
 			return nil
 		},
 	}
-	cfg.flags(cmd)
 	cmd.Flags().StringVar(&by, "by", "", "who took or uploads the photos")
 	return cmd
 }
 
-func (a *app) tubanCmd() *cobra.Command {
+func (a *cli) tubanCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "tuban", Short: "图斑: the monitored change patches across batches"}
-	var cfg config
-	var batch string
+	var q app.TubanQuery
+	var asJSON bool
 	list := &cobra.Command{
-		Use:   "list [--batch ID]",
-		Short: "List 图斑 (with their change type, areas in 亩, pre-judgement and patrol reconciliation)",
+		Use:   "list [--batch ID] [--township XZQDM] [--judgement 疑似违法] [--big]",
+		Short: "List 图斑 (change type, areas in 亩, pre-judgement, patrol reconciliation) with totals",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context(), cfg)
+			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			var ts []pipeline.Tuban
-			if batch != "" {
-				ts, err = s.store.TubansOfBatch(cmd.Context(), batch)
-			} else {
-				ts, err = s.store.AllTubans(cmd.Context())
-			}
+			defer s.Close()
+			q.Page = app.Page{Limit: app.MaxPageLimit}
+			ts, err := s.Tubans(cmd.Context(), operator(""), q)
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "监测编号\t乡镇\t变化类型\t监测面积(亩)\t耕地(亩)\t永久基本农田(亩)\t初判\t巡查对账")
-			for _, t := range ts {
+			if asJSON {
+				return printJSON(a.stdout, ts)
+			}
+			rows := [][]string{{"监测编号", "乡镇", "变化类型", "监测面积(亩)", "耕地(亩)", "永久基本农田(亩)", "初判", "巡查对账"}}
+			for _, t := range ts.Items {
 				pc := ""
 				if t.Patrol != nil {
 					pc = t.Patrol.Outcome
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t%s\t%s\n", t.JCBH, t.XZQMC, t.TBLX, geodesy.Mu(t.JCMJ), geodesy.Mu(t.JCGDMJ), geodesy.Mu(t.YJJBNTMJ), t.Judgement, pc)
+				rows = append(rows, []string{t.JCBH, t.XZQMC, t.TBLX.Label, mu(t.Areas.JCMJ.Mu), mu(t.Areas.JCGDMJ.Mu), mu(t.Areas.YJJBNTMJ.Mu), t.Judgement.Label, pc})
 			}
-			return tw.Flush()
+			tot := ts.Totals
+			rows = append(rows, []string{"合计", fmt.Sprintf("%d 个图斑", tot.Count), "", mu(tot.JCMJ.Mu), mu(tot.JCGDMJ.Mu), mu(tot.YJJBNTMJ.Mu),
+				fmt.Sprintf("疑似违法 %d", tot.ByJudgement["疑似违法"]), ""})
+			writeTable(a.stdout, rows)
+			if len(ts.Items) < tot.Count {
+				fmt.Fprintf(a.stdout, "（只列出前 %d 个）\n", len(ts.Items))
+			}
+			return nil
 		},
 	}
-	cfg.flags(list)
-	list.Flags().StringVar(&batch, "batch", "", "only the 图斑 this batch saw")
-	var jcfg config
+	list.Flags().StringVar(&q.Batch, "batch", "", "only the 图斑 this batch saw")
+	list.Flags().StringVar(&q.Township, "township", "", "township XZQDM or name")
+	list.Flags().StringVar(&q.TBLX, "tblx", "", "change type (code or label)")
+	list.Flags().StringVar(&q.Judgement, "judgement", "", "pre-judgement: 疑似违法, 已有用地手续, 非关注变化 (or its code)")
+	list.Flags().Float64Var(&q.MinFarmlandMu, "min-farmland-mu", 0, "at least this much 耕地 (亩)")
+	list.Flags().BoolVar(&q.Big, "big", false, "only 百亩大图斑 (≥ 100 亩 of 耕地)")
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON (as the HTTP API)")
+	var batch string
 	judgeCmd := &cobra.Command{
 		Use:   "judge --batch ID",
 		Short: "Judge a finished batch again (e.g. after importing new zone layers)",
@@ -354,12 +270,12 @@ func (a *app) tubanCmd() *cobra.Command {
 			if batch == "" {
 				return usageError{errors.New("tuban judge needs --batch")}
 			}
-			s, err := a.open(cmd.Context(), jcfg)
+			s, err := a.open(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer s.close()
-			sum, err := s.cases.Judge(cmd.Context(), batch)
+			defer s.Close()
+			sum, err := s.Judge(cmd.Context(), operator(""), batch)
 			if err != nil {
 				return err
 			}
@@ -368,7 +284,6 @@ func (a *app) tubanCmd() *cobra.Command {
 			return nil
 		},
 	}
-	jcfg.flags(judgeCmd)
 	judgeCmd.Flags().StringVar(&batch, "batch", "", "batch ID")
 	cmd.AddCommand(list, judgeCmd)
 	return cmd

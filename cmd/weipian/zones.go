@@ -2,21 +2,19 @@ package main
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/pipeline"
-	"github.com/weipian/weipian/raster"
 )
 
-func (a *app) zonesCmd() *cobra.Command {
+func (a *cli) zonesCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "zones",
 		Short: "Import and list the zone layers patches are judged against (耕地, 永久基本农田, 生态保护红线, 行政区, 巡查区, 批准用地)",
@@ -41,14 +39,10 @@ func zoneKindsHelp() string {
 	return b.String()
 }
 
-func (a *app) zonesImportCmd() *cobra.Command {
-	var (
-		cfg                                 config
-		kindName, layer, mapping, name, enc string
-		areaUnit, problemsFile              string
-		skipInvalid, dryRun                 bool
-		maxShown                            int
-	)
+func (a *cli) zonesImportCmd() *cobra.Command {
+	var req app.ZoneImportRequest
+	var problemsFile string
+	var maxShown int
 	cmd := &cobra.Command{
 		Use:   "import --kind KIND FILE",
 		Short: "Import a vector file as the new version of a kind's zone layer",
@@ -69,13 +63,13 @@ Validation and what is refused:
     the other unit (亩 vs m²);
   - invalid polygons (self-intersections, bow-ties) are repaired with GEOS
     MakeValid and reported as warnings;
-  - a feature problem (an invalid value such as 等级 "四级", an end date
-    before the start date, a non-numeric area, an XZQDM that is not 6/9/12
-    digits, an empty required value, a geometry that is missing, not a
-    polygon or cannot be repaired) refuses the whole import and every
-    problem is listed with its feature ID and field; with --skip-invalid the
-    valid features are imported and the others are listed and recorded with
-    the version.
+  - a feature problem (an invalid value such as 等级 "四级", an impossible
+    date, an end date before the start date, a non-numeric area, an XZQDM
+    that is not 6/9/12 digits, an empty required value, a geometry that is
+    missing, not a polygon or cannot be repaired) refuses the whole import
+    and every problem is listed with its feature ID and field; with
+    --skip-invalid the valid features are imported and the others are
+    listed and recorded with the version.
 
 Shapefile text encoding: the .cpg or the .dbf's code page; without either,
 text that is not UTF-8 is read as GB18030/GBK (said in the output), or give
@@ -87,115 +81,53 @@ Kinds and their fields:` + zoneKindsHelp(),
 			if len(args) != 1 {
 				return usageError{fmt.Errorf("zones import needs exactly one FILE, got %d", len(args))}
 			}
-			if kindName == "" {
-				return usageError{errors.New("zones import needs --kind: one of " + zoneKindList())}
+			if req.Kind == "" {
+				return usageError{fmt.Errorf("zones import needs --kind: one of %s", app.ZoneKindList())}
 			}
-			kind, err := pipeline.ParseZoneKind(kindName)
-			if err != nil {
-				return usageError{fmt.Errorf("--kind %q: want one of %s", kindName, zoneKindList())}
-			}
-			m, err := pipeline.ParseFieldMap(mapping)
-			if err != nil {
-				return usageError{fmt.Errorf("--map: %w", err)}
-			}
-			switch strings.ToLower(strings.TrimSpace(areaUnit)) {
-			case "", "m2", "m²", "平方米", "亩", "mu":
-			default:
-				return usageError{fmt.Errorf("--area-unit %q: want m2 or 亩 (mu)", areaUnit)}
-			}
-			file := args[0]
+			req.File = args[0]
 			ctx := cmd.Context()
-			feats, readProblems, err := raster.ReadVector(ctx, file, raster.VectorOptions{Layer: layer, Encoding: enc})
+			s, err := a.open(ctx)
 			if err != nil {
 				return err
 			}
-			raw := make([]pipeline.RawZone, len(feats))
-			for i, f := range feats {
-				raw[i] = pipeline.RawZone{ID: f.FID, Attrs: f.Attrs, Geometry: f.Geometry}
+			defer s.Close()
+			res, err := s.ImportZones(ctx, operator(""), req)
+			if perr := writeZoneProblems(problemsFile, res.Problems); perr != nil && err == nil {
+				err = perr
 			}
-			spec := pipeline.ZoneImportSpec{
-				Kind: kind, Name: name, Source: zoneSource(file, layer),
-				ZoneMapOptions: pipeline.ZoneMapOptions{Map: m, AreaUnit: areaUnit},
-				SkipInvalid:    skipInvalid,
-			}
-			if spec.Name == "" {
-				spec.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
-			}
-			for _, p := range readProblems {
-				spec.ReadProblems = append(spec.ReadProblems, pipeline.ZoneProblem{FeatureID: p.FID, Problem: p.Problem, Warning: !p.Skipped})
-			}
-			l, err := pipeline.BuildZoneLayer(spec, raw)
-			var refused *pipeline.ZoneImportError
-			if errors.As(err, &refused) {
-				fmt.Fprintf(a.stderr, "未导入（import refused）%s：%s，%d 个要素有错误，什么也没有导入：\n", kind, file, refused.Errors)
-				a.printZoneProblems(a.stderr, refused.Problems, maxShown)
-				if perr := writeZoneProblems(problemsFile, refused.Problems); perr != nil {
-					return perr
+			if err != nil {
+				if len(res.Problems) > 0 {
+					fmt.Fprintf(a.stderr, "%s：%s\n", app.PublicMessage(err), req.File)
+					a.printZoneProblems(a.stderr, res.Problems, maxShown)
 				}
 				return err
 			}
-			if err != nil {
-				return err
+			l := res.Layer
+			if req.DryRun {
+				fmt.Fprintf(a.stdout, "检查通过（dry run, nothing imported）%s：%d 个要素可导入\n", l.Kind, len(l.Zones))
+			} else {
+				fmt.Fprintf(a.stdout, "已导入 %s 第 %d 版（当前生效）：%d 个要素\n", l.Kind, res.Version, len(l.Zones))
 			}
-			if err := writeZoneProblems(problemsFile, l.Problems); err != nil {
-				return err
-			}
-			if dryRun {
-				fmt.Fprintf(a.stdout, "检查通过（dry run, nothing imported）%s：%d 个要素可导入\n", kind, len(l.Zones))
-				a.printZoneLayer(l, maxShown)
-				return nil
-			}
-			s, err := a.open(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			v, err := s.store.ImportZoneLayer(ctx, l)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "已导入 %s 第 %d 版（当前生效）：%d 个要素\n", kind, v, len(l.Zones))
 			a.printZoneLayer(l, maxShown)
 			return nil
 		},
 	}
-	cfg.flags(cmd)
 	f := cmd.Flags()
-	f.StringVar(&kindName, "kind", "", "zone kind: "+zoneKindList())
-	f.StringVar(&layer, "layer", "", "layer to read when the file has several (in a .zip: the file name without extension)")
-	f.StringVar(&mapping, "map", "", "their columns to our fields: 'ZRR=责任人,DJ=等级'")
-	f.StringVar(&name, "name", "", `name of this version, e.g. "2026年三调耕地" (default: the file name)`)
-	f.StringVar(&enc, "encoding", "", "text encoding of a Shapefile's .dbf without .cpg, e.g. GBK, GB18030, UTF-8")
-	f.StringVar(&areaUnit, "area-unit", "", "unit of 批准面积: m2 (default) or 亩")
-	f.BoolVar(&skipInvalid, "skip-invalid", false, "import the valid features when some are invalid (the others are listed and recorded)")
-	f.BoolVar(&dryRun, "dry-run", false, "check the file and show what would be imported, without importing")
+	f.StringVar(&req.Kind, "kind", "", "zone kind: "+app.ZoneKindList())
+	f.StringVar(&req.Layer, "layer", "", "layer to read when the file has several (in a .zip: the file name without extension)")
+	f.StringVar(&req.Map, "map", "", "their columns to our fields: 'ZRR=责任人,DJ=等级'")
+	f.StringVar(&req.Name, "name", "", `name of this version, e.g. "2026年三调耕地" (default: the file name)`)
+	f.StringVar(&req.Encoding, "encoding", "", "text encoding of a Shapefile's .dbf without .cpg, e.g. GBK, GB18030, UTF-8")
+	f.StringVar(&req.AreaUnit, "area-unit", "", "unit of 批准面积: m2 (default) or 亩")
+	f.BoolVar(&req.SkipInvalid, "skip-invalid", false, "import the valid features when some are invalid (the others are listed and recorded)")
+	f.BoolVar(&req.DryRun, "dry-run", false, "check the file and show what would be imported, without importing")
 	f.StringVar(&problemsFile, "problems", "", "also write every problem to this CSV file (UTF-8 with BOM, opens in Excel)")
 	f.IntVar(&maxShown, "max-problems", 50, "how many problems to print (0: all)")
 	return cmd
 }
 
-func zoneKindList() string {
-	var s []string
-	for _, k := range pipeline.ZoneKinds() {
-		s = append(s, k.String()+" ("+k.Code()+")")
-	}
-	return strings.Join(s, ", ")
-}
-
-// zoneSource is what a layer records as its source: the absolute path, and
-// the layer read.
-func zoneSource(file, layer string) string {
-	if abs, err := filepath.Abs(file); err == nil {
-		file = abs
-	}
-	if layer != "" {
-		file += " (layer " + layer + ")"
-	}
-	return file
-}
-
 // printZoneLayer prints the mapping and the problems of an imported layer.
-func (a *app) printZoneLayer(l pipeline.ZoneLayer, maxShown int) {
+func (a *cli) printZoneLayer(l pipeline.ZoneLayer, maxShown int) {
 	fmt.Fprintf(a.stdout, "  名称：%s\n  来源：%s\n", l.Name, l.Source)
 	var fields []string
 	for _, f := range pipeline.ZoneFields(l.Kind) {
@@ -224,7 +156,7 @@ func (a *app) printZoneLayer(l pipeline.ZoneLayer, maxShown int) {
 	}
 }
 
-func (a *app) printZoneProblems(w io.Writer, ps []pipeline.ZoneProblem, maxShown int) {
+func (a *cli) printZoneProblems(w io.Writer, ps []pipeline.ZoneProblem, maxShown int) {
 	for i, p := range ps {
 		if maxShown > 0 && i == maxShown {
 			fmt.Fprintf(w, "    … %d more (all of them: --problems FILE.csv or --max-problems 0)\n", len(ps)-maxShown)
@@ -235,44 +167,45 @@ func (a *app) printZoneProblems(w io.Writer, ps []pipeline.ZoneProblem, maxShown
 }
 
 // writeZoneProblems writes the problems as CSV to path (nothing for "").
-func writeZoneProblems(path string, ps []pipeline.ZoneProblem) (err error) {
+// Cells are escaped against formula injection.
+func writeZoneProblems(path string, ps []pipeline.ZoneProblem) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	if _, err := f.WriteString("\uFEFF"); err != nil {
-		return err
-	}
-	cw := csv.NewWriter(f)
-	if err := cw.Write([]string{"要素ID", "字段", "值", "问题", "级别"}); err != nil {
-		return err
-	}
-	for _, p := range ps {
-		fid, level := strconv.FormatInt(p.FeatureID, 10), "错误"
-		if p.FeatureID < 0 {
-			fid = ""
-		}
-		if p.Warning {
-			level = "警告"
-		}
-		if err := cw.Write([]string{fid, p.Field, p.Value, p.Problem, level}); err != nil {
+	return writeFileAtomic(path, func(f *os.File) error {
+		if _, err := f.WriteString("\uFEFF"); err != nil {
 			return err
 		}
-	}
-	cw.Flush()
-	return cw.Error()
+		cw := csv.NewWriter(f)
+		if err := cw.Write([]string{"要素ID", "字段", "值", "问题", "级别"}); err != nil {
+			return err
+		}
+		for _, p := range ps {
+			fid, level := strconv.FormatInt(p.FeatureID, 10), "错误"
+			if p.FeatureID < 0 {
+				fid = ""
+			}
+			if p.Warning {
+				level = "警告"
+			}
+			if err := cw.Write([]string{fid, safeCell(p.Field), safeCell(p.Value), safeCell(p.Problem), level}); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	})
 }
 
-func (a *app) zonesListCmd() *cobra.Command {
-	var cfg config
+// safeCell escapes a text cell that a spreadsheet would run as a formula.
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (a *cli) zonesListCmd() *cobra.Command {
 	var kindName string
 	cmd := &cobra.Command{
 		Use:   "list [--kind KIND]",
@@ -286,22 +219,23 @@ func (a *app) zonesListCmd() *cobra.Command {
 			if kindName != "" {
 				k, err := pipeline.ParseZoneKind(kindName)
 				if err != nil {
-					return usageError{fmt.Errorf("--kind %q: want one of %s", kindName, zoneKindList())}
+					return usageError{fmt.Errorf("--kind %q: want one of %s", kindName, app.ZoneKindList())}
 				}
 				kinds = []pipeline.ZoneKind{k}
 			}
 			ctx := cmd.Context()
-			s, err := a.open(ctx, cfg)
+			s, err := a.open(ctx)
 			if err != nil {
 				return err
 			}
-			defer s.close()
+			defer s.Close()
+			layers, err := s.ZoneLayers(ctx, operator(""), kinds...)
+			if err != nil {
+				return err
+			}
 			rows := [][]string{{"类型", "版本", "状态", "名称", "要素数", "警告/未导入", "导入时间", "来源"}}
 			for _, k := range kinds {
-				infos, err := s.store.ZoneLayerVersions(ctx, k)
-				if err != nil {
-					return err
-				}
+				infos := layers[k]
 				if len(infos) == 0 {
 					rows = append(rows, []string{k.String(), "—", "未导入", "", "", "", "", ""})
 					continue
@@ -339,52 +273,10 @@ func (a *app) zonesListCmd() *cobra.Command {
 						fmt.Sprintf("%d/%d", warn, skip), in.ImportedAt.Local().Format("2006-01-02 15:04:05"), in.Source})
 				}
 			}
-			writeZoneTable(a.stdout, rows)
+			writeTable(a.stdout, rows)
 			return nil
 		},
 	}
-	cfg.flags(cmd)
-	cmd.Flags().StringVar(&kindName, "kind", "", "only this kind: "+zoneKindList())
+	cmd.Flags().StringVar(&kindName, "kind", "", "only this kind: "+app.ZoneKindList())
 	return cmd
-}
-
-// writeZoneTable writes rows as aligned columns, counting East Asian wide
-// characters as two columns (text/tabwriter counts them as one).
-func writeZoneTable(w io.Writer, rows [][]string) {
-	var widths []int
-	for _, r := range rows {
-		for i, c := range r {
-			if i >= len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], displayWidth(c))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
-			}
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
-}
-
-// displayWidth is the width of s in a terminal: 2 for East Asian wide and
-// full-width characters, 1 for others.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch {
-		case r >= 0x1100 && r <= 0x115F, r >= 0x2E80 && r <= 0xA4CF, r >= 0xAC00 && r <= 0xD7A3,
-			r >= 0xF900 && r <= 0xFAFF, r >= 0xFE30 && r <= 0xFE4F, r >= 0xFF00 && r <= 0xFF60,
-			r >= 0xFFE0 && r <= 0xFFE6, r >= 0x20000 && r <= 0x3FFFD:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
 }

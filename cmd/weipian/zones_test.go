@@ -242,9 +242,8 @@ func TestZonesUsageErrors(t *testing.T) {
 		{"zones", "list", "extra"},
 	} {
 		_, err := runCLI(t, args...)
-		var ue usageError
-		if !errors.As(err, &ue) {
-			t.Errorf("%v: got %v, want a usage error", args, err)
+		if err == nil || exitCode(err) != 2 {
+			t.Errorf("%v: got %v, want a usage error (exit status 2)", args, err)
 		}
 	}
 }
