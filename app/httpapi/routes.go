@@ -34,11 +34,11 @@ type (
 	}
 	// Me is the logged-in user and what they may do.
 	Me struct {
-		User    string   `json:"user"`
-		Display string   `json:"display"`
+		User    string      `json:"user"`
+		Display string      `json:"display"`
 		Roles   []app.Coded `json:"roles"`
-		Team    string   `json:"team"`
-		Can     []string `json:"can"`
+		Team    string      `json:"team"`
+		Can     []string    `json:"can"`
 	}
 	// ImageryRequest registers an object as imagery.
 	ImageryRequest struct {
