@@ -485,19 +485,21 @@ func (a *App) Logout(ctx context.Context, p Principal, token string) error {
 	return err
 }
 
-// loginLimiter counts failed logins per key (user, address) and blocks a
-// key for lockout after maxFails failures within window. Safe for
+// loginLimiter counts failed logins per key ("u:" user, "a:" address) and
+// blocks a key for lockout after maxFails (a user) or maxAddr (an address)
+// failures within window. Safe for
 // concurrent use; in memory (a restart forgets the counts).
 type loginLimiter struct {
 	mu       sync.Mutex
 	fails    map[string][]time.Time
-	maxFails int
+	maxFails int // per user
+	maxAddr  int // per client address (offices share one behind NAT)
 	window   time.Duration
 	lockout  time.Duration
 }
 
 func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{fails: map[string][]time.Time{}, maxFails: 5, window: 15 * time.Minute, lockout: 15 * time.Minute}
+	return &loginLimiter{fails: map[string][]time.Time{}, maxFails: 5, maxAddr: 30, window: 15 * time.Minute, lockout: 15 * time.Minute}
 }
 
 func (l *loginLimiter) recent(now time.Time, key string) []time.Time {
@@ -521,7 +523,11 @@ func (l *loginLimiter) blocked(now time.Time, keys ...string) time.Duration {
 	defer l.mu.Unlock()
 	for _, k := range keys {
 		fs := l.recent(now, k)
-		if len(fs) >= l.maxFails {
+		limit := l.maxFails
+		if strings.HasPrefix(k, "a:") {
+			limit = l.maxAddr
+		}
+		if len(fs) >= limit {
 			last := fs[len(fs)-1]
 			if w := last.Add(l.lockout).Sub(now); w > 0 {
 				return w
