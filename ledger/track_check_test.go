@@ -116,8 +116,12 @@ func TestTrackTimelessPointsDropped(t *testing.T) {
 	}
 }
 
-func gpxT(ctx context.Context, r *strings.Reader, n string) ([]Track, error) { return ReadGPX(ctx, r, n) }
-func kmlT(ctx context.Context, r *strings.Reader, n string) ([]Track, error) { return ReadKML(ctx, r, n) }
+func gpxT(ctx context.Context, r *strings.Reader, n string) ([]Track, error) {
+	return ReadGPX(ctx, r, n)
+}
+func kmlT(ctx context.Context, r *strings.Reader, n string) ([]Track, error) {
+	return ReadKML(ctx, r, n)
+}
 func geoT(ctx context.Context, r *strings.Reader, n string) ([]Track, error) {
 	return ReadGeoJSON(ctx, r, n)
 }
