@@ -6,12 +6,12 @@ import "strings"
 type kind int
 
 const (
-	kText kind = iota
-	kInt       // integer, empty when zero
-	kMu        // 亩, two decimals
-	kM2        // m², two decimals
-	kDeg       // degrees, six decimals
-	kCount     // integer, 0 shown
+	kText  kind = iota
+	kInt        // integer, empty when zero
+	kMu         // 亩, two decimals
+	kM2         // m², two decimals
+	kDeg        // degrees, six decimals
+	kCount      // integer, 0 shown
 )
 
 // column is one attribute as every format shows it.
