@@ -250,3 +250,34 @@ func TestTooLarge(t *testing.T) {
 		t.Error(sizeText(maxFileSize))
 	}
 }
+
+// A quoted cell that runs on for more lines than any real cell is taken as
+// unclosed, and the lines after its first are read as rows; a file of many
+// broken lines is read in linear time.
+func TestCSVLongQuotedCell(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("巡查时间,巡查人员,巡查区域/路线\n2026-05-03,\"张三、李四,东关村\n")
+	for range maxCellLines + 10 {
+		b.WriteString("2026-05-04,王五、赵六,西关村\n")
+	}
+	b.WriteString("2026-05-05,王五、赵六,西关村,\"x\"\n")
+	res, err := ReadCSV(context.Background(), strings.NewReader(b.String()), "t.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 1 || res.Problems[0].Row != 2 || !strings.Contains(res.Problems[0].Problem, "其后200行内都没有结束的引号") ||
+		len(res.Entries) != maxCellLines+11 {
+		t.Errorf("%d entries, problems %v", len(res.Entries), res.Problems)
+	}
+	// 20 000 lines that each open a quote: each is one problem.
+	b.Reset()
+	b.WriteString("巡查时间,巡查人员,巡查区域/路线\n")
+	for range 20000 {
+		b.WriteString("2026-05-04,\"王五、赵六,西关村\n")
+	}
+	res, err = ReadCSV(context.Background(), strings.NewReader(b.String()), "t.csv")
+	if err != nil || len(res.Problems) != 20000 || len(res.Entries) != 0 {
+		t.Errorf("%d problems, %d entries, %v", len(res.Problems), len(res.Entries), err)
+	}
+}

@@ -6,6 +6,15 @@ import (
 	"unicode/utf8"
 )
 
+// A quoted cell may span lines, but not more than maxCellLines lines or
+// maxCellBytes bytes: beyond that its quote is taken as unclosed. This
+// bounds the work on a file of many broken lines (each would otherwise be
+// read to the end of the file) far above any real ledger cell.
+const (
+	maxCellLines = 200
+	maxCellBytes = 64 << 10
+)
+
 // csvRecord is one record of a CSV text: its fields and the line it starts
 // on; or, for a line that breaks the quoting rules, no fields and a problem
 // saying what was expected.
@@ -89,6 +98,11 @@ func readCSVRecord(text string, pos, line int, comma rune) (csvRecord, int) {
 				b.WriteString(text[i : i+j])
 				i += j
 				if text[i] == '\n' {
+					if cur-line >= maxCellLines || b.Len() > maxCellBytes {
+						return csvRecord{line: line, badCell: cell, bad: fmt.Sprintf(
+							"第%d个单元格以引号 \" 开头，但其后%d行内都没有结束的引号，这一行未导入（后面各行照常读取）：应在该单元格末尾补上 \"，或删去开头的 \"",
+							cell, maxCellLines)}, 0
+					}
 					b.WriteByte('\n')
 					cur++
 					i++
