@@ -186,6 +186,24 @@ func Read(name string, r io.Reader, opts ...Option) (Info, error) {
 	return Parse(name, data, opts...)
 }
 
+// Spool copies an upload from src to dst (a temporary file, say) for
+// ParseReaderAt, stopping with a *TooLargeError (Size -1) as soon as more
+// than the size limit (WithMaxBytes, default DefaultMaxBytes) has come, so
+// an oversized upload is neither held in memory nor read to its end, and
+// the CLI and an HTTP API refuse the same photos. It returns the number of
+// bytes copied; on an error dst holds a partial copy to discard.
+func Spool(name string, dst io.Writer, src io.Reader, opts ...Option) (int64, error) {
+	o := apply(opts)
+	n, err := io.Copy(dst, io.LimitReader(src, o.maxBytes+1))
+	if err != nil {
+		return n, fmt.Errorf("evidence: %s: copy: %w", name, err)
+	}
+	if n > o.maxBytes {
+		return n, &TooLargeError{Name: name, Size: -1, Limit: o.maxBytes}
+	}
+	return n, nil
+}
+
 // problem is an error message that matches a sentinel.
 type problem struct {
 	kind error

@@ -336,3 +336,40 @@ func TestEOIAcrossChunks(t *testing.T) {
 		}
 	}
 }
+
+// Spool copies an upload to a file with the same limit as the parser, and
+// ParseReaderAt reads the file.
+func TestSpool(t *testing.T) {
+	t.Parallel()
+	data := fullPhoto().jpeg(t)
+	f, err := os.Create(filepath.Join(t.TempDir(), "upload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n, err := Spool("IMG_9.jpg", f, bytes.NewReader(data))
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("Spool: %d %v", n, err)
+	}
+	info, err := ParseReaderAt("IMG_9.jpg", f, n)
+	if err != nil || !info.HasGPS {
+		t.Fatalf("ParseReaderAt of the spooled file: %+v %v", info, err)
+	}
+	// Past the limit it stops reading: a 1 GiB stream is refused after
+	// limit+1 bytes.
+	var tl *TooLargeError
+	n, err = Spool("big.jpg", io.Discard, io.LimitReader(zeros{}, 1<<30), WithMaxBytes(1000))
+	if !errors.As(err, &tl) || tl.Limit != 1000 || n != 1001 || !errors.Is(err, ErrTooLarge) {
+		t.Errorf("oversized: %d %v", n, err)
+	}
+	if n, err := Spool("ok.jpg", io.Discard, bytes.NewReader(make([]byte, 1000)), WithMaxBytes(1000)); err != nil || n != 1000 {
+		t.Errorf("at the limit: %d %v", n, err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
