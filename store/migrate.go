@@ -118,6 +118,22 @@ var (
 	ErrSchemaIncomplete = errors.New("store: incomplete database schema")
 )
 
+// kindError is an error message that matches a sentinel (kind) without
+// repeating its text.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+// Is reports whether target is the error's sentinel.
+func (e *kindError) Is(target error) bool { return target == e.kind }
+
+func kindErr(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // applyMigrations applies ms in order, skipping those already recorded, on
 // one connection: under an advisory lock on PostgreSQL, each in a BEGIN
 // IMMEDIATE transaction that checks again on SQLite.
@@ -163,8 +179,8 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) (err error)
 			return err
 		}
 	} else if len(tables) > 0 {
-		return fmt.Errorf("%w: it has %d table(s) (%s) but no schema_migrations: use a new database file (or an empty PostgreSQL database)",
-			ErrForeignDatabase, len(tables), listSome(tables, 5))
+		return kindErr(ErrForeignDatabase, "not a weipian database: it has %d table(s) (%s) but no schema_migrations: use a new database file (or an empty PostgreSQL database)",
+			len(tables), listSome(tables, 5))
 	}
 	if err := checkKnown(applied, ms); err != nil {
 		return err
@@ -255,11 +271,10 @@ func checkKnown(applied map[int]string, ms []migration) error {
 	slices.Sort(unknown)
 	top := unknown[len(unknown)-1]
 	if top > newest {
-		return fmt.Errorf("%w: database schema version %d is newer than this weipian (max %d): upgrade weipian",
-			ErrSchemaTooNew, top, newest)
+		return kindErr(ErrSchemaTooNew, "database schema version %d is newer than this weipian (max %d): upgrade weipian", top, newest)
 	}
-	return fmt.Errorf("%w: the database has migration %d (%s), which this weipian (max %d) does not know: it was written by another weipian version; upgrade weipian",
-		ErrSchemaTooNew, unknown[0], applied[unknown[0]], newest)
+	return kindErr(ErrSchemaTooNew, "the database has migration %d (%s), which this weipian (max %d) does not know: it was written by another weipian version; upgrade weipian",
+		unknown[0], applied[unknown[0]], newest)
 }
 
 // Table names a migration creates, drops or renames (outside comments).
@@ -326,8 +341,8 @@ func checkTables(tables []string, ms []migration) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: table(s) %s missing although schema_migrations records the migrations that create them (the database was changed outside weipian, half restored, or belongs to another program): restore it from a backup or start a new database",
-		ErrSchemaIncomplete, listSome(missing, 8))
+	return kindErr(ErrSchemaIncomplete, "incomplete database: table(s) %s missing although schema_migrations records the migrations that create them (the database was changed outside weipian, half restored, or belongs to another program): restore it from a backup or start a new database",
+		listSome(missing, 8))
 }
 
 // listTables returns the names of the database's tables (SQLite: the
@@ -381,8 +396,7 @@ func checkMigrationsTable(ctx context.Context, q querier, d Dialect) error {
 		return fmt.Errorf("read schema_migrations: %w", err)
 	}
 	if !cols["version"] || !cols["name"] || !cols["applied_at"] {
-		return fmt.Errorf("%w: its schema_migrations table is another program's (no version, name and applied_at columns): use a new database file (or an empty PostgreSQL database)",
-			ErrForeignDatabase)
+		return kindErr(ErrForeignDatabase, "not a weipian database: its schema_migrations table is another program's (no version, name and applied_at columns): use a new database file (or an empty PostgreSQL database)")
 	}
 	return nil
 }

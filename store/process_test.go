@@ -22,7 +22,8 @@ const helperEnv = "WEIPIAN_STORE_HELPER"
 // TestStoreHelperProcess is the other process. "hold PATH" opens the store
 // at PATH, takes its write lock in a transaction that inserts batch "held",
 // prints "locked" and keeps the lock until its stdin closes. "open PATH"
-// opens the store and prints "ok" or the error.
+// opens the store and prints "ok", or the error and whether it is
+// ErrReadOnly.
 func TestStoreHelperProcess(t *testing.T) {
 	mode, path, ok := strings.Cut(os.Getenv(helperEnv), " ")
 	if !ok {
@@ -32,6 +33,7 @@ func TestStoreHelperProcess(t *testing.T) {
 	s, err := Open(ctx, path)
 	if err != nil {
 		fmt.Println(err)
+		fmt.Println("ErrReadOnly:", errors.Is(err, ErrReadOnly))
 		os.Exit(0)
 	}
 	switch mode {

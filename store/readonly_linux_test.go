@@ -3,8 +3,8 @@
 package store
 
 import (
-	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -63,7 +63,7 @@ func TestReadOnlyDatabase(t *testing.T) {
 			}
 			msg := open(db)
 			want := strings.NewReplacer("DB", db, "DIR", dir).Replace(tc.want)
-			if !strings.HasPrefix(msg, "store: read-only database: ") || !strings.Contains(msg, want) ||
+			if !strings.HasPrefix(msg, "store: ") || !strings.Contains(msg, want) || !strings.HasSuffix(msg, "\nErrReadOnly: true") ||
 				strings.Contains(msg, "unable to open database file") {
 				t.Errorf("open: %s\nwant %q", msg, want)
 			}
@@ -83,7 +83,7 @@ func openAsOther(t *testing.T, base string) func(path string) string {
 		return func(path string) string {
 			s, err := Open(testCtx(t), path)
 			if err != nil {
-				return err.Error()
+				return fmt.Sprintf("%v\nErrReadOnly: %v", err, errors.Is(err, ErrReadOnly))
 			}
 			s.Close()
 			return "ok"
@@ -118,8 +118,6 @@ func openAsOther(t *testing.T, base string) func(path string) string {
 			}
 			t.Skipf("cannot run a process as nobody: %v", err)
 		}
-		sc := bufio.NewScanner(strings.NewReader(string(outb)))
-		sc.Scan()
-		return sc.Text()
+		return strings.TrimSpace(string(outb))
 	}
 }

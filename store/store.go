@@ -362,15 +362,15 @@ func sqliteAccess(path string) error {
 			if f != path {
 				what = "file " + filepath.Base(f) + " beside the database (created by another user?)"
 			}
-			return fmt.Errorf("%w: the %s %s is read-only (%v): weipian must write to it; make it writable (chmod u+w, or run as its owner) or work on a copy",
-				ErrReadOnly, what, f, errors.Unwrap(err))
+			return kindErr(ErrReadOnly, "store: the %s %s is read-only (%v): weipian must write to it; make it writable (chmod u+w, or run as its owner) or work on a copy",
+				what, f, errors.Unwrap(err))
 		}
 		fh.Close()
 	}
 	probe, err := os.CreateTemp(dir, ".weipian-write-test-*")
 	if err != nil {
-		return fmt.Errorf("%w: the directory %s of the database %s is read-only (%v): SQLite must create %s-wal and %s-shm beside the file; make the directory writable or move the database",
-			ErrReadOnly, dir, path, errors.Unwrap(err), filepath.Base(path), filepath.Base(path))
+		return kindErr(ErrReadOnly, "store: the directory %s of the database %s is read-only (%v): SQLite must create %s-wal and %s-shm beside the file; make the directory writable or move the database",
+			dir, path, errors.Unwrap(err), filepath.Base(path), filepath.Base(path))
 	}
 	probe.Close()
 	os.Remove(probe.Name())
