@@ -22,7 +22,9 @@ const EarthRadiusM = 6371008.8
 
 // Flag codes of a Finding, in the order Flags lists them.
 const (
+	FlagNoEXIF        = "no_exif"        // 无EXIF信息
 	FlagNoGPS         = "no_gps"         // 无定位信息
+	FlagBadGPS        = "bad_gps"        // 定位信息无效
 	FlagFar           = "far"            // 距图斑过远
 	FlagNoDirection   = "no_direction"   // 无拍摄方向
 	FlagNoTime        = "no_time"        // 无拍摄时间
@@ -32,8 +34,12 @@ const (
 // FlagLabel returns the zh-CN label of a flag code.
 func FlagLabel(code string) string {
 	switch code {
+	case FlagNoEXIF:
+		return "无EXIF信息"
 	case FlagNoGPS:
 		return "无定位信息"
+	case FlagBadGPS:
+		return "定位信息无效"
 	case FlagFar:
 		return "距图斑过远"
 	case FlagNoDirection:
@@ -62,8 +68,15 @@ type Finding struct {
 	// Inside says whether the photo was taken inside the patch.
 	Inside bool
 
+	// MissingEXIF: the photo has no EXIF at all (stripped by a messaging
+	// app or an editor), so nothing about where and when it was taken is
+	// known.
+	MissingEXIF bool
 	// MissingGPS: the photo has no usable position, so it cannot be placed.
 	MissingGPS bool
+	// BadGPS: the photo has GPS position tags, but they are no usable
+	// position (see Info.GPSDiscarded); MissingGPS is also set.
+	BadGPS bool
 	// Far: the photo was taken more than MaxDistanceM from the patch.
 	Far bool
 	// MissingDirection: the photo has no GPSImgDirection.
@@ -121,7 +134,11 @@ func Check(photo Info, patchCentroid orb.Point, patchPolygon orb.Polygon, maxDis
 		f.Far = f.DistanceM > maxDistanceM
 	} else {
 		f.MissingGPS = true
+		f.BadGPS = photo.GPSDiscarded
 	}
+	// (An Info built by hand with EXIF fields but HasEXIF unset has EXIF.)
+	f.MissingEXIF = !photo.HasEXIF && !photo.HasGPS && !photo.GPSDiscarded && !photo.HasDirection &&
+		!photo.HasAltitude && photo.Taken.IsZero() && photo.GPSTime.IsZero()
 	f.MissingDirection = !photo.HasDirection
 
 	when := photo.Taken
@@ -137,7 +154,8 @@ func Check(photo Info, patchCentroid orb.Point, patchPolygon orb.Polygon, maxDis
 }
 
 // Flags returns the codes of the checks the photo failed, in a fixed order;
-// nil when it passed them all.
+// nil when it passed them all. A photo without EXIF, or without a usable
+// GPS position, always has a flag, so it is never graded 合格.
 func (f Finding) Flags() []string {
 	var out []string
 	add := func(on bool, code string) {
@@ -145,7 +163,9 @@ func (f Finding) Flags() []string {
 			out = append(out, code)
 		}
 	}
+	add(f.MissingEXIF, FlagNoEXIF)
 	add(f.MissingGPS, FlagNoGPS)
+	add(f.BadGPS, FlagBadGPS)
 	add(f.Far, FlagFar)
 	add(f.MissingDirection, FlagNoDirection)
 	add(f.MissingTime, FlagNoTime)

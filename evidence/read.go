@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,20 +14,58 @@ import (
 	"github.com/bep/imagemeta"
 	"github.com/paulmach/orb"
 
+	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/task"
 )
 
-// Sentinel errors; errors from Read, ReadFile and Parse match one of them
-// with errors.Is, and their message names the file.
+// Sentinel errors; errors from ParseReaderAt, Parse, Read and ReadFile
+// about the photo match one of them with errors.Is, and their message names
+// the file. All three are invalid input: they also match
+// pipeline.ErrInvalid.
 var (
 	// ErrNotJPEG: the file is empty or is not a JPEG (e.g. PNG or HEIC).
-	ErrNotJPEG = errors.New("evidence: not a JPEG")
+	ErrNotJPEG = invalid("evidence: not a JPEG")
 	// ErrCorrupt: the file starts as a JPEG but its structure or its EXIF
 	// is broken (often a truncated upload).
-	ErrCorrupt = errors.New("evidence: corrupt JPEG")
-	// ErrTooLarge: the file is larger than the size limit.
-	ErrTooLarge = errors.New("evidence: file too large")
+	ErrCorrupt = invalid("evidence: corrupt JPEG")
+	// ErrTooLarge: the file is larger than the size limit; the error is a
+	// *TooLargeError.
+	ErrTooLarge = invalid("evidence: file too large")
 )
+
+// sentinel is an error value that also matches pipeline.ErrInvalid.
+type sentinel struct{ msg string }
+
+func invalid(msg string) error { return &sentinel{msg} }
+
+func (e *sentinel) Error() string { return e.msg }
+
+// Is reports whether target is pipeline.ErrInvalid.
+func (e *sentinel) Is(target error) bool { return target == pipeline.ErrInvalid }
+
+// TooLargeError is a photo larger than the size limit (WithMaxBytes). It
+// matches ErrTooLarge (and pipeline.ErrInvalid): an HTTP layer answers 413.
+type TooLargeError struct {
+	// Name is the file name or object key.
+	Name string
+	// Size is the file's size in bytes, or -1 when only "more than Limit"
+	// is known (a stream).
+	Size int64
+	// Limit is the size limit in bytes.
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("evidence: %s: file too large: more than %d bytes", e.Name, e.Limit)
+	}
+	return fmt.Sprintf("evidence: %s: file too large: %d bytes, more than %d bytes", e.Name, e.Size, e.Limit)
+}
+
+// Is reports whether target is ErrTooLarge or pipeline.ErrInvalid.
+func (e *TooLargeError) Is(target error) bool {
+	return target == ErrTooLarge || target == pipeline.ErrInvalid
+}
 
 // DefaultMaxBytes is the default size limit of a photo (64 MiB).
 const DefaultMaxBytes = 64 << 20
@@ -42,8 +79,16 @@ type Info struct {
 	Size   int64
 	SHA256 string
 
+	// HasEXIF says whether the photo has an EXIF segment at all (APP1
+	// "Exif"). Without one nothing below is known.
+	HasEXIF bool
+
 	// HasGPS says whether Position holds a usable fix.
 	HasGPS bool
+	// GPSDiscarded says that the photo has GPS position tags but they
+	// are no usable fix (a zero denominator, minutes or seconds of 60 or
+	// more, out of range, 0,0, a bad reference); Notes says why.
+	GPSDiscarded bool
 	// Position is the GPS position, orb.Point{lon, lat} in WGS84 degrees,
 	// south and west negative (from GPSLatitudeRef and GPSLongitudeRef).
 	Position orb.Point
@@ -73,7 +118,7 @@ type Info struct {
 	Notes []string
 }
 
-// Option configures Read, ReadFile and Parse.
+// Option configures ParseReaderAt, Parse, Read and ReadFile.
 type Option func(*options)
 
 type options struct {
@@ -91,8 +136,9 @@ func WithLocation(loc *time.Location) Option {
 	}
 }
 
-// WithMaxBytes sets the size limit of Read and ReadFile; n <= 0 keeps the
-// default, DefaultMaxBytes.
+// WithMaxBytes sets the size limit of a photo; n <= 0 keeps the default,
+// DefaultMaxBytes. A larger photo is refused with a *TooLargeError before
+// it is read.
 func WithMaxBytes(n int64) Option {
 	return func(o *options) {
 		if n > 0 {
@@ -109,18 +155,25 @@ func apply(opts []Option) options {
 	return o
 }
 
-// ReadFile reads the photo at path (see Parse); errors name the path.
+// ReadFile reads the photo at path (see ParseReaderAt) without loading it
+// into memory; errors name the path.
 func ReadFile(path string, opts ...Option) (Info, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Info{}, fmt.Errorf("evidence: %w", err)
 	}
 	defer f.Close()
-	return Read(path, f, opts...)
+	st, err := f.Stat()
+	if err != nil {
+		return Info{}, fmt.Errorf("evidence: %w", err)
+	}
+	return ParseReaderAt(path, f, st.Size(), opts...)
 }
 
-// Read reads a whole photo from r, at most the size limit, and parses it
-// (see Parse). name is used in Info and in errors.
+// Read reads a whole photo from r into memory, refusing it with a
+// *TooLargeError past the size limit, and parses it (see Parse). name is
+// used in Info and in errors. For large uploads, spool to a file and use
+// ParseReaderAt instead.
 func Read(name string, r io.Reader, opts ...Option) (Info, error) {
 	o := apply(opts)
 	data, err := io.ReadAll(io.LimitReader(r, o.maxBytes+1))
@@ -128,9 +181,27 @@ func Read(name string, r io.Reader, opts ...Option) (Info, error) {
 		return Info{}, fmt.Errorf("evidence: %s: read: %w", name, err)
 	}
 	if int64(len(data)) > o.maxBytes {
-		return Info{}, fmt.Errorf("evidence: %s: %w", name, &problem{ErrTooLarge, fmt.Sprintf("file too large: more than %d bytes", o.maxBytes)})
+		return Info{}, &TooLargeError{Name: name, Size: -1, Limit: o.maxBytes}
 	}
 	return Parse(name, data, opts...)
+}
+
+// Spool copies an upload from src to dst (a temporary file, say) for
+// ParseReaderAt, stopping with a *TooLargeError (Size -1) as soon as more
+// than the size limit (WithMaxBytes, default DefaultMaxBytes) has come, so
+// an oversized upload is neither held in memory nor read to its end, and
+// the CLI and an HTTP API refuse the same photos. It returns the number of
+// bytes copied; on an error dst holds a partial copy to discard.
+func Spool(name string, dst io.Writer, src io.Reader, opts ...Option) (int64, error) {
+	o := apply(opts)
+	n, err := io.Copy(dst, io.LimitReader(src, o.maxBytes+1))
+	if err != nil {
+		return n, fmt.Errorf("evidence: %s: copy: %w", name, err)
+	}
+	if n > o.maxBytes {
+		return n, &TooLargeError{Name: name, Size: -1, Limit: o.maxBytes}
+	}
+	return n, nil
 }
 
 // problem is an error message that matches a sentinel.
@@ -150,80 +221,223 @@ func corrupt(format string, args ...any) error {
 	return &problem{ErrCorrupt, "corrupt JPEG: " + fmt.Sprintf(format, args...)}
 }
 
-// Parse hashes and reads the photo in data. A JPEG without EXIF, or without
-// GPS, is not an error: the missing fields are simply unknown. An error
-// means the file is not a JPEG (ErrNotJPEG) or is broken (ErrCorrupt); its
-// message starts with "evidence: <name>: ". Parse never panics.
-func Parse(name string, data []byte, opts ...Option) (info Info, err error) {
-	o := apply(opts)
-	sum := sha256.Sum256(data)
-	info = Info{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+// Parse hashes and reads the photo in data; it is ParseReaderAt on a byte
+// slice.
+func Parse(name string, data []byte, opts ...Option) (Info, error) {
+	return ParseReaderAt(name, bytes.NewReader(data), int64(len(data)), opts...)
+}
 
-	if err := checkJPEG(data); err != nil {
-		return Info{}, fmt.Errorf("evidence: %s: %w", name, err)
+// ParseReaderAt hashes and reads the photo of size bytes in r (an open
+// file, a spooled upload) without holding it in memory: the marker segments
+// and the EXIF, which sit at the start of the file, are read where they
+// are, and the whole file is read once, in chunks, for its SHA-256 and the
+// end-of-image check. A photo larger than the size limit (WithMaxBytes,
+// default DefaultMaxBytes) is refused with a *TooLargeError before anything
+// is read.
+//
+// A JPEG without EXIF, or without GPS, is not an error: the missing fields
+// are unknown (HasEXIF, HasGPS false), and Check flags the photo. An error
+// means the file is too large (ErrTooLarge), is not a JPEG (ErrNotJPEG) or
+// is broken (ErrCorrupt), or r failed; its message starts with
+// "evidence: <name>: ". ParseReaderAt never panics.
+func ParseReaderAt(name string, r io.ReaderAt, size int64, opts ...Option) (info Info, err error) {
+	o := apply(opts)
+	if size > o.maxBytes {
+		return Info{}, &TooLargeError{Name: name, Size: size, Limit: o.maxBytes}
 	}
-	tags, warnings, err := decodeEXIF(data)
+	if size < 0 {
+		return Info{}, fmt.Errorf("evidence: %s: negative size %d", name, size)
+	}
+	in := &window{r: r, size: size}
+	layout, err := checkJPEG(in)
+	if in.err != nil {
+		return Info{}, fmt.Errorf("evidence: %s: read: %w", name, in.err)
+	}
 	if err != nil {
 		return Info{}, fmt.Errorf("evidence: %s: %w", name, err)
 	}
-	info.fill(tags, warnings, o.loc)
+	sum, eoi, err := hashAndFindEOI(r, size, layout.scan)
+	if err != nil {
+		return Info{}, fmt.Errorf("evidence: %s: read: %w", name, err)
+	}
+	if !eoi {
+		return Info{}, fmt.Errorf("evidence: %s: %w", name, corrupt("no end-of-image marker after the image data (truncated?)"))
+	}
+	info = Info{Name: name, Size: size, SHA256: sum}
+	if layout.exifLen == 0 {
+		return info, nil
+	}
+	info.HasEXIF = true
+	tags, warnings, err := decodeEXIF(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return Info{}, fmt.Errorf("evidence: %s: %w", name, err)
+	}
+	tiff := make([]byte, layout.exifLen)
+	if _, err := r.ReadAt(tiff, layout.exifAt); err != nil {
+		return Info{}, fmt.Errorf("evidence: %s: read: %w", name, err)
+	}
+	info.fill(tags, warnings, rawGPS(tiff), o.loc)
 	return info, nil
 }
 
-// checkJPEG walks the marker segments of data up to the start of scan and
-// checks that an end-of-image marker follows.
-func checkJPEG(data []byte) error {
-	if len(data) == 0 {
-		return notJPEG("the file is empty")
+// window reads single bytes of a ReaderAt through a block cache, so that
+// walking the marker segments costs a few reads, not one per byte. The
+// first error other than io.EOF is kept in err.
+type window struct {
+	r    io.ReaderAt
+	size int64
+	buf  []byte
+	off  int64 // offset of buf[0]
+	err  error
+}
+
+const windowBlock = 32 << 10
+
+// at returns the byte at offset i, or false past the end (or on error).
+func (w *window) at(i int64) (byte, bool) {
+	if i < 0 || i >= w.size || w.err != nil {
+		return 0, false
 	}
-	if len(data) < 2 || data[0] != 0xFF || data[1] != 0xD8 {
-		return notJPEG("%s", sniff(data))
+	if i < w.off || i >= w.off+int64(len(w.buf)) {
+		if w.buf == nil {
+			w.buf = make([]byte, windowBlock)
+		}
+		w.buf = w.buf[:cap(w.buf)]
+		w.off = i
+		n, err := w.r.ReadAt(w.buf[:min(int64(len(w.buf)), w.size-i)], i)
+		w.buf = w.buf[:n]
+		if n == 0 {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF // shorter than its stated size
+			}
+			w.err = err
+			return 0, false
+		}
 	}
-	pos := 2
+	return w.buf[i-w.off], true
+}
+
+// jpegLayout is where checkJPEG found things: the offset of the first byte
+// after the start-of-scan header, and the TIFF payload of the first EXIF
+// APP1 segment (exifLen 0: none).
+type jpegLayout struct {
+	scan            int64
+	exifAt, exifLen int64
+}
+
+// checkJPEG walks the marker segments of the file up to the start of scan.
+func checkJPEG(in *window) (jpegLayout, error) {
+	var l jpegLayout
+	size := in.size
+	if size == 0 {
+		return l, notJPEG("the file is empty")
+	}
+	b0, _ := in.at(0)
+	b1, ok := in.at(1)
+	if !ok || b0 != 0xFF || b1 != 0xD8 {
+		if in.err != nil {
+			return l, nil
+		}
+		head := make([]byte, 0, 12)
+		for i := int64(0); i < min(size, 12); i++ {
+			b, _ := in.at(i)
+			head = append(head, b)
+		}
+		return l, notJPEG("%s", sniff(head))
+	}
+	pos := int64(2)
 	for {
-		if pos >= len(data) {
-			return corrupt("the file ends at byte %d before any image data (truncated?)", pos)
+		c, ok := in.at(pos)
+		if !ok {
+			return l, corrupt("the file ends at byte %d before any image data (truncated?)", pos)
 		}
-		if data[pos] != 0xFF {
-			return corrupt("expected a marker at byte %d, found 0x%02X", pos, data[pos])
+		if c != 0xFF {
+			return l, corrupt("expected a marker at byte %d, found 0x%02X", pos, c)
 		}
-		for pos < len(data) && data[pos] == 0xFF { // fill bytes
+		for ok && c == 0xFF { // fill bytes
 			pos++
+			c, ok = in.at(pos)
 		}
-		if pos >= len(data) {
-			return corrupt("the file ends at byte %d before any image data (truncated?)", pos)
+		if !ok {
+			return l, corrupt("the file ends at byte %d before any image data (truncated?)", pos)
 		}
-		m := data[pos]
+		m := c
 		at := pos - 1
 		pos++
 		switch {
 		case m == 0xD8:
-			return corrupt("a second start-of-image marker at byte %d", at)
+			return l, corrupt("a second start-of-image marker at byte %d", at)
 		case m == 0xD9:
-			return corrupt("end of image at byte %d before any image data", at)
+			return l, corrupt("end of image at byte %d before any image data", at)
 		case m == 0x00:
-			return corrupt("stray byte 0xFF00 at byte %d outside image data", at)
+			return l, corrupt("stray byte 0xFF00 at byte %d outside image data", at)
 		case m == 0x01 || (m >= 0xD0 && m <= 0xD7): // markers without a length
 			continue
 		}
-		if pos+2 > len(data) {
-			return corrupt("segment 0xFF%02X at byte %d has no length (truncated?)", m, at)
+		hi, ok1 := in.at(pos)
+		lo, ok2 := in.at(pos + 1)
+		if !ok1 || !ok2 {
+			return l, corrupt("segment 0xFF%02X at byte %d has no length (truncated?)", m, at)
 		}
-		n := int(data[pos])<<8 | int(data[pos+1])
+		n := int64(hi)<<8 | int64(lo)
 		if n < 2 {
-			return corrupt("segment 0xFF%02X at byte %d has length %d", m, at, n)
+			return l, corrupt("segment 0xFF%02X at byte %d has length %d", m, at, n)
 		}
-		if pos+n > len(data) {
-			return corrupt("segment %s at byte %d is %d bytes long but only %d remain (truncated?)", segmentName(m), at, n, len(data)-pos)
+		if pos+n > size {
+			return l, corrupt("segment %s at byte %d is %d bytes long but only %d remain (truncated?)", segmentName(m), at, n, size-pos)
+		}
+		if m == 0xE1 && l.exifLen == 0 && n >= 2+6 && hasPrefixAt(in, pos+2, "Exif\x00\x00") {
+			l.exifAt, l.exifLen = pos+2+6, n-2-6
 		}
 		pos += n
 		if m == 0xDA { // start of scan: the image data follows
-			if !bytes.Contains(data[pos:], []byte{0xFF, 0xD9}) {
-				return corrupt("no end-of-image marker after the image data (truncated?)")
-			}
-			return nil
+			l.scan = pos
+			return l, nil
 		}
 	}
+}
+
+func hasPrefixAt(in *window, off int64, prefix string) bool {
+	for i := range len(prefix) {
+		if b, ok := in.at(off + int64(i)); !ok || b != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hashAndFindEOI reads the size bytes of r once, in chunks, and returns
+// their SHA-256 and whether an end-of-image marker (FF D9) lies at or after
+// offset from.
+func hashAndFindEOI(r io.ReaderAt, size, from int64) (string, bool, error) {
+	h := sha256.New()
+	buf := make([]byte, 64<<10)
+	eoi := false
+	prevFF := false // the byte before this chunk was FF, at or after from
+	for off := int64(0); off < size; {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		if n == 0 {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return "", false, err
+		}
+		chunk := buf[:n]
+		h.Write(chunk)
+		if !eoi {
+			start := max(0, from-off)
+			if start < int64(n) {
+				if prevFF && start == 0 && chunk[0] == 0xD9 {
+					eoi = true
+				} else if bytes.Contains(chunk[start:], []byte{0xFF, 0xD9}) {
+					eoi = true
+				}
+			}
+			prevFF = off+int64(n)-1 >= from && chunk[n-1] == 0xFF
+		}
+		off += int64(n)
+	}
+	return hex.EncodeToString(h.Sum(nil)), eoi, nil
 }
 
 func segmentName(m byte) string {
@@ -276,9 +490,9 @@ func wanted(ti imagemeta.TagInfo) bool {
 	return false
 }
 
-// decodeEXIF returns the wanted tags of the JPEG in data and the decoder's
-// warnings.
-func decodeEXIF(data []byte) (tags map[string]any, warnings []string, err error) {
+// decodeEXIF returns the wanted tags of the JPEG read from r and the
+// decoder's warnings.
+func decodeEXIF(r io.ReadSeeker) (tags map[string]any, warnings []string, err error) {
 	defer func() {
 		// imagemeta recovers its own panics; this is a second net.
 		if r := recover(); r != nil {
@@ -287,7 +501,7 @@ func decodeEXIF(data []byte) (tags map[string]any, warnings []string, err error)
 	}()
 	tags = map[string]any{}
 	_, err = imagemeta.Decode(imagemeta.Options{
-		R:               bytes.NewReader(data),
+		R:               r,
 		ImageFormat:     imagemeta.JPEG,
 		Sources:         imagemeta.EXIF,
 		ShouldHandleTag: wanted,
@@ -309,8 +523,9 @@ func decodeEXIF(data []byte) (tags map[string]any, warnings []string, err error)
 	return tags, warnings, nil
 }
 
-// fill sets info's metadata fields from the decoded tags.
-func (info *Info) fill(tags map[string]any, warnings []string, loc *time.Location) {
+// fill sets info's metadata fields from the decoded tags, checking the GPS
+// values against their raw rationals.
+func (info *Info) fill(tags map[string]any, warnings []string, raw map[uint16][]rational, loc *time.Location) {
 	note := func(format string, args ...any) { info.Notes = append(info.Notes, fmt.Sprintf(format, args...)) }
 	warned := func(tag string) string {
 		for _, w := range warnings {
@@ -320,32 +535,46 @@ func (info *Info) fill(tags map[string]any, warnings []string, loc *time.Locatio
 		}
 		return ""
 	}
+	rawProblem := func(tag uint16, dms bool) string {
+		if rs, ok := raw[tag]; ok {
+			return rationalProblem(rs, dms)
+		}
+		return ""
+	}
 
 	// Position.
 	latV, hasLat := tags["GPSLatitude"]
 	lonV, hasLon := tags["GPSLongitude"]
+	gpsNote := func(format string, args ...any) {
+		info.GPSDiscarded = true
+		note("GPS position discarded: "+format, args...)
+	}
 	switch {
 	case !hasLat && !hasLon:
 	case !hasLat || !hasLon:
-		note("GPS position discarded: only one of GPSLatitude and GPSLongitude is present")
+		gpsNote("only one of GPSLatitude and GPSLongitude is present")
 	default:
 		lat, okLat := number(latV)
 		lon, okLon := number(lonV)
 		latSign, latErr := ref(tags, "GPSLatitudeRef", "N", "S")
 		lonSign, lonErr := ref(tags, "GPSLongitudeRef", "E", "W")
 		switch {
+		case rawProblem(tagGPSLatitude, true) != "":
+			gpsNote("GPSLatitude %s", rawProblem(tagGPSLatitude, true))
+		case rawProblem(tagGPSLongitude, true) != "":
+			gpsNote("GPSLongitude %s", rawProblem(tagGPSLongitude, true))
 		case !okLat || warned("GPSLatitude") != "":
-			note("GPS position discarded: GPSLatitude is unreadable%s", paren(warned("GPSLatitude")))
+			gpsNote("GPSLatitude is unreadable%s", paren(warned("GPSLatitude")))
 		case !okLon || warned("GPSLongitude") != "":
-			note("GPS position discarded: GPSLongitude is unreadable%s", paren(warned("GPSLongitude")))
+			gpsNote("GPSLongitude is unreadable%s", paren(warned("GPSLongitude")))
 		case latErr != "":
-			note("GPS position discarded: %s", latErr)
+			gpsNote("%s", latErr)
 		case lonErr != "":
-			note("GPS position discarded: %s", lonErr)
+			gpsNote("%s", lonErr)
 		case lat < 0 || lat > 90 || lon < 0 || lon > 180:
-			note("GPS position discarded: latitude %g, longitude %g out of range", lat, lon)
+			gpsNote("latitude %g, longitude %g out of range", lat, lon)
 		case lat == 0 && lon == 0:
-			note("GPS position discarded: 0,0 (the camera had no fix)")
+			gpsNote("0,0 (the camera had no fix)")
 		default:
 			info.HasGPS = true
 			info.Position = orb.Point{lonSign * lon, latSign * lat}
@@ -360,7 +589,9 @@ func (info *Info) fill(tags map[string]any, warnings []string, loc *time.Locatio
 
 	// Altitude.
 	if v, ok := tags["GPSAltitude"]; ok {
-		if alt, ok := number(v); ok && alt >= 0 && alt < 100000 {
+		if p := rawProblem(tagGPSAltitude, false); p != "" {
+			note("GPSAltitude discarded: %s", p)
+		} else if alt, ok := number(v); ok && alt >= 0 && alt < 100000 {
 			info.HasAltitude = true
 			info.AltitudeM = alt
 			if r, ok := number(tags["GPSAltitudeRef"]); ok && r == 1 {
@@ -373,7 +604,9 @@ func (info *Info) fill(tags map[string]any, warnings []string, loc *time.Locatio
 
 	// Direction.
 	if v, ok := tags["GPSImgDirection"]; ok {
-		if d, ok := number(v); ok && d >= 0 && d <= 360 {
+		if p := rawProblem(tagGPSImgDirection, false); p != "" {
+			note("GPSImgDirection discarded: %s", p)
+		} else if d, ok := number(v); ok && d >= 0 && d <= 360 {
 			info.HasDirection = true
 			info.DirectionDeg = math.Mod(d, 360)
 			if s, ok := tags["GPSImgDirectionRef"].(string); ok && (s == "T" || s == "M") {
@@ -402,7 +635,9 @@ func (info *Info) fill(tags map[string]any, warnings []string, loc *time.Locatio
 		}
 	}
 	if d, ok := tags["GPSDateStamp"].(string); ok {
-		if tm, ok := tags["GPSTimeStamp"].(string); ok {
+		if p := rawProblem(tagGPSTimeStamp, false); p != "" {
+			note("GPSTimeStamp discarded: %s", p)
+		} else if tm, ok := tags["GPSTimeStamp"].(string); ok {
 			if t, err := time.Parse("2006:01:02 15:04:05", strings.TrimSpace(d)+" "+strings.TrimSpace(tm)); err == nil {
 				info.GPSTime = t.UTC()
 			} else {

@@ -6,11 +6,12 @@ import "strings"
 type kind int
 
 const (
-	kText kind = iota
-	kInt       // integer, empty when zero
-	kMu        // 亩, two decimals
-	kM2        // m², two decimals
-	kDeg       // degrees, six decimals
+	kText  kind = iota
+	kInt        // integer, empty when zero
+	kMu         // 亩, two decimals
+	kM2         // m², two decimals
+	kDeg        // degrees, six decimals
+	kCount      // integer, 0 shown
 )
 
 // column is one attribute as every format shows it.
@@ -58,6 +59,7 @@ var columns = []column{
 	}},
 	{head: "状态", code: "ZT", width: 8, text: func(r *Row, _ *options) string { return r.state() }},
 	{head: "核查结论", code: "HCJL", width: 11, text: func(r *Row, _ *options) string { return r.Verdict }},
+	{head: "举证照片数", code: "JZZPS", kind: kCount, width: 8, num: func(r *Row) float64 { return float64(len(r.Evidence)) }},
 }
 
 // value returns the column's value of r: a string, or a rounded float64 for
@@ -71,6 +73,8 @@ func (c *column) value(r *Row, o *options) any {
 			return int(v)
 		}
 		return nil
+	case kCount:
+		return int(c.num(r))
 	case kMu:
 		return mu(c.num(r))
 	case kM2:

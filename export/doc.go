@@ -5,7 +5,13 @@
 //
 // The input is a slice of Row, a plain record the caller fills from its own
 // types; coordinates are WGS84 longitude/latitude and areas are m² (shown in
-// 亩 with two decimals). Labels shown to users are Chinese.
+// 亩 with two decimals). Labels shown to users are Chinese. A row's field
+// photos (Row.Evidence) are listed in every format but GPX, and Bundle
+// carries their files, streamed from Photo.Open.
+//
+// Text cells of the XLSX that a spreadsheet would run as a formula are
+// escaped with a leading ' (internal/sheet). Refused input matches
+// ErrInvalid, and so pipeline.ErrInvalid.
 //
 // Every writer takes an io.Writer, leaves its input unchanged and is
 // deterministic: identical input gives identical bytes (rows sorted by team,

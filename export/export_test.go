@@ -144,7 +144,7 @@ func TestGeoJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fc.Features[0].Properties["JCMJMU"]; got != 1.23 || len(fc.Features[0].Properties) != len(columns) {
+	if got := fc.Features[0].Properties["JCMJMU"]; got != 1.23 || len(fc.Features[0].Properties) != len(columns)+1 {
 		t.Errorf("field codes: %v", fc.Features[0].Properties)
 	}
 }
@@ -351,7 +351,7 @@ func TestXLSX(t *testing.T) {
 	}
 	wantHead := []string{"序号", "监测编号", "行政区代码", "乡镇", "变化类型", "监测面积(亩)", "监测面积(平方米)", "耕地面积(亩)",
 		"永久基本农田面积(亩)", "中心经度", "中心纬度", "前时相", "后时相", "初判结果", "巡查区", "巡查组", "责任人", "联系电话",
-		"优先级", "优先等级", "优先原因", "核查期限", "逾期", "状态", "核查结论", "前时相影像", "后时相影像"}
+		"优先级", "优先等级", "优先原因", "核查期限", "逾期", "状态", "核查结论", "举证照片数", "前时相影像", "后时相影像"}
 	if !slices.Equal(rows[0], wantHead) {
 		t.Errorf("header %q", rows[0])
 	}
@@ -376,11 +376,11 @@ func TestXLSX(t *testing.T) {
 	if err != nil || !panes.Freeze || panes.YSplit != 1 || panes.XSplit != 2 {
 		t.Errorf("panes %+v %v", panes, err)
 	}
-	pics, err := f.GetPictures(SheetTasks, "Z2")
+	pics, err := f.GetPictures(SheetTasks, "AA2")
 	if err != nil || len(pics) != 1 || !bytes.Equal(pics[0].File, fixture(t)[1].ChipBefore) {
-		t.Errorf("picture in Z2: %d %v", len(pics), err)
+		t.Errorf("picture in AA2: %d %v", len(pics), err)
 	}
-	if pics, _ := f.GetPictures(SheetTasks, "Z3"); len(pics) != 0 {
+	if pics, _ := f.GetPictures(SheetTasks, "AA3"); len(pics) != 0 {
 		t.Errorf("row without chips has %d pictures", len(pics))
 	}
 	props, err := f.GetDocProps()

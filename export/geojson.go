@@ -14,9 +14,10 @@ import (
 // one Feature per row with the outline polygon (coordinates rounded to
 // 1e-7°, about 1 cm), or the centre point when there is none. The feature id
 // is the 监测编号; the properties are the XLSX columns under their Chinese
-// headers (监测编号, 行政区代码, …, 监测面积(亩), …, 状态, 核查结论), numbers as
-// numbers (亩 and m² to 0.01, degrees to 1e-6), since field apps show the
-// property names as they are. WithFieldCodes uses ASCII codes instead, for
+// headers (监测编号, 行政区代码, …, 监测面积(亩), …, 状态, 核查结论, 举证照片数),
+// numbers as numbers (亩 and m² to 0.01, degrees to 1e-6), since field apps
+// show the property names as they are, and 举证照片: the list of the field
+// photos (see photoProps). WithFieldCodes uses ASCII codes instead, for
 // conversion to formats with short ASCII field names (shapefile).
 func GeoJSON(w io.Writer, rows []Row, opts ...Option) error {
 	rows, o, err := prepare(rows, opts)
@@ -38,6 +39,11 @@ func GeoJSON(w io.Writer, rows []Row, opts ...Option) error {
 			}
 			ft.Properties[key] = c.value(r, o)
 		}
+		key := "举证照片"
+		if o.fieldCodes {
+			key = "JZZP"
+		}
+		ft.Properties[key] = photoProps(r, o)
 		js, err := json.Marshal(ft)
 		if err != nil {
 			return fmt.Errorf("export: encode geojson %s: %w", r.JCBH, err)
@@ -53,6 +59,61 @@ func GeoJSON(w io.Writer, rows []Row, opts ...Option) error {
 		return fmt.Errorf("export: write geojson: %w", err)
 	}
 	return nil
+}
+
+// photoProps lists r's photos as GeoJSON property objects, under Chinese
+// keys or (WithFieldCodes) the codes ZPMC 照片名称, PSSJ 拍摄时间, JD 经度, WD
+// 纬度, PSFX 拍摄方向(度), JL 距图斑(米), JCJG 检查结果, BJ 问题标记 (flag
+// codes), TJR 添加人, TJSJ 添加时间, SHA256 and, in a Bundle, WJ 文件. Unknown
+// values are null. An empty list is [], not null.
+func photoProps(r *Row, o *options) []map[string]any {
+	out := make([]map[string]any, 0, len(r.Evidence))
+	files := photoFiles(r)
+	for k := range r.Evidence {
+		p := &r.Evidence[k]
+		var lon, lat, dist, dir, taken, added any
+		if p.HasGPS {
+			lon, lat, dist = round(p.Lon, 1e7), round(p.Lat, 1e7), round(p.DistanceM, 10)
+		}
+		if p.HasDirection {
+			dir = round(p.DirectionDeg, 10)
+		}
+		if s := timeText(p.TakenAt); s != "" {
+			taken = s
+		}
+		if s := timeText(p.AddedAt); s != "" {
+			added = s
+		}
+		flags := append([]string{}, p.Flags...)
+		vals := []struct {
+			head, code string
+			v          any
+		}{
+			{"照片名称", "ZPMC", p.Name}, {"拍摄时间", "PSSJ", taken}, {"经度", "JD", lon}, {"纬度", "WD", lat},
+			{"拍摄方向(度)", "PSFX", dir}, {"距图斑(米)", "JL", dist}, {"检查结果", "JCJG", p.summary()}, {"问题标记", "BJ", flags},
+			{"添加人", "TJR", p.AddedBy}, {"添加时间", "TJSJ", added}, {"SHA256", "SHA256", p.SHA256},
+		}
+		if o.bundle {
+			var file any
+			if files[k] != "" {
+				file = files[k]
+			}
+			vals = append(vals, struct {
+				head, code string
+				v          any
+			}{"文件", "WJ", file})
+		}
+		m := make(map[string]any, len(vals))
+		for _, v := range vals {
+			key := v.head
+			if o.fieldCodes {
+				key = v.code
+			}
+			m[key] = v.v
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // geometry returns the closed, rounded outline of r, or its centre point.

@@ -228,7 +228,18 @@ func descriptionHTML(r *Row, o *options) string {
 		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td></tr>", html.EscapeString(c.head), html.EscapeString(v))
 	}
 	b.WriteString("</table>")
-	if o.chipLinks {
+	files := photoFiles(r)
+	if len(r.Evidence) > 0 {
+		b.WriteString(`<p>举证照片</p><table border="1" cellpadding="3" cellspacing="0" style="border-collapse:collapse;font-size:13px">`)
+		b.WriteString("<tr><td>照片名称</td><td>拍摄时间</td><td>检查结果</td><td>添加人</td></tr>")
+		for k := range r.Evidence {
+			p := &r.Evidence[k]
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", html.EscapeString(p.Name),
+				html.EscapeString(timeText(p.TakenAt)), html.EscapeString(p.summary()), html.EscapeString(p.AddedBy))
+		}
+		b.WriteString("</table>")
+	}
+	if o.bundle {
 		for _, c := range []struct {
 			png   []byte
 			after bool
@@ -239,6 +250,12 @@ func descriptionHTML(r *Row, o *options) string {
 			}
 			fmt.Fprintf(&b, `<p>%s %s<br/><img src="%s" width="320"/></p>`,
 				c.label, html.EscapeString(dateOf(r, c.after)), html.EscapeString(ChipName(r.JCBH, c.after)))
+		}
+		for k, f := range files {
+			if f == "" {
+				continue
+			}
+			fmt.Fprintf(&b, `<p>举证照片 %s<br/><img src="%s" width="320"/></p>`, html.EscapeString(r.Evidence[k].Name), html.EscapeString(f))
 		}
 	}
 	return b.String()

@@ -2,9 +2,11 @@ package export
 
 import (
 	"cmp"
-	"errors"
+	"context"
 	"fmt"
+	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +14,10 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/weipian/weipian/evidence"
+	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/task"
 )
 
 // M2PerMu is the area of one 亩 in m² (10000/15 ≈ 666.667).
@@ -61,6 +67,111 @@ type Row struct {
 	// ChipBefore and ChipAfter are PNG image chips of the 前时相 and 后时相
 	// (optional; see tiles.ChipPair).
 	ChipBefore, ChipAfter []byte
+	// Evidence are the task's field photos (举证照片), in the order they
+	// are listed (optional).
+	Evidence []Photo
+}
+
+// Photo is one field photo (举证照片) of a task as the exports list it: the
+// XLSX in a sheet 举证照片, GeoJSON and KML in the feature's properties and
+// description, and Bundle as files under 举证照片/{监测编号}/.
+type Photo struct {
+	// Name is the file name as uploaded, e.g. IMG_0001.jpg; SHA256 the
+	// lowercase hex SHA-256 of the file (optional; when set, Bundle checks
+	// the bytes it writes against it).
+	Name, SHA256 string
+	// TakenAt is when the photo was taken (EXIF DateTimeOriginal); zero if
+	// unknown. Times are shown in China Standard Time.
+	TakenAt time.Time
+	// HasGPS says whether Lon and Lat (WGS84) are known; DistanceM is then
+	// the distance to the 图斑 (0 inside), in metres.
+	HasGPS    bool
+	Lon, Lat  float64
+	DistanceM float64
+	// HasDirection says whether DirectionDeg (degrees clockwise from
+	// north) is known.
+	HasDirection bool
+	DirectionDeg float64
+	// Flags are the codes of the checks the photo failed (evidence.Flag…);
+	// Summary the check result in Chinese (e.g. "合格（位于图斑内）"). An
+	// empty Summary is made from Flags: "合格" or the flags' labels.
+	Flags   []string
+	Summary string
+	// AddedBy and AddedAt say who attached the photo and when.
+	AddedBy string
+	AddedAt time.Time
+	// Open returns the photo's bytes for Bundle, which closes them; nil
+	// leaves the file out of the bundle (it is still listed). Open gets
+	// the context given with WithContext.
+	Open func(ctx context.Context) (io.ReadCloser, error)
+}
+
+// summary returns Summary, or one made from Flags.
+func (p *Photo) summary() string {
+	if s := strings.TrimSpace(p.Summary); s != "" {
+		return s
+	}
+	if len(p.Flags) == 0 {
+		return "合格"
+	}
+	parts := make([]string, len(p.Flags))
+	for i, f := range p.Flags {
+		parts[i] = evidence.FlagLabel(f)
+	}
+	return strings.Join(parts, "；")
+}
+
+// flagLabels returns the zh-CN labels of the flags, joined by "；".
+func (p *Photo) flagLabels() string {
+	parts := make([]string, len(p.Flags))
+	for i, f := range p.Flags {
+		parts[i] = evidence.FlagLabel(f)
+	}
+	return strings.Join(parts, "；")
+}
+
+// timeText formats t in China Standard Time, or "" for the zero time.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(task.ChinaTime()).Format("2006-01-02 15:04:05")
+}
+
+// photoDir is the folder of a row's photos in a bundle.
+func photoDir(jcbh string) string { return "举证照片/" + fileSafe(jcbh) + "/" }
+
+// photoFiles returns the bundle path of each of r's photos ("" for a photo
+// without Open): 举证照片/{JCBH}/{name}, where a name used by an earlier
+// photo of the row gets the start of its SHA-256 (or its position) before
+// the extension. The same file (same SHA-256) listed twice is written once.
+func photoFiles(r *Row) []string {
+	out := make([]string, len(r.Evidence))
+	used := map[string]string{} // name → SHA-256
+	for i := range r.Evidence {
+		p := &r.Evidence[i]
+		if p.Open == nil {
+			continue
+		}
+		name := fileSafe(p.Name)
+		if strings.TrimSpace(p.Name) == "" {
+			name = "照片.jpg"
+		}
+		if sha, ok := used[name]; ok && (sha != p.SHA256 || sha == "") {
+			ext := ""
+			if j := strings.LastIndexByte(name, '.'); j > 0 {
+				name, ext = name[:j], name[j:]
+			}
+			tag := strconv.Itoa(i + 1)
+			if len(p.SHA256) >= 8 {
+				tag = p.SHA256[:8]
+			}
+			name = name + "_" + tag + ext
+		}
+		used[name] = p.SHA256
+		out[i] = photoDir(r.JCBH) + name
+	}
+	return out
 }
 
 // Level is the colour class of a task, from its areas: the same tiers as
@@ -127,8 +238,20 @@ func (r *Row) team() string {
 // unassigned is the team label of rows without a team.
 const unassigned = "未分配"
 
-// ErrInvalid marks rows the writers refuse; the error is a *RowError.
-var ErrInvalid = errors.New("export: invalid row")
+// ErrInvalid marks rows and options the writers refuse; a refused row is a
+// *RowError. It matches pipeline.ErrInvalid: the input is at fault.
+var ErrInvalid error = &invalidInput{"export: invalid input"}
+
+// invalidInput is an error value that also matches pipeline.ErrInvalid.
+type invalidInput struct{ msg string }
+
+func (e *invalidInput) Error() string { return e.msg }
+
+// Is reports whether target is pipeline.ErrInvalid.
+func (e *invalidInput) Is(target error) bool { return target == pipeline.ErrInvalid }
+
+// sha256Hex matches a lowercase hex SHA-256.
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // RowError is a refused row: its index in the caller's slice, its JCBH and
 // the problem. It matches ErrInvalid.
@@ -180,6 +303,21 @@ func Check(rows []Row) error {
 				if !lonLatOK(p[0], p[1]) {
 					return bad("outline point (%g, %g) is not WGS84 longitude/latitude", p[0], p[1])
 				}
+			}
+		}
+		for k := range r.Evidence {
+			p := &r.Evidence[k]
+			if p.SHA256 != "" && !sha256Hex.MatchString(p.SHA256) {
+				return bad("photo %d (%q): SHA256 %q is not 64 lowercase hex digits", k+1, p.Name, p.SHA256)
+			}
+			if p.HasGPS && !lonLatOK(p.Lon, p.Lat) {
+				return bad("photo %d (%q): position (%g, %g) is not WGS84 longitude/latitude", k+1, p.Name, p.Lon, p.Lat)
+			}
+			if p.HasGPS && !(p.DistanceM >= 0 && p.DistanceM < math.Inf(1)) {
+				return bad("photo %d (%q): distance %v m is not a finite non-negative number", k+1, p.Name, p.DistanceM)
+			}
+			if p.HasDirection && !(p.DirectionDeg >= 0 && p.DirectionDeg <= 360) {
+				return bad("photo %d (%q): direction %v° is not in [0, 360]", k+1, p.Name, p.DirectionDeg)
 			}
 		}
 		lon, lat := r.centre()
@@ -257,8 +395,9 @@ type options struct {
 	date        string // YYYY-MM-DD, "" when not given
 	title       string
 	gpxOutlines bool
-	chipLinks   bool // KML descriptions show the chips (bundle only)
+	bundle      bool // written into a Bundle: link the chips and photos
 	fieldCodes  bool
+	ctx         context.Context
 }
 
 // Option changes a writer setting.
@@ -278,6 +417,10 @@ func WithTitle(s string) Option { return func(o *options) { o.title = s } }
 // besides the centre waypoint (default true).
 func WithGPXOutlines(on bool) Option { return func(o *options) { o.gpxOutlines = on } }
 
+// WithContext sets the context that Bundle passes to Photo.Open, and
+// checks between photos (default context.Background()).
+func WithContext(ctx context.Context) Option { return func(o *options) { o.ctx = ctx } }
+
 // WithFieldCodes makes GeoJSON property names ASCII field codes instead of
 // the Chinese headers: JCBH 监测编号, XZQDM 行政区代码, XZMC 乡镇, TBLX 变化类型,
 // JCMJMU 监测面积(亩), JCMJ 监测面积(平方米), JCGDMJMU 耕地面积(亩), YJJBNTMJMU
@@ -294,9 +437,12 @@ func newOptions(rows []Row, opts []Option) (*options, error) {
 	for _, f := range opts {
 		f(o)
 	}
+	if o.ctx == nil {
+		o.ctx = context.Background()
+	}
 	if o.date != "" {
 		if _, err := time.Parse("2006-01-02", o.date); err != nil {
-			return nil, fmt.Errorf("export: bad export date %q (want YYYY-MM-DD)", o.date)
+			return nil, fmt.Errorf("%w: bad export date %q (want YYYY-MM-DD)", ErrInvalid, o.date)
 		}
 	}
 	if o.title == "" {
@@ -353,6 +499,11 @@ func (r *Row) clean() {
 	for _, p := range []*string{&r.JCBH, &r.XZQDM, &r.Township, &r.TBLX, &r.QSX, &r.HSX, &r.Prejudgement,
 		&r.Zone, &r.Team, &r.Person, &r.Contact, &r.PriorityReason, &r.DueVerify, &r.State, &r.Verdict} {
 		*p = cleanText(*p)
+	}
+	r.Evidence = slices.Clone(r.Evidence)
+	for i := range r.Evidence {
+		p := &r.Evidence[i]
+		p.Name, p.Summary, p.AddedBy = cleanText(p.Name), cleanText(p.Summary), cleanText(p.AddedBy)
 	}
 }
 

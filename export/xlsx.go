@@ -7,12 +7,15 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/weipian/weipian/internal/sheet"
 )
 
 // Sheet names of the workbook.
 const (
-	SheetTasks = "核查任务"
-	SheetNotes = "说明"
+	SheetTasks    = "核查任务"
+	SheetNotes    = "说明"
+	SheetEvidence = "举证照片"
 )
 
 // The drop-down lists of the columns teams fill in on site.
@@ -38,13 +41,20 @@ const (
 // Columns: 序号, 监测编号, 行政区代码, 乡镇, 变化类型, 监测面积(亩), 监测面积(平方米),
 // 耕地面积(亩), 永久基本农田面积(亩), 中心经度, 中心纬度, 前时相, 后时相, 初判结果,
 // 巡查区, 巡查组, 责任人, 联系电话, 优先级, 优先等级, 优先原因, 核查期限, 逾期, 状态,
-// 核查结论, and 前时相影像/后时相影像 when any row has chips (pictures fitted
-// in the cell). The header row and the first two columns are frozen, the
+// 核查结论, 举证照片数, and 前时相影像/后时相影像 when any row has chips
+// (pictures fitted in the cell). The header row and the first two columns are frozen, the
 // header has a filter, areas show two decimals and coordinates six, the
 // priority cell is coloured by level (red/orange/yellow), overdue deadlines
 // are red, and 状态 and 核查结论 offer drop-down lists. Pages print
-// landscape, one page wide, with the header repeated. Sheet 说明 explains
-// the colours and units.
+// landscape, one page wide, with the header repeated. When any row has
+// field photos, sheet 举证照片 lists them, one per line: 监测编号, 照片名称,
+// 拍摄时间, 经度, 纬度, 拍摄方向(度), 距图斑(米), 检查结果, 问题标记, 添加人,
+// 添加时间, SHA-256, and in a Bundle 文件 (a link to the photo in the
+// archive). Sheet 说明 explains the colours and units.
+//
+// Text cells that a spreadsheet would run as a formula (starting with =,
+// +, -, @, a tab or a line break) are written with a leading ' (see
+// internal/sheet); numbers are numbers.
 func XLSX(w io.Writer, rows []Row, opts ...Option) error {
 	rows, o, err := prepare(rows, opts)
 	if err != nil {
@@ -152,7 +162,7 @@ func workbook(rows []Row, o *options) (*excelize.File, error) {
 			return err
 		}
 		if v != nil {
-			if err := f.SetCellValue(sh, cell, v); err != nil {
+			if err := f.SetCellValue(sh, cell, sheet.SafeValue(v)); err != nil {
 				return err
 			}
 		}
@@ -184,7 +194,7 @@ func workbook(rows []Row, o *options) (*excelize.File, error) {
 			c := &columns[k]
 			style := st.text
 			switch c.kind {
-			case kInt:
+			case kInt, kCount:
 				style = st.int
 			case kMu:
 				style = st.mu
@@ -257,10 +267,105 @@ func workbook(rows []Row, o *options) (*excelize.File, error) {
 	if err := printSetup(f, sh); err != nil {
 		return f, err
 	}
+	if err := evidenceSheet(f, rows, o, st); err != nil {
+		return f, err
+	}
 	if err := notesSheet(f, rows, o); err != nil {
 		return f, err
 	}
 	return f, nil
+}
+
+// evidenceSheet lists the field photos of rows, if any.
+func evidenceSheet(f *excelize.File, rows []Row, o *options, st *xlsxStyles) error {
+	n := 0
+	for i := range rows {
+		n += len(rows[i].Evidence)
+	}
+	if n == 0 {
+		return nil
+	}
+	const sh = SheetEvidence
+	if _, err := f.NewSheet(sh); err != nil {
+		return fmt.Errorf("export: xlsx sheet: %w", err)
+	}
+	heads := []string{"序号", "监测编号", "照片名称", "拍摄时间", "经度", "纬度", "拍摄方向(度)", "距图斑(米)", "检查结果", "问题标记", "添加人", "添加时间", "SHA-256"}
+	widths := []float64{6, 20, 22, 19, 12, 11, 9, 9, 30, 24, 10, 19, 66}
+	if o.bundle {
+		heads = append(heads, "文件")
+		widths = append(widths, 40)
+	}
+	set := func(col, row int, v any, style int) error {
+		cell, err := excelize.CoordinatesToCellName(col, row)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			if err := f.SetCellValue(sh, cell, sheet.SafeValue(v)); err != nil {
+				return err
+			}
+		}
+		return f.SetCellStyle(sh, cell, cell, style)
+	}
+	for i, h := range heads {
+		if err := set(i+1, 1, h, st.header); err != nil {
+			return fmt.Errorf("export: xlsx evidence header: %w", err)
+		}
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sh, name, name, widths[i]); err != nil {
+			return fmt.Errorf("export: xlsx column width: %w", err)
+		}
+	}
+	y := 1
+	for i := range rows {
+		r := &rows[i]
+		files := photoFiles(r)
+		for k := range r.Evidence {
+			p := &r.Evidence[k]
+			y++
+			var lon, lat, dist, dir any
+			if p.HasGPS {
+				lon, lat, dist = round(p.Lon, 1e6), round(p.Lat, 1e6), round(p.DistanceM, 10)
+			}
+			if p.HasDirection {
+				dir = round(p.DirectionDeg, 10)
+			}
+			vals := []struct {
+				v     any
+				style int
+			}{
+				{y - 1, st.int}, {r.JCBH, st.text}, {p.Name, st.text}, {timeText(p.TakenAt), st.text},
+				{lon, st.deg}, {lat, st.deg}, {dir, st.int}, {dist, st.int},
+				{p.summary(), st.text}, {p.flagLabels(), st.text}, {p.AddedBy, st.text}, {timeText(p.AddedAt), st.text}, {p.SHA256, st.text},
+			}
+			if o.bundle {
+				vals = append(vals, struct {
+					v     any
+					style int
+				}{files[k], st.text})
+			}
+			for c, v := range vals {
+				if err := set(c+1, y, v.v, v.style); err != nil {
+					return fmt.Errorf("export: xlsx evidence row %d: %w", y-1, err)
+				}
+			}
+			if o.bundle && files[k] != "" {
+				cell, _ := excelize.CoordinatesToCellName(len(heads), y)
+				if err := f.SetCellHyperLink(sh, cell, files[k], "External"); err != nil {
+					return fmt.Errorf("export: xlsx evidence link: %w", err)
+				}
+			}
+		}
+	}
+	last, _ := excelize.ColumnNumberToName(len(heads))
+	if err := f.AutoFilter(sh, fmt.Sprintf("A1:%s%d", last, y), nil); err != nil {
+		return fmt.Errorf("export: xlsx evidence filter: %w", err)
+	}
+	if err := f.SetPanes(sh, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+		return fmt.Errorf("export: xlsx evidence panes: %w", err)
+	}
+	return nil
 }
 
 func printSetup(f *excelize.File, sh string) error {
@@ -292,9 +397,11 @@ func notesSheet(f *excelize.File, rows []Row, o *options) error {
 		{"逾期", "状态为待核查或核查中、核查期限早于导出日期的任务，期限以红字标出"},
 		{"状态", "可选：" + strings.Join(stateList, "、")},
 		{"核查结论", "可选：" + strings.Join(verdictList, "、")},
+		{"举证照片", "举证照片数为该图斑的现场照片张数；照片明细见工作表“举证照片”，检查结果“合格”表示照片有定位、方向和时间且在图斑附近"},
+		{"公式", "以 =、+、-、@ 开头的文字前加了单引号，防止被当作公式执行"},
 	}
 	for i, l := range lines {
-		if err := f.SetSheetRow(SheetNotes, fmt.Sprintf("A%d", i+1), &[]any{l[0], l[1]}); err != nil {
+		if err := f.SetSheetRow(SheetNotes, fmt.Sprintf("A%d", i+1), &[]any{l[0], sheet.Safe(l[1])}); err != nil {
 			return fmt.Errorf("export: xlsx notes: %w", err)
 		}
 	}

@@ -9,6 +9,16 @@
 // members, zones and coordinates; problems become RowError values whose
 // Error() is a Chinese sentence naming the file, sheet, row and column.
 //
+// Every input row is accounted for: a CSV line with broken quoting is a
+// problem naming its line (the lines after it are read as usual, never
+// swallowed into one cell), two columns that mean the same ledger column are
+// refused (ErrDuplicateColumn), and a file too large to read whole is
+// refused rather than cut (ErrTooLarge). A track file without tracks, a
+// track without points (ErrEmptyTrack) or without any time (ErrTrackTime)
+// is refused naming the track; points without a time and empty segments
+// are dropped with Track.Warnings naming them. Every sentinel matches
+// pipeline.ErrInvalid. ParseEncoding reads the --encoding flag.
+//
 // Entries convert to the pure reconcile.Entry and tracks to reconcile.Track
 // (Entry.Domain, Track.Domain), which is what pipeline/reconcile checks
 // against the satellite patches. Writers for its results are in the report

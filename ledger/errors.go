@@ -1,28 +1,53 @@
 package ledger
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/weipian/weipian/pipeline"
 )
 
-// Sentinel errors, matched with errors.Is on a *FileError.
+// Sentinel errors, matched with errors.Is on a *FileError. Every one of
+// them is invalid input: errors.Is(err, pipeline.ErrInvalid) holds for each,
+// so retry rules and HTTP status mappings treat them alike.
 var (
 	// ErrFormat: the file is not of the expected format (not an xlsx, a
 	// truncated zip, an xlsx handed to the CSV reader, bad XML or JSON).
-	ErrFormat = errors.New("ledger: unrecognised file format")
+	ErrFormat = invalid("ledger: unrecognised file format")
 	// ErrEncoding: the bytes are neither UTF-8 nor GB18030 (or not the
 	// encoding that was asked for).
-	ErrEncoding = errors.New("ledger: unrecognised text encoding")
+	ErrEncoding = invalid("ledger: unrecognised text encoding")
 	// ErrNoHeader: no row looks like a ledger header.
-	ErrNoHeader = errors.New("ledger: no header row")
+	ErrNoHeader = invalid("ledger: no header row")
 	// ErrMissingColumn: the header lacks a required column.
-	ErrMissingColumn = errors.New("ledger: required column missing")
+	ErrMissingColumn = invalid("ledger: required column missing")
+	// ErrDuplicateColumn: two columns of the header are the same ledger
+	// column (also after synonyms and the header map), so either could be
+	// meant.
+	ErrDuplicateColumn = invalid("ledger: duplicated column")
 	// ErrNoSheet: a requested sheet does not exist.
-	ErrNoSheet = errors.New("ledger: no such sheet")
-	// ErrOption: an option is malformed (e.g. a header mapping).
-	ErrOption = errors.New("ledger: bad option")
+	ErrNoSheet = invalid("ledger: no such sheet")
+	// ErrOption: an option is malformed (e.g. a header mapping or an
+	// encoding name).
+	ErrOption = invalid("ledger: bad option")
+	// ErrTooLarge: the file is larger than the readers accept (256 MiB).
+	ErrTooLarge = invalid("ledger: file too large")
+	// ErrEmptyTrack: a track file holds no track, or a track has no point.
+	ErrEmptyTrack = invalid("ledger: empty track")
+	// ErrTrackTime: no point of a track has a time, so the track cannot
+	// show when the patrol passed.
+	ErrTrackTime = invalid("ledger: track without times")
 )
+
+// sentinel is an error value that matches pipeline.ErrInvalid.
+type sentinel struct{ msg string }
+
+func invalid(msg string) error { return &sentinel{msg} }
+
+func (e *sentinel) Error() string { return e.msg }
+
+// Is reports whether target is pipeline.ErrInvalid.
+func (e *sentinel) Is(target error) bool { return target == pipeline.ErrInvalid }
 
 // FileError is a problem with a whole file. Its message is a Chinese sentence
 // for the clerk that names the file; Unwrap gives the sentinel (ErrFormat …)

@@ -22,6 +22,50 @@ const (
 	EncodingGB18030
 )
 
+// encodingNames are the names ParseEncoding accepts, in the order its error
+// lists them.
+var encodingNames = []struct {
+	name string
+	enc  Encoding
+}{
+	{"auto", EncodingAuto},
+	{"utf-8", EncodingUTF8}, {"utf8", EncodingUTF8},
+	{"gb18030", EncodingGB18030}, {"gbk", EncodingGB18030}, {"gb2312", EncodingGB18030},
+}
+
+// ParseEncoding reads an encoding name as a user writes it (the --encoding
+// flag): auto, utf-8 or utf8, gb18030, gbk or gb2312 (GBK and GB2312 are
+// subsets of GB18030, which is what is read), in any case, with spaces
+// around ignored; "" is auto. Any other name is an error wrapping ErrOption
+// that names it and the accepted ones.
+func ParseEncoding(name string) (Encoding, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return EncodingAuto, nil
+	}
+	var names []string
+	for _, e := range encodingNames {
+		if e.name == n {
+			return e.enc, nil
+		}
+		names = append(names, e.name)
+	}
+	return EncodingAuto, fmt.Errorf("%w: unknown encoding %q: want one of %s", ErrOption, name, strings.Join(names, ", "))
+}
+
+// String returns "auto", "utf-8" or "gb18030".
+func (e Encoding) String() string {
+	switch e {
+	case EncodingAuto:
+		return "auto"
+	case EncodingUTF8:
+		return "utf-8"
+	case EncodingGB18030:
+		return "gb18030"
+	}
+	return fmt.Sprintf("Encoding(%d)", int(e))
+}
+
 // options are the import settings; defaults are set in newOptions.
 type options struct {
 	sheets    []string

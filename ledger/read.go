@@ -3,7 +3,6 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,29 @@ import (
 // maxFileSize bounds what a reader loads into memory (256 MiB).
 const maxFileSize = 256 << 20
 
+// readAll reads r whole; a file larger than maxFileSize is refused rather
+// than cut short (which would silently drop its last rows).
+func readAll(r io.Reader, name string) ([]byte, error) { return readLimited(r, name, maxFileSize) }
+
+func readLimited(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fileErr(baseName(name), ErrTooLarge, nil, "文件超过 %s，无法导入：请按月份或工作表拆分后再导入", sizeText(limit))
+	}
+	return data, nil
+}
+
+// sizeText writes a byte count as "256 MiB" (or "1000 字节").
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d 字节", n)
+}
+
 // ReadFile imports a ledger file, choosing the reader by extension (.xlsx,
 // .xlsm: ReadXLSX; .csv, .txt: ReadCSV) or, failing that, by content.
 func ReadFile(ctx context.Context, path string, opts ...Option) (*Result, error) {
@@ -34,9 +56,9 @@ func ReadFile(ctx context.Context, path string, opts ...Option) (*Result, error)
 	case ".csv", ".txt":
 		return ReadCSV(ctx, f, path, opts...)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize))
+	data, err := readAll(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", path, err)
+		return nil, err
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return ReadXLSX(ctx, bytes.NewReader(data), path, opts...)
@@ -64,9 +86,9 @@ func ReadXLSX(ctx context.Context, r io.Reader, name string, opts ...Option) (re
 			res, err = nil, fileErr(base, ErrFormat, fmt.Errorf("panic: %v", p), "无法读取的 Excel 文件（文件可能已损坏）")
 		}
 	}()
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize))
+	data, err := readAll(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+		return nil, err
 	}
 	if !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
@@ -129,6 +151,7 @@ func xlsxTable(f *excelize.File, file, sheet string, date1904 bool) (*table, err
 	if err != nil {
 		return nil, fmt.Errorf("ledger: merged cells of sheet %s: %w", sheet, err)
 	}
+	merged := map[[2]int]bool{}
 	for _, m := range merges {
 		c0, r0, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
 		c1, r1, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
@@ -148,6 +171,9 @@ func xlsxTable(f *excelize.File, file, sheet string, date1904 bool) (*table, err
 			}
 			for c := c0 - 1; c < c1; c++ {
 				rows[r][c] = v
+				if r != r0-1 || c != c0-1 {
+					merged[[2]int{r, c}] = true
+				}
 			}
 		}
 	}
@@ -155,13 +181,21 @@ func xlsxTable(f *excelize.File, file, sheet string, date1904 bool) (*table, err
 	for i := range nums {
 		nums[i] = i + 1
 	}
-	return &table{file: file, sheet: sheet, rows: rows, rowNums: nums, date1904: date1904}, nil
+	return &table{file: file, sheet: sheet, rows: rows, rowNums: nums, date1904: date1904, merged: merged}, nil
 }
 
 // ReadCSV imports a CSV ledger read from r; name is the file name used in
 // messages. The encoding is detected (WithEncoding to insist): UTF-8 with or
 // without a BOM, else GB18030. Comma, semicolon and tab separators are
-// recognised from the header line. Row numbers are line numbers.
+// recognised from the header line. Row numbers are line numbers (of the
+// line a row starts on: a quoted cell may span lines).
+//
+// Quoting follows Excel (RFC 4180), strictly: a line whose quoted cell
+// never closes, or whose closing quote is followed by something other than
+// the separator, becomes an Invalid problem naming the line and the cell
+// and saying what was expected, and reading goes on at the next line, so
+// a broken line never swallows the rows after it. A quote inside a cell
+// that does not start with one is kept as written.
 //
 // Bytes that are neither encoding, or an XLSX handed in as CSV, give a
 // *FileError wrapping ErrEncoding or ErrFormat.
@@ -171,9 +205,9 @@ func ReadCSV(ctx context.Context, r io.Reader, name string, opts ...Option) (*Re
 		return nil, o.mapErr
 	}
 	base := baseName(name)
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize))
+	data, err := readAll(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+		return nil, err
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) || bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
 		return nil, fileErr(base, ErrFormat, nil, "这是 Excel 文件，不是 CSV 文本文件")
@@ -182,27 +216,21 @@ func ReadCSV(ctx context.Context, r io.Reader, name string, opts ...Option) (*Re
 	if err != nil {
 		return nil, fileErr(base, ErrEncoding, err, "文件编码无法识别（应为 UTF-8 或 GB18030/GBK），请在 Excel 中另存为“CSV UTF-8”")
 	}
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.Comma = sniffComma(text)
 	t := &table{file: base}
-	for {
-		if len(t.rows)%4096 == 0 {
+	for i, rec := range splitCSV(text, sniffComma(text)) {
+		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
+		if rec.bad != "" {
+			if t.bad == nil {
+				t.bad = map[int]csvRecord{}
+			}
+			t.bad[len(t.rows)] = rec
 		}
-		if err != nil {
-			return nil, fileErr(base, ErrFormat, err, "CSV 格式错误：%v", err)
-		}
-		line, _ := cr.FieldPos(0)
-		t.rows = append(t.rows, rec)
-		t.rowNums = append(t.rowNums, line)
+		t.rows = append(t.rows, rec.fields)
+		t.rowNums = append(t.rowNums, rec.line)
 	}
 	res := &Result{}
 	if err := t.parse(ctx, o, res); err != nil {

@@ -50,6 +50,12 @@ type table struct {
 	rows        [][]string
 	rowNums     []int // 1-based numbers of rows
 	date1904    bool
+	// merged marks the cells (row index, column index) that hold a copy of
+	// a merged range's top-left value.
+	merged map[[2]int]bool
+	// bad holds the CSV lines that could not be read, by row index; their
+	// rows are empty.
+	bad map[int]csvRecord
 }
 
 // header is the located header.
@@ -82,7 +88,12 @@ func (o *options) fieldOf(h string) Field {
 // the most distinct ledger columns (at least 2; the first on ties). The next
 // row is taken as a sub-header for the columns where it names a column
 // (a two-row header under merged group cells such as "违法情况").
-func (t *table) findHeader(o *options) (*header, bool) {
+//
+// Two columns that name the same ledger column (巡查时间 and 巡查日期, or a
+// column mapped onto one the file already has) are an ErrDuplicateColumn
+// error naming both: either could be the one meant. A merged header cell
+// spanning several columns names one column.
+func (t *table) findHeader(o *options) (*header, bool, error) {
 	best, bestN := -1, 1
 	for r := 0; r < min(len(t.rows), maxHeaderScan); r++ {
 		seen := map[Field]bool{}
@@ -96,7 +107,7 @@ func (t *table) findHeader(o *options) (*header, bool) {
 		}
 	}
 	if best < 0 {
-		return nil, false
+		return nil, false, nil
 	}
 	h := &header{cols: map[Field]int{}, names: map[int]string{}, dataStart: best + 1}
 	width := len(t.rows[best])
@@ -107,15 +118,20 @@ func (t *table) findHeader(o *options) (*header, bool) {
 	for c := range width {
 		top, below := t.cell(best, c), t.cell(best+1, c)
 		fTop, fBelow := o.fieldOf(top), o.fieldOf(below)
-		name, f := top, fTop
+		name, f, at := top, fTop, best
 		if fBelow != 0 && normHeader(below) != normHeader(top) {
-			name, f, sub = below, fBelow, true
+			name, f, at, sub = below, fBelow, best+1, true
 		}
 		if f == 0 {
 			continue
 		}
-		if _, dup := h.cols[f]; dup {
-			continue // the first column of that name wins
+		if c0, dup := h.cols[f]; dup {
+			if t.merged[[2]int{at, c}] {
+				continue // one merged cell over several columns
+			}
+			return nil, false, fileErr(t.file, ErrDuplicateColumn, nil,
+				"%s表头有两列都是「%s」：%s列「%s」和%s列「%s」，无法确定用哪一列：请删去或改名其中一列（或用列名映射指明）",
+				sheetWords(t.sheet), f.Name(), columnName(c0), h.names[c0], columnName(c), clean(name))
 		}
 		h.cols[f] = c
 		h.names[c] = clean(name)
@@ -138,7 +154,17 @@ func (t *table) findHeader(o *options) (*header, bool) {
 	if h.year == 0 {
 		h.year = findYear(t.file)
 	}
-	return h, true
+	return h, true, nil
+}
+
+// columnName returns the spreadsheet name of the 0-based column c ("A",
+// "B", …, "AA").
+func columnName(c int) string {
+	name := ""
+	for c++; c > 0; c = (c - 1) / 26 {
+		name = string(rune('A'+(c-1)%26)) + name
+	}
+	return name
 }
 
 // footerWords mark signature lines under a table.
@@ -149,9 +175,19 @@ func footerWords() []string {
 // parse converts the table into entries and problems. A table without a
 // header gives ErrNoHeader (as a *FileError) unless optional.
 func (t *table) parse(ctx context.Context, o *options, res *Result) error {
-	h, ok := t.findHeader(o)
+	h, ok, err := t.findHeader(o)
+	if err != nil {
+		return err
+	}
 	if !ok {
-		return fileErr(t.file, ErrNoHeader, nil, "%s找不到表头：应有一行列名，如 巡查时间、巡查人员、巡查区域/路线", sheetWords(t.sheet))
+		hint := ""
+		for r := 0; r < min(len(t.rows), maxHeaderScan); r++ {
+			if b, bad := t.bad[r]; bad {
+				hint = fmt.Sprintf("（第%d行引号不配对，无法读取，可能就是表头行）", b.line)
+				break
+			}
+		}
+		return fileErr(t.file, ErrNoHeader, nil, "%s找不到表头：应有一行列名，如 巡查时间、巡查人员、巡查区域/路线%s", sheetWords(t.sheet), hint)
 	}
 	if _, ok := h.cols[FieldTime]; !ok {
 		return fileErr(t.file, ErrMissingColumn, nil, "%s表头缺少「巡查时间」列（可用列名映射，如 检查时间=巡查时间）", sheetWords(t.sheet))
@@ -165,15 +201,40 @@ func (t *table) parse(ctx context.Context, o *options, res *Result) error {
 	if year == 0 {
 		year = h.year
 	}
-	for r := h.dataStart; r < len(t.rows); r++ {
-		if (r-h.dataStart)%1024 == 0 {
+	for r := 0; r < len(t.rows); r++ {
+		if r%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		t.parseRow(r, h, o, year, res)
+		if b, bad := t.bad[r]; bad {
+			res.Problems = append(res.Problems, t.badLine(b, h))
+			continue
+		}
+		if r >= h.dataStart {
+			t.parseRow(r, h, o, year, res)
+		}
 	}
 	return nil
+}
+
+// badLine is the problem of a CSV line that could not be read.
+func (t *table) badLine(b csvRecord, h *header) RowError {
+	col := ""
+	for f, c := range h.cols {
+		if c == b.badCell-1 {
+			col = h.names[c]
+			if col == "" {
+				col = f.Name()
+			}
+		}
+	}
+	raw := []rune(b.raw)
+	if len(raw) > 60 {
+		raw = append(raw[:60], '…')
+	}
+	return RowError{File: baseName(t.file), Sheet: t.sheet, Row: b.line, Column: col, Value: string(raw),
+		Problem: "引号不配对「" + string(raw) + "」：" + b.bad, Kind: Invalid}
 }
 
 func sheetWords(sheet string) string {

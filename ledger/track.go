@@ -44,6 +44,113 @@ type Track struct {
 	Team     string
 	People   []string
 	Segments [][]TrackPoint
+	// Warnings says what the reader left out of the file's track: points
+	// without a time and empty segments (not stored).
+	Warnings []TrackProblem `json:"-"`
+}
+
+// TrackProblem is something wrong in one track of a file. Its Error() is a
+// zh-CN sentence naming the file, the track and, when about points, the
+// segment and the points' 1-based positions in it:
+//
+//	轨迹.gpx 轨迹「东关村巡查」第1段第3、4个点：没有时间（或时间无法识别），已略去（共2个点）
+type TrackProblem struct {
+	File, Track string
+	// Segment is the 1-based segment (GPX trkseg, KML line, GeoJSON
+	// line); 0 when the problem is the whole track's.
+	Segment int
+	// Points are the 1-based positions of the points in the segment.
+	Points  []int
+	Problem string
+}
+
+// Error returns the clerk-facing sentence.
+func (p TrackProblem) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s 轨迹「%s」", p.File, p.Track)
+	if p.Segment > 0 {
+		fmt.Fprintf(&b, "第%d段", p.Segment)
+	}
+	if len(p.Points) > 0 {
+		b.WriteString("第")
+		for i, n := range p.Points[:min(len(p.Points), 10)] {
+			if i > 0 {
+				b.WriteString("、")
+			}
+			b.WriteString(strconv.Itoa(n))
+		}
+		b.WriteString("个点")
+		if len(p.Points) > 10 {
+			b.WriteString("等")
+		}
+	}
+	b.WriteString("：")
+	b.WriteString(p.Problem)
+	return b.String()
+}
+
+// trackLabel names a track in messages: its name, or "第N条" by position.
+func trackLabel(t *Track, i int) string {
+	if strings.TrimSpace(t.Name) != "" {
+		return t.Name
+	}
+	return fmt.Sprintf("第%d条", i+1)
+}
+
+// checkTracks accounts for every point of the tracks read from file: a
+// point without a time is dropped and noted in its track's Warnings (a
+// fix without a time cannot show when the patrol passed, and must never be
+// stored as year 1), as is an empty segment. The file is refused, with a
+// *FileError naming the track, when it holds no track, when a track has no
+// point (ErrEmptyTrack), when no point of a track has a time
+// (ErrTrackTime), or when a point is not a longitude/latitude (ErrFormat).
+func checkTracks(file string, what string, tracks []Track) ([]Track, error) {
+	if len(tracks) == 0 {
+		return nil, fileErr(file, ErrEmptyTrack, nil, "文件中没有轨迹（应有%s）", what)
+	}
+	for i := range tracks {
+		t := &tracks[i]
+		label := trackLabel(t, i)
+		n, timed := t.Points()
+		switch {
+		case n == 0:
+			return nil, fileErr(file, ErrEmptyTrack, nil, "轨迹「%s」没有任何轨迹点（轨迹段为空），无法导入：请检查导出的文件是否完整，或删去这条轨迹", label)
+		case timed == 0:
+			return nil, fileErr(file, ErrTrackTime, nil, "轨迹「%s」的%d个轨迹点都没有时间（或时间无法识别），无法说明何时巡查：请导出带时间的轨迹（GPX 的 <time>、KML 的 <when> 或 TimeSpan）", label, n)
+		}
+		for si, seg := range t.Segments {
+			for pi, p := range seg {
+				if !(p.Lon >= -180 && p.Lon <= 180 && p.Lat >= -90 && p.Lat <= 90) { // NaN fails too
+					return nil, fileErr(file, ErrFormat, nil, "轨迹「%s」第%d段第%d个点的经纬度（%g, %g）不是有效的经度、纬度", label, si+1, pi+1, p.Lon, p.Lat)
+				}
+			}
+		}
+		var segs [][]TrackPoint
+		for si, seg := range t.Segments {
+			if len(seg) == 0 {
+				t.Warnings = append(t.Warnings, TrackProblem{File: file, Track: label, Segment: si + 1, Problem: "轨迹段为空，已略去"})
+				continue
+			}
+			var missing []int
+			kept := seg[:0:0]
+			for pi, p := range seg {
+				if p.Time.IsZero() {
+					missing = append(missing, pi+1)
+					continue
+				}
+				kept = append(kept, p)
+			}
+			if len(missing) > 0 {
+				t.Warnings = append(t.Warnings, TrackProblem{File: file, Track: label, Segment: si + 1, Points: missing,
+					Problem: fmt.Sprintf("没有时间（或时间无法识别），已略去（共%d个点）", len(missing))})
+			}
+			if len(kept) > 0 {
+				segs = append(segs, kept)
+			}
+		}
+		t.Segments = segs
+	}
+	return tracks, nil
 }
 
 // ID returns a stable identifier: a hash of the team, name and fixes (not the
@@ -168,9 +275,9 @@ func parseTime(s string) time.Time {
 // Routes and waypoints are ignored.
 func ReadGPX(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 	base := baseName(name)
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize))
+	data, err := readAll(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+		return nil, err
 	}
 	w := newXMLWalker(data)
 	var (
@@ -260,8 +367,8 @@ func ReadGPX(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 					}
 				}
 			case "trkseg":
-				if cur != nil && len(seg) > 0 {
-					cur.Segments = append(cur.Segments, seg)
+				if cur != nil {
+					cur.Segments = append(cur.Segments, seg) // an empty one is noted by checkTracks
 				}
 				seg = nil
 			case "trk":
@@ -288,15 +395,15 @@ func ReadGPX(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 		tracks[i].Team = firstNonEmpty(author, team, metaName)
 		tracks[i].People = people
 	}
-	return tracks, nil
+	return checkTracks(base, "<trk> 轨迹及其 <trkpt> 轨迹点", tracks)
 }
 
 // ReadKMZ reads the first .kml file inside a KMZ archive.
 func ReadKMZ(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 	base := baseName(name)
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize))
+	data, err := readAll(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+		return nil, err
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -324,9 +431,9 @@ func ReadKMZ(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 // from the file name.
 func ReadKML(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 	base := baseName(name)
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize))
+	data, err := readAll(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+		return nil, err
 	}
 	w := newXMLWalker(data)
 	var (
@@ -415,8 +522,8 @@ func ReadKML(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 						coords[i].Time = whens[i]
 					}
 				}
-				if cur != nil && len(coords) > 0 {
-					cur.Segments = append(cur.Segments, coords)
+				if cur != nil {
+					cur.Segments = append(cur.Segments, coords) // an empty one is noted by checkTracks
 				}
 				coords, whens = nil, nil
 			case "coordinates":
@@ -469,7 +576,7 @@ func ReadKML(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 		return nil, fileErr(base, ErrFormat, nil, "不是 KML 文件（缺少 <kml> 根元素）")
 	}
 	fillWho(tracks, base)
-	return tracks, nil
+	return checkTracks(base, "含 LineString 或 gx:Track 的 Placemark", tracks)
 }
 
 // setWho records a team or people field.
@@ -572,9 +679,9 @@ func firstNonEmpty(vs ...string) string {
 // come from "team"/"巡查组" and "people"/"巡查人员", the name from "name".
 func ReadGeoJSON(ctx context.Context, r io.Reader, name string) ([]Track, error) {
 	base := baseName(name)
-	data, err := io.ReadAll(io.LimitReader(r, maxFileSize))
+	data, err := readAll(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: read %s: %w", name, err)
+		return nil, err
 	}
 	var probe struct {
 		Type string `json:"type"`
@@ -647,7 +754,7 @@ func ReadGeoJSON(ctx context.Context, r io.Reader, name string) ([]Track, error)
 		tracks = append(tracks, t)
 	}
 	fillWho(tracks, base)
-	return tracks, nil
+	return checkTracks(base, "LineString 或 MultiLineString 要素", tracks)
 }
 
 func propTime(p geojson.Properties, keys ...string) time.Time {

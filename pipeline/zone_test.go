@@ -419,3 +419,27 @@ func ExampleBuildZoneLayer() {
 	// 巡查区 东关村片区 1 城关中队 张三 map[BZ:城乡结合部]
 	// DJ ZD
 }
+
+// An impossible day is refused in every spelling, as the ledger import
+// refuses it, never rolled over to the next month.
+func TestImpossibleZoneDatesRefused(t *testing.T) {
+	for _, in := range []string{"2026-02-30", "2026/2/30", "2026.02.30", "20260230", "2026年2月30日", "2026-02-30 10:00:00", "2026-02-30T10:00:00Z", "2025-04-31", "2026-02-00"} {
+		got, err := ParseZoneDate(in)
+		if err == nil || got != "" || !strings.HasPrefix(err.Error(), "no such day") {
+			t.Errorf("ParseZoneDate(%q) = %q, %v; want no such day", in, got, err)
+		}
+	}
+	fm, err := MapZoneFields(ZoneApproval, []string{"批准文号", "批准类型", "批准面积", "用途", "有效期起", "有效期止"}, ZoneMapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := raws(map[string]string{"批准文号": "X", "批准类型": "供地", "批准面积": "10270", "用途": "住宅", "有效期起": "2026-02-30", "有效期止": ""})
+	zones, problems, err := NormalizeZones(fm, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zones) != 0 || len(problems) != 1 || problems[0].Field != FieldValidFrom || problems[0].Value != "2026-02-30" || problems[0].Warning ||
+		problems[0].Problem != "no such day 2026-02-30" {
+		t.Errorf("zones %v problems %+v", zones, problems)
+	}
+}

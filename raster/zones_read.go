@@ -2,9 +2,23 @@ package raster
 
 /*
 #cgo pkg-config: gdal
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cpl_error.h"
 #include "ogr_api.h"
+
+// weipianIconvKnows reports whether iconv, which GDAL's CPLRecode uses for
+// SHAPE_ENCODING, can convert from the encoding name to UTF-8.
+static int weipianIconvKnows(const char *name) {
+	iconv_t cd = iconv_open("UTF-8", name);
+	if (cd == (iconv_t)-1) {
+		return 0;
+	}
+	iconv_close(cd);
+	return 1;
+}
 
 // weipianFirstMessage keeps the first message GDAL or GEOS reports (the
 // handler's user data is a char[len] buffer whose length is in its first
@@ -59,7 +73,33 @@ import (
 	"github.com/airbusgeo/godal"
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/weipian/weipian/pipeline"
 )
+
+// ErrUnknownEncoding: VectorOptions.Encoding names an encoding that iconv
+// (which GDAL recodes Shapefile attributes with) does not know. It is
+// invalid input: it matches pipeline.ErrInvalid.
+var ErrUnknownEncoding = fmt.Errorf("raster: unknown text encoding: %w", pipeline.ErrInvalid)
+
+// CheckEncoding reports whether name (as VectorOptions.Encoding takes it:
+// "GBK", "gb18030", "utf8", "CP936", …) is an encoding GDAL can read
+// Shapefile attributes in. The test is iconv's own (iconv_open), after the
+// common spellings are mapped to iconv's names, so any name iconv accepts
+// works; an unknown one gives an error wrapping ErrUnknownEncoding that
+// names it and gives examples. "" (take it from the file) is fine.
+func CheckEncoding(name string) error {
+	enc := normEncoding(name)
+	if enc == "" {
+		return nil
+	}
+	cs := C.CString(enc)
+	defer C.free(unsafe.Pointer(cs))
+	if C.weipianIconvKnows(cs) == 0 {
+		return fmt.Errorf("%w %q: want UTF-8, GBK (CP936), GB18030, GB2312, BIG5, ISO-8859-1 or another name iconv knows (iconv -l)", ErrUnknownEncoding, name)
+	}
+	return nil
+}
 
 // VectorOptions says which layer of a vector file ReadVector reads and how.
 // The zero value reads the file's only layer and takes the attribute
@@ -76,7 +116,9 @@ type VectorOptions struct {
 	// does, text that is valid UTF-8 is read as UTF-8 and anything else
 	// as GB18030 (a superset of GBK and GB2312, what Chinese county data
 	// without a .cpg almost always is), with a layer-level problem saying
-	// so. Other formats carry their encoding (UTF-8) and ignore it.
+	// so. Other formats carry their encoding (UTF-8) and ignore it. An
+	// encoding iconv does not know is an error (see CheckEncoding), for
+	// every format.
 	Encoding string
 }
 
@@ -144,6 +186,9 @@ func (p VectorProblem) String() string {
 // call opens its own dataset.
 func ReadVector(ctx context.Context, path string, opt VectorOptions) ([]VectorFeature, []VectorProblem, error) {
 	register()
+	if err := CheckEncoding(opt.Encoding); err != nil {
+		return nil, nil, err
+	}
 	src, err := vectorSource(path, opt.Layer)
 	if err != nil {
 		return nil, nil, err
@@ -216,8 +261,26 @@ func (r *layerRead) badTextFields() []string {
 	return out
 }
 
-// fidAlias is the OGR SQL alias of the FID special field.
-const fidAlias = "weipian_ogr_fid"
+// fidAlias is the OGR SQL alias of the FID special field; rawDateAlias
+// plus a number the alias of a date column cast to text.
+const (
+	fidAlias     = "weipian_ogr_fid"
+	rawDateAlias = "weipian_raw_date_"
+)
+
+// rawDateText turns OGR's text of a date or date-time ("2026/02/30",
+// "2026/02/30 08:09:10.123+08") into the form of VectorFeature.Attrs
+// ("2026-02-30", "2026-02-30 08:09:10"), keeping the day as written.
+func rawDateText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 10 && s[4] == '/' && s[7] == '/' {
+		s = s[:4] + "-" + s[5:7] + "-" + s[8:]
+	}
+	if len(s) > 19 && s[10] == ' ' {
+		s = s[:19] // fractions of a second and the zone, as fieldText drops them
+	}
+	return s
+}
 
 // source is what GDAL opens: a path or /vsizip/ name, and extra config
 // options for the open call.
@@ -290,21 +353,38 @@ func readLayer(ctx context.Context, path string, src source, want, enc string) (
 
 	// The FID comes through OGR SQL as a field, unless the layer has a
 	// column named FID, which would shadow it: then positions are used.
+	// Date and date-time columns also come as text (CAST): GDAL keeps the
+	// day as written ("2026/02/30"), where its parsed value would roll an
+	// impossible date over to a real one (2026-03-02).
 	var rs *godal.ResultSet
 	read := lyr
 	lyr.ResetReading()
+	var dateFields []string
 	if f := lyr.NextFeature(); f != nil {
-		for name := range f.Fields() {
+		for name, v := range f.Fields() {
 			if strings.EqualFold(name, "FID") || strings.EqualFold(name, fidAlias) {
 				r.fidShadowed = true
+			}
+			if t := v.Type(); (t == godal.FTDate || t == godal.FTDateTime) && utf8.ValidString(name) && !strings.ContainsAny(name, `"\`) {
+				dateFields = append(dateFields, name)
 			}
 		}
 		f.Close()
 	}
+	slices.Sort(dateFields)
 	lyr.ResetReading()
-	if !r.fidShadowed {
-		q := fmt.Sprintf(`SELECT FID AS "%s", * FROM "%s"`, fidAlias, strings.ReplaceAll(r.layer, `"`, `\"`))
-		rs, err = ds.ExecuteSQL(q, godal.OGRSQLDialect(), gdalErrs)
+	if !r.fidShadowed || len(dateFields) > 0 {
+		var q strings.Builder
+		q.WriteString("SELECT ")
+		if !r.fidShadowed {
+			fmt.Fprintf(&q, `FID AS "%s", `, fidAlias)
+		}
+		q.WriteString("*")
+		for i, name := range dateFields {
+			fmt.Fprintf(&q, `, CAST("%s" AS CHARACTER(64)) AS "%s%d"`, name, rawDateAlias, i)
+		}
+		fmt.Fprintf(&q, ` FROM "%s"`, strings.ReplaceAll(r.layer, `"`, `\"`))
+		rs, err = ds.ExecuteSQL(q.String(), godal.OGRSQLDialect(), gdalErrs)
 		if err != nil {
 			return nil, inputErr(path, ErrUnreadable, "layer %s cannot be read: %v", r.layer, err)
 		}
@@ -328,10 +408,17 @@ func readLayer(ctx context.Context, path string, src source, want, enc string) (
 		r.read++
 		fid := int64(i)
 		attrs := map[string]string{}
+		rawDates := map[string]string{}
 		for name, v := range f.Fields() {
 			if name == fidAlias && !r.fidShadowed {
 				fid = v.Int()
 				continue
+			}
+			if k, ok := strings.CutPrefix(name, rawDateAlias); ok {
+				if n, err := strconv.Atoi(k); err == nil && n >= 0 && n < len(dateFields) {
+					rawDates[dateFields[n]] = rawDateText(v.String())
+					continue
+				}
 			}
 			s := fieldText(v)
 			if !utf8.ValidString(name) {
@@ -345,6 +432,9 @@ func readLayer(ctx context.Context, path string, src source, want, enc string) (
 				s = strings.ToValidUTF8(s, "\uFFFD")
 			}
 			attrs[name] = strings.ReplaceAll(s, "\x00", "")
+		}
+		for name, v := range rawDates {
+			attrs[name] = v
 		}
 		w, werr := f.Geometry().WKB(gdalErrs)
 		f.Close()
@@ -465,6 +555,13 @@ func closeRepairs(ps []pendingRepair) {
 // reprojected geometry for repair; or a problem that leaves the feature
 // out. A warning is about a feature that is kept.
 func toWGS84(w []byte, srcSR *godal.SpatialRef, trn *godal.Transform) (mp orb.MultiPolygon, pend *pendingRepair, problem, warning string) {
+	// An absurd coordinate (NaN, infinite, 1e308) is named as such before
+	// GEOS would call it a self-intersection or the reprojection fail.
+	if src, _, err := decodePolygons(w); err == nil {
+		if p := absurdCoordinate(src); p != "" {
+			return nil, nil, p, ""
+		}
+	}
 	g, err := godal.NewGeometryFromWKB(w, srcSR, gdalErrs)
 	if err != nil {
 		return nil, nil, fmt.Sprintf("unreadable geometry: %v", err), ""
@@ -489,6 +586,16 @@ func toWGS84(w []byte, srcSR *godal.SpatialRef, trn *godal.Transform) (mp orb.Mu
 	if err != nil {
 		g.Close()
 		return nil, nil, fmt.Sprintf("geometry cannot be exported: %v", err), ""
+	}
+	if mp2, _, err := decodePolygons(w2); err == nil {
+		if p := absurdCoordinate(mp2); p != "" {
+			g.Close()
+			return nil, nil, p, ""
+		}
+		if p := checkLonLat(mp2); p != "" {
+			g.Close()
+			return nil, nil, p, ""
+		}
 	}
 	if ok, reason := geosValid(w2); !ok {
 		return nil, &pendingRepair{geom: g, reason: reason}, "", ""
@@ -542,6 +649,26 @@ func polygonsOf(w []byte) (orb.MultiPolygon, int, string) {
 		return nil, dropped, problem
 	}
 	return mp, dropped, ""
+}
+
+// absurdLimit bounds the coordinates of any CRS: no projected coordinate
+// on Earth comes near 1e9 (metres, feet or degrees).
+const absurdLimit = 1e9
+
+// absurdCoordinate returns a problem naming the first coordinate of mp that
+// is NaN, infinite or beyond absurdLimit: a broken value, not a geometry
+// to repair or a CRS to fix.
+func absurdCoordinate(mp orb.MultiPolygon) string {
+	for _, p := range mp {
+		for _, r := range p {
+			for _, pt := range r {
+				if !(math.Abs(pt[0]) <= absurdLimit && math.Abs(pt[1]) <= absurdLimit) { // NaN fails too
+					return fmt.Sprintf("bad coordinate (%g, %g): not a finite coordinate of any CRS (NaN, infinite or absurdly large); fix the feature's geometry", pt[0], pt[1])
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // checkLonLat returns a problem when a coordinate is not a finite lon/lat.

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
+	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/geodesy"
 )
 
@@ -629,5 +630,126 @@ func TestReadVectorFormats(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An impossible date in a zone layer reaches the zone import as written,
+// where it is refused like any other bad value (GDAL's parsed date would
+// have rolled 2026-02-30 over to 2026-03-02).
+func TestReadVectorImpossibleDate(t *testing.T) {
+	dir := t.TempDir()
+	src := writeText(t, dir, "approvals.geojson", `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"批准文号":"A1","批准类型":"供地","用途":"住宅","批准面积":"10270","有效期起":"2026-02-30","签发":"2026-02-30T10:11:12"},"geometry":{"type":"Polygon","coordinates":[[[113,34],[113.01,34],[113.01,34.01],[113,34]]]}},
+{"type":"Feature","properties":{"批准文号":"A2","批准类型":"供地","用途":"住宅","批准面积":"10270","有效期起":"2026-01-05","签发":"2026-01-05T10:11:12"},"geometry":{"type":"Polygon","coordinates":[[[113,34],[113.01,34],[113.01,34.01],[113,34]]]}}]}`)
+	gpkg := filepath.Join(dir, "approvals.gpkg")
+	translate(t, src, gpkg, "-f", "GPKG")
+	shadow := writeText(t, dir, "shadow.geojson", strings.ReplaceAll(mustReadText(t, src), `"批准文号"`, `"FID":7,"批准文号"`))
+	for _, path := range []string{src, gpkg, shadow} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			feats, _, err := ReadVector(ctxT(t), path, VectorOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feats) != 2 {
+				t.Fatalf("%d features", len(feats))
+			}
+			if got := feats[0].Attrs["有效期起"]; got != "2026-02-30" {
+				t.Errorf("有效期起 = %q, want 2026-02-30 as written", got)
+			}
+			if got := feats[0].Attrs["签发"]; got != "2026-02-30 10:11:12" {
+				t.Errorf("签发 = %q", got)
+			}
+			if got := feats[1].Attrs["有效期起"]; got != "2026-01-05" {
+				t.Errorf("valid date %q", got)
+			}
+			if _, ok := feats[0].Attrs[rawDateAlias+"0"]; ok {
+				t.Error("the cast column leaks into the attributes")
+			}
+			// The zone import refuses the feature, naming field and value.
+			fm, err := pipeline.MapZoneFields(pipeline.ZoneApproval, []string{"批准文号", "批准类型", "用途", "批准面积", "有效期起"}, pipeline.ZoneMapOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := make([]pipeline.RawZone, len(feats))
+			for i, f := range feats {
+				raw[i] = pipeline.RawZone{ID: f.FID, Attrs: f.Attrs, Geometry: f.Geometry}
+			}
+			zones, problems, err := pipeline.NormalizeZones(fm, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(zones) != 1 || len(problems) != 1 || problems[0].Field != "有效期起" || problems[0].Value != "2026-02-30" ||
+				!strings.Contains(problems[0].Problem, "no such day 2026-02-30") || problems[0].Warning {
+				t.Errorf("zones %d problems %+v", len(zones), problems)
+			}
+		})
+	}
+	if got := rawDateText("2026/02/30 08:09:10.123+08"); got != "2026-02-30 08:09:10" {
+		t.Errorf("rawDateText %q", got)
+	}
+}
+
+func mustReadText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A 1e308 (or absurd) coordinate is a bad coordinate of that feature, not
+// a self-intersection to repair, in any CRS.
+func TestReadVectorAbsurdCoordinate(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, crs, good, bad, want string
+	}{
+		{"wgs84", "EPSG::4326", `[[113,34],[113.01,34],[113.01,34.01],[113,34]]`, `[[113,34],[1e308,34],[113.01,34.01],[113,34]]`,
+			"bad coordinate (1e+308, 34): not a finite coordinate of any CRS"},
+		{"projected", "EPSG::4526", `[[38500000,3760000],[38500100,3760000],[38500100,3760100],[38500000,3760000]]`,
+			`[[38500000,3760000],[38500100,-1e300],[38500100,3760100],[38500000,3760000]]`,
+			"bad coordinate (3.85001e+07, -1e+300): not a finite coordinate of any CRS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := writeText(t, dir, tc.name+".geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:`+tc.crs+`"}},"features":[
+{"type":"Feature","id":1,"properties":{"名称":"好"},"geometry":{"type":"Polygon","coordinates":[`+tc.good+`]}},
+{"type":"Feature","id":2,"properties":{"名称":"坏"},"geometry":{"type":"Polygon","coordinates":[`+tc.bad+`]}}]}`)
+			feats, problems, err := ReadVector(ctxT(t), src, VectorOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feats) != 1 || feats[0].FID != 1 {
+				t.Errorf("%d features kept", len(feats))
+			}
+			if len(problems) != 1 || problems[0].FID != 2 || !problems[0].Skipped || !strings.HasPrefix(problems[0].Problem, tc.want) ||
+				strings.Contains(strings.ToLower(problems[0].Problem), "intersection") {
+				t.Errorf("problems %v, want feature 2: %q", problems, tc.want)
+			}
+		})
+	}
+}
+
+// An encoding iconv does not know is named, for every format.
+func TestCheckEncoding(t *testing.T) {
+	for _, ok := range []string{"", "GBK", "gbk", "GB18030", "gb2312", "UTF-8", "utf8", "CP936", "936", "BIG5", "latin1", "ISO-8859-1", "EUC-CN", "UTF-16LE"} {
+		if err := CheckEncoding(ok); err != nil {
+			t.Errorf("CheckEncoding(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"KLINGON", "gbkk", "utf-9"} {
+		err := CheckEncoding(bad)
+		if !errors.Is(err, ErrUnknownEncoding) || !errors.Is(err, pipeline.ErrInvalid) || !strings.Contains(err.Error(), `"`+bad+`"`) {
+			t.Errorf("CheckEncoding(%q) = %v, want ErrUnknownEncoding naming it", bad, err)
+		}
+	}
+	dir := t.TempDir()
+	src := writeText(t, dir, "z.geojson", `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"a":"x"},"geometry":{"type":"Polygon","coordinates":[[[113,34],[113.01,34],[113.01,34.01],[113,34]]]}}]}`)
+	for _, path := range []string{src, gbkShapefile(t, dir, false)} {
+		_, _, err := ReadVector(ctxT(t), path, VectorOptions{Encoding: "KLINGON"})
+		if !errors.Is(err, ErrUnknownEncoding) || !strings.Contains(err.Error(), `"KLINGON"`) {
+			t.Errorf("%s: %v", filepath.Base(path), err)
+		}
 	}
 }

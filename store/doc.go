@@ -20,6 +20,20 @@
 // INTEGER, BIGINT and DOUBLE PRECISION. [Store.Dialect] is there for the rare
 // statement that must differ.
 //
+// Open checks the database before using it: a database written by a newer
+// weipian (ErrSchemaTooNew), another program's database
+// (ErrForeignDatabase), one missing tables its recorded migrations create
+// (ErrSchemaIncomplete) and an SQLite file, -wal/-shm file or directory
+// that cannot be written (ErrReadOnly) are refused with a message naming
+// the file and saying what to do. When every migration is applied, Open
+// takes no write lock, so it never waits for another process's write.
+//
+// SQLite runs in WAL mode, so reads never wait for a writer. A write that
+// finds the file locked by another process (a long import) waits for the
+// lock with bounded retries, for at most WithBusyTimeout (30 s by default),
+// then fails with a *BusyError matching ErrBusy, which is temporary: an
+// HTTP layer answers 503 with Retry-After.
+//
 // A *Store is safe for concurrent use by many goroutines, and its
 // [pipeline.BatchStore] methods are safe when many processes share one
 // PostgreSQL database (or, one writer at a time, one SQLite file): every

@@ -2,14 +2,18 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // migrationFiles holds migrations/NNNN_name[.postgres|.sqlite].sql.
@@ -100,9 +104,47 @@ func (s *Store) migrate(ctx context.Context) error {
 	return s.applyMigrations(ctx, ms)
 }
 
+// Schema errors of Open; match them with errors.Is.
+var (
+	// ErrSchemaTooNew: the database has a migration this weipian does
+	// not know, so a newer weipian wrote it: upgrade weipian.
+	ErrSchemaTooNew = errors.New("store: database schema newer than this weipian")
+	// ErrForeignDatabase: the database holds tables but not weipian's
+	// schema_migrations (or one of another program): it is not a weipian
+	// database, and weipian will not add its tables to it.
+	ErrForeignDatabase = errors.New("store: not a weipian database")
+	// ErrSchemaIncomplete: schema_migrations records migrations whose
+	// tables are missing (changed outside weipian, or half restored).
+	ErrSchemaIncomplete = errors.New("store: incomplete database schema")
+)
+
+// kindError is an error message that matches a sentinel (kind) without
+// repeating its text.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+
+// Is reports whether target is the error's sentinel.
+func (e *kindError) Is(target error) bool { return target == e.kind }
+
+func kindErr(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // applyMigrations applies ms in order, skipping those already recorded, on
 // one connection: under an advisory lock on PostgreSQL, each in a BEGIN
 // IMMEDIATE transaction that checks again on SQLite.
+//
+// It first looks without writing: when every migration is recorded it
+// takes no write lock at all, so opening a store never waits for another
+// process's long write (SQLite). It refuses a database whose
+// schema_migrations records a migration that ms lacks (ErrSchemaTooNew), a
+// database with tables but no weipian schema_migrations
+// (ErrForeignDatabase), and one whose recorded migrations' tables are
+// missing (ErrSchemaIncomplete).
 func (s *Store) applyMigrations(ctx context.Context, ms []migration) (err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -123,7 +165,47 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) (err error)
 			}
 		}()
 	}
-	err = inTx(ctx, conn, s.dialect, func(tx *Tx) error {
+	q := runner{q: conn, dialect: s.dialect, retry: s.retryBusy}
+	tables, err := listTables(ctx, q, s.dialect)
+	if err != nil {
+		return err
+	}
+	applied := map[int]string{}
+	if slices.Contains(tables, "schema_migrations") {
+		if err := checkMigrationsTable(ctx, q, s.dialect); err != nil {
+			return err
+		}
+		if applied, err = readApplied(ctx, q); err != nil {
+			return err
+		}
+	} else if len(tables) > 0 {
+		return kindErr(ErrForeignDatabase, "not a weipian database: it has %d table(s) (%s) but no schema_migrations: use a new database file (or an empty PostgreSQL database)",
+			len(tables), listSome(tables, 5))
+	}
+	if err := checkKnown(applied, ms); err != nil {
+		return err
+	}
+	pending := 0
+	for _, m := range ms {
+		if _, ok := applied[m.version]; !ok {
+			pending++
+		}
+	}
+	if pending > 0 {
+		if err := s.migrateMissing(ctx, conn, ms, applied); err != nil {
+			return err
+		}
+		if tables, err = listTables(ctx, q, s.dialect); err != nil {
+			return err
+		}
+	}
+	return checkTables(tables, ms)
+}
+
+// migrateMissing creates schema_migrations if needed and applies the
+// migrations of ms not in applied, each in its own transaction.
+func (s *Store) migrateMissing(ctx context.Context, conn *sql.Conn, ms []migration, applied map[int]string) error {
+	err := inTx(ctx, conn, s.dialect, s.retryBusy, func(tx *Tx) error {
 		_, err := tx.q.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -134,15 +216,11 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) (err error)
 	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	applied, err := appliedVersions(ctx, runner{q: conn, dialect: s.dialect})
-	if err != nil {
-		return err
-	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if _, ok := applied[m.version]; ok {
 			continue
 		}
-		err := inTx(ctx, conn, s.dialect, func(tx *Tx) error {
+		err := inTx(ctx, conn, s.dialect, s.retryBusy, func(tx *Tx) error {
 			// Another process may have applied it since we looked (SQLite;
 			// on PostgreSQL the advisory lock rules that out).
 			var n int
@@ -161,6 +239,10 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) (err error)
 				m.version, m.name, formatTime(s.now()))
 			return err
 		})
+		var be *BusyError
+		if errors.As(err, &be) {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
@@ -168,20 +250,181 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) (err error)
 	return nil
 }
 
-// appliedVersions returns the versions recorded in schema_migrations.
-func appliedVersions(ctx context.Context, q querier) (map[int]bool, error) {
-	rows, err := q.QueryContext(ctx, "SELECT version FROM schema_migrations")
+// checkKnown refuses recorded migrations that ms lacks: a newer weipian
+// applied them.
+func checkKnown(applied map[int]string, ms []migration) error {
+	known := map[int]bool{}
+	newest := 0
+	for _, m := range ms {
+		known[m.version] = true
+		newest = max(newest, m.version)
+	}
+	var unknown []int
+	for v := range applied {
+		if !known[v] {
+			unknown = append(unknown, v)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	top := unknown[len(unknown)-1]
+	if top > newest {
+		return kindErr(ErrSchemaTooNew, "database schema version %d is newer than this weipian (max %d): upgrade weipian", top, newest)
+	}
+	return kindErr(ErrSchemaTooNew, "the database has migration %d (%s), which this weipian (max %d) does not know: it was written by another weipian version; upgrade weipian",
+		unknown[0], applied[unknown[0]], newest)
+}
+
+// Table names a migration creates, drops or renames (outside comments).
+var (
+	reCreateTable = regexp.MustCompile(`(?i)\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([A-Za-z_][A-Za-z0-9_]*)"?`)
+	reDropTable   = regexp.MustCompile(`(?i)\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?"?([A-Za-z_][A-Za-z0-9_]*)"?`)
+	reRenameTable = regexp.MustCompile(`(?i)\bALTER\s+TABLE\s+"?([A-Za-z_][A-Za-z0-9_]*)"?\s+RENAME\s+TO\s+"?([A-Za-z_][A-Za-z0-9_]*)"?`)
+	reSQLComment  = regexp.MustCompile(`--[^\n]*`)
+)
+
+// expectedTables returns the tables that the migrations leave, sorted.
+func expectedTables(ms []migration) []string {
+	set := map[string]bool{"schema_migrations": true}
+	type op struct {
+		at   int
+		kind byte // c create, d drop, r rename
+		a, b string
+	}
+	for _, m := range ms {
+		body := reSQLComment.ReplaceAllString(m.sql, "")
+		var ops []op
+		for _, x := range reCreateTable.FindAllStringSubmatchIndex(body, -1) {
+			ops = append(ops, op{x[0], 'c', strings.ToLower(body[x[2]:x[3]]), ""})
+		}
+		for _, x := range reDropTable.FindAllStringSubmatchIndex(body, -1) {
+			ops = append(ops, op{x[0], 'd', strings.ToLower(body[x[2]:x[3]]), ""})
+		}
+		for _, x := range reRenameTable.FindAllStringSubmatchIndex(body, -1) {
+			ops = append(ops, op{x[0], 'r', strings.ToLower(body[x[2]:x[3]]), strings.ToLower(body[x[4]:x[5]])})
+		}
+		slices.SortFunc(ops, func(a, b op) int { return a.at - b.at })
+		for _, o := range ops {
+			switch o.kind {
+			case 'c':
+				set[o.a] = true
+			case 'd':
+				delete(set, o.a)
+			case 'r':
+				delete(set, o.a)
+				set[o.b] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkTables refuses a database that lacks tables the migrations create.
+func checkTables(tables []string, ms []migration) error {
+	have := map[string]bool{}
+	for _, t := range tables {
+		have[strings.ToLower(t)] = true
+	}
+	var missing []string
+	for _, t := range expectedTables(ms) {
+		if !have[t] {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return kindErr(ErrSchemaIncomplete, "incomplete database: table(s) %s missing although schema_migrations records the migrations that create them (the database was changed outside weipian, half restored, or belongs to another program): restore it from a backup or start a new database",
+		listSome(missing, 8))
+}
+
+// listTables returns the names of the database's tables (SQLite: the
+// file's; PostgreSQL: the current schema's), sorted.
+func listTables(ctx context.Context, q querier, d Dialect) ([]string, error) {
+	query := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+	if d == Postgres {
+		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list tables: %w", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// checkMigrationsTable refuses a schema_migrations table that is not
+// weipian's (golang-migrate and others use the same name).
+func checkMigrationsTable(ctx context.Context, q querier, d Dialect) error {
+	query := `SELECT name FROM pragma_table_info('schema_migrations')`
+	if d == Postgres {
+		query = `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
+	}
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		cols[strings.ToLower(n)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	if !cols["version"] || !cols["name"] || !cols["applied_at"] {
+		return kindErr(ErrForeignDatabase, "not a weipian database: its schema_migrations table is another program's (no version, name and applied_at columns): use a new database file (or an empty PostgreSQL database)")
+	}
+	return nil
+}
+
+// listSome joins at most n names, with "…" after.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + ", …"
+}
+
+// readApplied returns the versions recorded in schema_migrations,
+// with their names.
+func readApplied(ctx context.Context, q querier) (map[int]string, error) {
+	rows, err := q.QueryContext(ctx, "SELECT version, name FROM schema_migrations")
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
 	defer rows.Close()
-	applied := map[int]bool{}
+	applied := map[int]string{}
 	for rows.Next() {
 		var v int
-		if err := rows.Scan(&v); err != nil {
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
 			return nil, fmt.Errorf("read schema_migrations: %w", err)
 		}
-		applied[v] = true
+		applied[v] = name
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)

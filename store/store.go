@@ -36,7 +36,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -103,14 +106,96 @@ func (d Dialect) Rebind(query string) string {
 // SQLite connection settings. synchronous=NORMAL is WAL's usual setting (a
 // power cut may lose the last commits, never consistency, and the pipeline
 // redoes lost work); _txlock=immediate makes every transaction BEGIN
-// IMMEDIATE, so a transaction takes the write lock up front and waits
-// busy_timeout for it instead of failing with SQLITE_BUSY halfway. WAL mode
-// (readers run beside the writer) is set by setWAL: it is a property of the
-// file, and switching to it can fail with SQLITE_BUSY without waiting.
+// IMMEDIATE, so a transaction takes the write lock up front and waits for
+// it instead of failing with SQLITE_BUSY halfway. WAL mode (readers run
+// beside the writer) is set by setWAL: it is a property of the file, and
+// switching to it can fail with SQLITE_BUSY without waiting.
+//
+// Waiting for the write lock of a file another process holds (a long
+// import) is bounded twice: SQLite's busy handler waits at most
+// sqliteAttemptTimeout per attempt (it does not see the context), and the
+// store retries the attempt with backoff until the busy timeout of the
+// Store (WithBusyTimeout, default DefaultBusyTimeout) is spent, checking
+// the context between attempts; then it returns a *BusyError (ErrBusy).
 const (
-	sqliteParams      = "_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate"
-	sqliteBusyTimeout = 5 * time.Second
+	sqliteParams          = "_busy_timeout=1000&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate"
+	sqliteAttemptTimeout  = time.Second
+	sqliteBusyTimeout     = 5 * time.Second // of setWAL only
+	busyBackoffMin        = 20 * time.Millisecond
+	busyBackoffMax        = 500 * time.Millisecond
+	DefaultBusyTimeout    = 30 * time.Second
+	defaultBusyRetryAfter = 5 * time.Second
 )
+
+// ErrBusy: the SQLite database stayed locked by another process (a long
+// import, say) for the whole busy timeout. It is temporary: the same call
+// may succeed later. The error is a *BusyError; an HTTP layer answers 503
+// with Retry-After. Match it with errors.Is.
+var ErrBusy = errors.New("store: database busy")
+
+// BusyError is an SQLite database that stayed locked for the busy timeout.
+// It matches ErrBusy and wraps SQLite's own error.
+type BusyError struct {
+	// Path is the database file; Waited how long the store waited.
+	Path   string
+	Waited time.Duration
+	Err    error
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("store: database %s is busy: another process has held its write lock for %s (a long import?); try again later",
+		e.Path, e.Waited.Round(100*time.Millisecond))
+}
+
+// Is reports whether target is ErrBusy.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// Unwrap returns SQLite's error.
+func (e *BusyError) Unwrap() error { return e.Err }
+
+// RetryAfter suggests how long a client should wait before trying again.
+func (e *BusyError) RetryAfter() time.Duration { return defaultBusyRetryAfter }
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or SQLITE_LOCKED).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code() & 0xff
+	return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+}
+
+// retryBusy runs op again, with backoff, while it fails with SQLITE_BUSY,
+// for at most the store's busy timeout; then it returns a *BusyError. op
+// must be safe to repeat after a busy failure: a BEGIN, or an autocommit
+// statement (which changed nothing if it was busy). On PostgreSQL it runs
+// op once.
+func (s *Store) retryBusy(ctx context.Context, op func() error) error {
+	if s.dialect != SQLite {
+		return op()
+	}
+	start := time.Now()
+	wait := busyBackoffMin
+	for {
+		err := op()
+		if err == nil || !isBusy(err) {
+			return err
+		}
+		left := s.busyTimeout - time.Since(start)
+		if left <= 0 {
+			return &BusyError{Path: s.path, Waited: time.Since(start), Err: err}
+		}
+		t := time.NewTimer(min(wait, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("store: waiting for the database lock: %w", ctx.Err())
+		case <-t.C:
+		}
+		wait = min(2*wait, busyBackoffMax)
+	}
+}
 
 // PostgreSQL pool limits of one Store. A worker process holds one Store, so
 // this bounds its connections; the server default allows 100.
@@ -128,13 +213,30 @@ type Store struct {
 	now     func() time.Time
 	// auto runs single statements outside a transaction.
 	auto runner
+	// path is the SQLite file (or the redacted PostgreSQL URL), for
+	// messages; busyTimeout bounds the waits for a locked SQLite file.
+	path        string
+	busyTimeout time.Duration
 }
 
 // Option configures Open.
 type Option func(*options)
 
 type options struct {
-	now func() time.Time
+	now         func() time.Time
+	busyTimeout time.Duration
+}
+
+// WithBusyTimeout sets how long a call waits for an SQLite database whose
+// write lock another process holds (a long import) before it fails with a
+// *BusyError (ErrBusy); d <= 0 keeps DefaultBusyTimeout (30 s). Reads do
+// not wait: SQLite runs in WAL mode, so readers run beside a writer.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.busyTimeout = d
+		}
+	}
 }
 
 // WithClock makes the store take its timestamps (CreatedAt, UpdatedAt,
@@ -157,7 +259,7 @@ func WithClock(now func() time.Time) Option {
 // database are safe: on PostgreSQL they serialize on an advisory lock, on
 // SQLite on BEGIN IMMEDIATE. The caller must Close the returned Store.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	o := options{now: time.Now}
+	o := options{now: time.Now, busyTimeout: DefaultBusyTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -177,6 +279,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		db.SetMaxIdleConns(pgMaxIdleConns)
 		db.SetConnMaxIdleTime(pgConnMaxIdle)
 	case SQLite:
+		// SQLite opens a file it cannot write read-only without a word,
+		// and fails later with "attempt to write a readonly database".
+		if err := sqliteAccess(target); err != nil {
+			return nil, err
+		}
 		c, err := sqlite.NewConnector(target + "?" + sqliteParams)
 		if err != nil {
 			return nil, fmt.Errorf("store: sqlite %s: %w", target, err)
@@ -190,19 +297,84 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
 	}
-	s := &Store{db: db, dialect: dialect, now: o.now}
-	s.auto = runner{q: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, now: o.now, path: redact(dialect, target), busyTimeout: o.busyTimeout}
+	s.auto = runner{q: db, dialect: dialect, retry: s.retryBusy}
 	if dialect == SQLite {
 		if err := s.setWAL(ctx); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("store: open %s: %w", target, err)
+			return nil, sqliteOpenError(target, err)
 		}
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
+		if dialect == SQLite {
+			return nil, sqliteOpenError(target, err)
+		}
 		return nil, fmt.Errorf("store: open %s: %w", redact(dialect, target), err)
 	}
 	return s, nil
+}
+
+// ErrReadOnly: the SQLite database file, a file beside it (-wal, -shm) or
+// its directory cannot be written, and weipian must write to them.
+var ErrReadOnly = errors.New("store: read-only database")
+
+// sqliteOpenError explains a failed open of the SQLite file at path:
+// SQLite says "unable to open database file (14)" or "attempt to write a
+// readonly database (8)" when the file, its -wal or -shm file or its
+// directory cannot be written (or the directory does not exist); say which
+// (wrapping ErrReadOnly). Other errors are returned as they are, named.
+func sqliteOpenError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_IOERR:
+			if why := sqliteAccess(path); why != nil {
+				return why
+			}
+		}
+	}
+	return fmt.Errorf("store: open %s: %w", path, err)
+}
+
+// sqliteAccess checks that the SQLite file at path, the -wal and -shm files
+// beside it and its directory can be written, and returns the first that
+// cannot as an error (wrapping ErrReadOnly), or nil. A missing file is
+// fine (SQLite creates it); a missing directory is not.
+func sqliteAccess(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("store: open %s: the directory %s does not exist: create it first", path, dir)
+	case err != nil:
+		return fmt.Errorf("store: open %s: %w", path, err)
+	case !st.IsDir():
+		return fmt.Errorf("store: open %s: %s is not a directory", path, dir)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fh, err := os.OpenFile(f, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			what := "database file"
+			if f != path {
+				what = "file " + filepath.Base(f) + " beside the database (created by another user?)"
+			}
+			return kindErr(ErrReadOnly, "store: the %s %s is read-only (%v): weipian must write to it; make it writable (chmod u+w, or run as its owner) or work on a copy",
+				what, f, errors.Unwrap(err))
+		}
+		fh.Close()
+	}
+	probe, err := os.CreateTemp(dir, ".weipian-write-test-*")
+	if err != nil {
+		return kindErr(ErrReadOnly, "store: the directory %s of the database %s is read-only (%v): SQLite must create %s-wal and %s-shm beside the file; make the directory writable or move the database",
+			dir, path, errors.Unwrap(err), filepath.Base(path), filepath.Base(path))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
 }
 
 // setWAL puts the SQLite database in WAL mode. When another process (or
@@ -303,23 +475,45 @@ type sqlQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// runner rebinds the placeholders of each query for its dialect.
+// runner rebinds the placeholders of each query for its dialect. The
+// store's autocommit runner also retries statements that find the SQLite
+// file locked (retry); a transaction's runner does not need to, as it
+// holds the write lock.
 type runner struct {
 	q       sqlQuerier
 	dialect Dialect
+	retry   func(ctx context.Context, op func() error) error
 }
 
 func (runner) rebinds() {}
 
 // ExecContext runs a statement; ? placeholders are rebound for the dialect.
 func (r runner) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return r.q.ExecContext(ctx, r.dialect.Rebind(query), args...)
+	query = r.dialect.Rebind(query)
+	if r.retry == nil {
+		return r.q.ExecContext(ctx, query, args...)
+	}
+	var res sql.Result
+	err := r.retry(ctx, func() (err error) {
+		res, err = r.q.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // QueryContext runs a query; ? placeholders are rebound for the dialect. The
 // caller must Close the rows.
 func (r runner) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return r.q.QueryContext(ctx, r.dialect.Rebind(query), args...)
+	query = r.dialect.Rebind(query)
+	if r.retry == nil {
+		return r.q.QueryContext(ctx, query, args...)
+	}
+	var rows *sql.Rows
+	err := r.retry(ctx, func() (err error) {
+		rows, err = r.q.QueryContext(ctx, query, args...)
+		return err
+	})
+	return rows, err
 }
 
 // QueryRowContext runs a query that returns at most one row; ? placeholders
@@ -341,9 +535,12 @@ func (tx *Tx) Dialect() Dialect { return tx.dialect }
 // Tx runs fn in a transaction: it commits when fn returns nil and rolls back
 // when fn returns an error or panics (the panic goes on). On SQLite the
 // transaction is BEGIN IMMEDIATE: it holds the database's write lock from
-// the start. fn may run SQL only through tx, never through s.
+// the start. When another process holds that lock, Tx waits for it, for at
+// most the busy timeout (WithBusyTimeout), before fn runs, and then fails
+// with a *BusyError (ErrBusy); fn runs once. fn may run SQL only through
+// tx, never through s.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
-	return inTx(ctx, s.db, s.dialect, fn)
+	return inTx(ctx, s.db, s.dialect, s.retryBusy, fn)
 }
 
 // beginner is *sql.DB or *sql.Conn.
@@ -351,8 +548,18 @@ type beginner interface {
 	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
-func inTx(ctx context.Context, b beginner, d Dialect, fn func(tx *Tx) error) (err error) {
-	stx, err := b.BeginTx(ctx, nil)
+// inTx runs fn in a transaction of b; retry repeats the BEGIN while the
+// database is busy.
+func inTx(ctx context.Context, b beginner, d Dialect, retry func(context.Context, func() error) error, fn func(tx *Tx) error) (err error) {
+	var stx *sql.Tx
+	err = retry(ctx, func() (err error) {
+		stx, err = b.BeginTx(ctx, nil)
+		return err
+	})
+	var be *BusyError
+	if errors.As(err, &be) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}

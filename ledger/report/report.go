@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/weipian/weipian/internal/sheet"
 	"github.com/weipian/weipian/pipeline/reconcile"
 )
 
@@ -114,22 +115,22 @@ func newBook() (*excelize.File, error) {
 	return f, nil
 }
 
-// writeSheet writes a title (optional), a bold header and rows to sheet.
-func writeSheet(f *excelize.File, sheet, title string, header []string, rows [][]any) error {
+// writeSheet writes a title (optional), a bold header and rows to sheet sh.
+func writeSheet(f *excelize.File, sh, title string, header []string, rows [][]any) error {
 	r := 1
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{Horizontal: "center", WrapText: true}})
 	if err != nil {
 		return fmt.Errorf("report: style: %w", err)
 	}
 	if title != "" {
-		if err := f.SetCellStr(sheet, "A1", title); err != nil {
+		if err := f.SetCellStr(sh, "A1", sheet.Safe(title)); err != nil {
 			return fmt.Errorf("report: title: %w", err)
 		}
 		end, _ := excelize.CoordinatesToCellName(len(header), 1)
-		if err := f.MergeCell(sheet, "A1", end); err != nil {
+		if err := f.MergeCell(sh, "A1", end); err != nil {
 			return fmt.Errorf("report: merge title: %w", err)
 		}
-		if err := f.SetCellStyle(sheet, "A1", end, bold); err != nil {
+		if err := f.SetCellStyle(sh, "A1", end, bold); err != nil {
 			return fmt.Errorf("report: title style: %w", err)
 		}
 		r++
@@ -139,24 +140,35 @@ func writeSheet(f *excelize.File, sheet, title string, header []string, rows [][
 		hdr[i] = h
 	}
 	cell, _ := excelize.CoordinatesToCellName(1, r)
-	if err := f.SetSheetRow(sheet, cell, &hdr); err != nil {
+	if err := f.SetSheetRow(sh, cell, &hdr); err != nil {
 		return fmt.Errorf("report: header: %w", err)
 	}
 	end, _ := excelize.CoordinatesToCellName(len(header), r)
-	if err := f.SetCellStyle(sheet, cell, end, bold); err != nil {
+	if err := f.SetCellStyle(sh, cell, end, bold); err != nil {
 		return fmt.Errorf("report: header style: %w", err)
 	}
 	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, r+1+i)
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
+		row = safeRow(row)
+		if err := f.SetSheetRow(sh, cell, &row); err != nil {
 			return fmt.Errorf("report: row %d: %w", i+1, err)
 		}
 	}
 	lastCol, _ := excelize.ColumnNumberToName(len(header))
-	if err := f.SetColWidth(sheet, "A", lastCol, 14); err != nil {
+	if err := f.SetColWidth(sh, "A", lastCol, 14); err != nil {
 		return fmt.Errorf("report: column width: %w", err)
 	}
 	return nil
+}
+
+// safeRow returns a copy of row with its text cells escaped against formula
+// injection (sheet.Safe); numbers stay numbers.
+func safeRow(row []any) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		out[i] = sheet.SafeValue(v)
+	}
+	return out
 }
 
 func finish(f *excelize.File, w io.Writer) error {

@@ -239,3 +239,56 @@ func TestRequirementText(t *testing.T) {
 		}
 	}
 }
+
+// Text cells that would run as formulas are written with a leading quote
+// (formula injection); numbers stay numbers.
+func TestFormulaInjection(t *testing.T) {
+	t.Parallel()
+	evil := `=HYPERLINK("http://evil.example/","点我")`
+	patches, zones := endToEnd(t)
+	patches[0].Patch.JCBH = evil
+	patches[0].Patch.ID = "+cmd|' /C calc'!A0"
+	patches[0].ZoneID = "-2+3"
+	zones[0].Name = "@SUM(1+1)"
+	zones[0].Team = "\t=1+1"
+	zones[0].ZoneID = "\r=1+1"
+	var pb, zb bytes.Buffer
+	if err := PatchesXLSX(&pb, patches, WithTitle("=1+1 标题")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ZonesXLSX(&zb, zones); err != nil {
+		t.Fatal(err)
+	}
+	cells := func(b []byte, sheet string, row int) []string {
+		f, err := excelize.OpenReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows[row]
+	}
+	if got := cells(pb.Bytes(), "图斑核查", 0)[0]; got != "'=1+1 标题" {
+		t.Errorf("title %q", got)
+	}
+	p := cells(pb.Bytes(), "图斑核查", 2)
+	if p[0] != "'"+evil || p[1] != "'+cmd|' /C calc'!A0" || p[2] != "'-2+3" {
+		t.Errorf("patch row %q", p[:3])
+	}
+	z := cells(zb.Bytes(), "区域巡查", 1)
+	if z[0] != "'\r=1+1" || z[1] != "'@SUM(1+1)" || z[3] != "'\t=1+1" {
+		t.Errorf("zone row %q", z[:4])
+	}
+	// Numbers are still numbers (the 巡查天数 column).
+	f, err := excelize.OpenReader(bytes.NewReader(zb.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if typ, err := f.GetCellType("区域巡查", "H2"); err != nil || typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("巡查天数 cell type %v %v", typ, err)
+	}
+}
