@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/weipian/weipian/evidence"
+	"github.com/weipian/weipian/ledger"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/store"
 )
@@ -66,6 +68,8 @@ func KindOf(err error) Kind {
 	switch {
 	case errors.Is(err, pipeline.ErrNotFound):
 		return KindNotFound
+	case errors.Is(err, evidence.ErrTooLarge), errors.Is(err, ledger.ErrTooLarge):
+		return KindTooLarge
 	case errors.Is(err, pipeline.ErrInvalid):
 		return KindInvalid
 	case errors.Is(err, store.ErrExists):
@@ -78,12 +82,7 @@ func KindOf(err error) Kind {
 
 // isBusy reports a database that stayed locked past the store's bounded wait.
 func isBusy(err error) bool {
-	var b interface{ Busy() bool }
-	if errors.As(err, &b) && b.Busy() {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY")
+	return errors.Is(err, store.ErrBusy)
 }
 
 // internalPrefixes are the package prefixes of wrapped errors that mean

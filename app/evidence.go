@@ -92,15 +92,15 @@ func (u *EvidenceUpload) Add(name string, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
+	n, err := evidence.Spool(name, f, r, evidence.WithMaxBytes(limit))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if errors.Is(err, evidence.ErrTooLarge) {
+		return tooLarge(name, limit)
+	}
 	if err != nil {
 		return fmt.Errorf("read photo %s: %w", name, err)
-	}
-	if n > limit {
-		return tooLarge(name, limit)
 	}
 	if n == 0 {
 		return invalid("照片 %s 是空文件", name)
@@ -141,13 +141,14 @@ func (u *EvidenceUpload) Commit(ctx context.Context) ([]EvidenceResult, TaskView
 		var evs []task.Evidence
 		var keys []string
 		for _, ph := range u.photos {
-			info, err := parsePhoto(ph)
+			info, err := parsePhoto(ph, a.cfg.EvidenceMaxBytes)
 			if err != nil {
 				return "", &Error{Kind: KindInvalid, Message: fmt.Sprintf("照片 %s 无法读取：%s；本次上传的照片均未保存", ph.name, clean(err.Error())), err: err}
 			}
 			f := evidence.Check(info, orb.Point{tb.CenterLon, tb.CenterLat}, tb.Geometry, MaxPhotoDistanceM)
 			e := f.Evidence(p.Actor(), a.now())
-			e.Name = fmt.Sprintf("evidence/%s/%s%s", u.task.ID, info.SHA256, strings.ToLower(filepath.Ext(ph.name)))
+			e.Name = ph.name
+			e.Key = fmt.Sprintf("evidence/%s/%s%s", u.task.ID, info.SHA256, strings.ToLower(filepath.Ext(ph.name)))
 			evs = append(evs, e)
 			results = append(results, EvidenceResult{Name: ph.name, Summary: f.Summary(), OK: f.OK(), Evidence: evidenceView(e)})
 		}
@@ -166,7 +167,7 @@ func (u *EvidenceUpload) Commit(ctx context.Context) ([]EvidenceResult, TaskView
 			existing[e.SHA256] = true
 		}
 		for i, ph := range u.photos {
-			k := evs[i].Name
+			k := evs[i].Key
 			if existing[evs[i].SHA256] {
 				continue // already stored with the task
 			}
@@ -205,13 +206,15 @@ func (u *EvidenceUpload) Commit(ctx context.Context) ([]EvidenceResult, TaskView
 	return results, view, err
 }
 
-// parsePhoto reads a staged photo's EXIF.
-func parsePhoto(ph stagedPhoto) (evidence.Info, error) {
-	data, err := os.ReadFile(ph.path)
+// parsePhoto reads a staged photo's EXIF, streaming (the whole file is
+// never in memory).
+func parsePhoto(ph stagedPhoto, limit int64) (evidence.Info, error) {
+	f, err := os.Open(ph.path)
 	if err != nil {
 		return evidence.Info{}, err
 	}
-	return evidence.Parse(ph.name, data)
+	defer f.Close()
+	return evidence.ParseReaderAt(ph.name, f, ph.size, evidence.WithMaxBytes(limit))
 }
 
 // OpenEvidence opens a stored photo of a task the principal may see; the
@@ -223,7 +226,7 @@ func (a *App) OpenEvidence(ctx context.Context, p Principal, taskID, sha string)
 	}
 	for _, e := range t.Evidence {
 		if e.SHA256 == sha {
-			r, err := a.blobs.Get(ctx, e.Name)
+			r, err := a.blobs.Get(ctx, evidenceKey(e))
 			if err != nil {
 				return nil, "", wrapNotFound(err, "照片", sha)
 			}
@@ -231,4 +234,12 @@ func (a *App) OpenEvidence(ctx context.Context, p Principal, taskID, sha string)
 		}
 	}
 	return nil, "", notFound("照片", sha, errors.New("no such evidence"))
+}
+
+// evidenceKey is the object key of a stored photo.
+func evidenceKey(e task.Evidence) string {
+	if e.Key != "" {
+		return e.Key
+	}
+	return e.Name
 }

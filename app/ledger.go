@@ -80,14 +80,12 @@ func (a *App) ImportLedger(ctx context.Context, p Principal, req LedgerImportReq
 	if len(req.Sheets) > 0 {
 		opts = append(opts, ledger.WithSheets(req.Sheets...))
 	}
-	switch strings.ToLower(strings.TrimSpace(req.Encoding)) {
-	case "", "auto":
-	case "utf-8", "utf8":
-		opts = append(opts, ledger.WithEncoding(ledger.EncodingUTF8))
-	case "gb18030", "gbk", "gb2312":
-		opts = append(opts, ledger.WithEncoding(ledger.EncodingGB18030))
-	default:
-		return nil, invalid("编码 %q 未知：应为 auto, utf-8 或 gb18030（GBK）", req.Encoding)
+	if req.Encoding != "" {
+		enc, err := ledger.ParseEncoding(req.Encoding)
+		if err != nil {
+			return nil, invalid("%s", clean(err.Error()))
+		}
+		opts = append(opts, ledger.WithEncoding(enc))
 	}
 	if req.Year != 0 && (req.Year < 1990 || req.Year > 2100) {
 		return nil, invalid("年份 %d：应为 1990–2100", req.Year)
@@ -135,6 +133,11 @@ func (a *App) ImportLedger(ctx context.Context, p Principal, req LedgerImportReq
 					return "", err
 				}
 				res.Tracks, res.Added = len(tracks), added
+				for _, tr := range tracks {
+					for _, w := range tr.Warnings {
+						res.Problems = append(res.Problems, strings.ReplaceAll(w.Error(), f, name))
+					}
+				}
 				return fmt.Sprintf("%d tracks, %d new", len(tracks), added), nil
 			}
 			res.Kind = "ledger"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -351,7 +352,7 @@ func (a *App) ExportTasks(ctx context.Context, p Principal, q TaskQuery, format 
 		}
 	}
 	opt := export.WithDate(a.now().In(task.ChinaTime()).Format("2006-01-02"))
-	if err := write(w, rows, opt); err != nil {
+	if err := write(w, rows, opt, export.WithContext(ctx)); err != nil {
 		return 0, err
 	}
 	a.audit(ctx, p, "tasks.export", q.Team, "ok", fmt.Sprintf("%s, %d tasks", format, len(rows)))
@@ -381,9 +382,24 @@ func (a *App) exportRows(ctx context.Context, p Principal, tasks []*task.Task, r
 			Prejudgement: tb.Judgement, Zone: tb.PatrolZone, Team: t.Team, Person: tb.Person, Contact: contact,
 			Priority: rank[t.ID], PriorityReason: t.PriorityReason, DueVerify: t.DueVerify.String(),
 			State: t.State.String(), Verdict: verdict, Geometry: tb.Geometry,
+			Evidence: a.exportPhotos(t),
 		})
 	}
 	return rows, nil
+}
+
+// exportPhotos lists a task's evidence photos for the exports; the bundle
+// reads them from the blob store.
+func (a *App) exportPhotos(t *task.Task) []export.Photo {
+	out := make([]export.Photo, 0, len(t.Evidence))
+	for _, e := range t.Evidence {
+		key := evidenceKey(e)
+		out = append(out, export.Photo{Name: path.Base(e.Name), SHA256: e.SHA256, TakenAt: e.TakenAt, HasGPS: e.HasGPS, Lon: e.Lon, Lat: e.Lat,
+			DistanceM: e.DistanceM, HasDirection: e.HasDirection, DirectionDeg: e.DirectionDeg, Flags: e.Flags,
+			AddedBy: e.AddedBy, AddedAt: e.AddedAt,
+			Open: func(ctx context.Context) (io.ReadCloser, error) { return a.blobs.Get(ctx, key) }})
+	}
+	return out
 }
 
 // addChips renders the before/after chips of each row from its 图斑's

@@ -72,6 +72,11 @@ func (a *App) ImportZones(ctx context.Context, p Principal, req ZoneImportReques
 		default:
 			return "", invalid("面积单位 %q：应为 m2 或 亩", req.AreaUnit)
 		}
+		if req.Encoding != "" {
+			if err := raster.CheckEncoding(req.Encoding); err != nil {
+				return "", invalid("%s", clean(err.Error()))
+			}
+		}
 		feats, readProblems, err := raster.ReadVector(ctx, req.File, raster.VectorOptions{Layer: req.Layer, Encoding: req.Encoding})
 		if err != nil {
 			return "", a.vectorError(err, req.File, src)

@@ -3,6 +3,8 @@ package raster
 import (
 	"errors"
 	"fmt"
+
+	"github.com/weipian/weipian/pipeline"
 )
 
 // Sentinel errors; match them with errors.Is. They are permanent: retrying
@@ -27,6 +29,10 @@ type InputError struct {
 
 func (e *InputError) Error() string { return fmt.Sprintf("%s: %s", e.Path, e.Problem) }
 func (e *InputError) Unwrap() error { return e.Err }
+
+// Is makes every input error match pipeline.ErrInvalid: it is permanent,
+// and the HTTP API answers it with 400.
+func (e *InputError) Is(target error) bool { return target == pipeline.ErrInvalid }
 
 func inputErr(path string, sentinel error, format string, args ...any) error {
 	return &InputError{Path: path, Problem: fmt.Sprintf(format, args...), Err: sentinel}

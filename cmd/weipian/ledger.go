@@ -58,7 +58,7 @@ row replaces the old one.`,
 	}
 	imp.Flags().StringVar(&req.Map, "map", "", "header mapping for this office's own column names, e.g. 检查时间=巡查时间,人员=巡查人员")
 	imp.Flags().StringVar(&sheets, "sheets", "", "XLSX sheets to read (default: every sheet with a ledger header)")
-	imp.Flags().StringVar(&req.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8 or gb18030")
+	imp.Flags().StringVar(&req.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8 or gb18030 (gbk)")
 	imp.Flags().IntVar(&req.Year, "year", 0, "year of dates written without one (default: from the title, sheet or file name)")
 	imp.Flags().IntVar(&req.MinPeople, "min-people", 2, "the least people on a patrol (the 2-person rule)")
 	cmd.AddCommand(imp)

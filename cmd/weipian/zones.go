@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/internal/sheet"
 	"github.com/weipian/weipian/pipeline"
 )
 
@@ -188,21 +189,13 @@ func writeZoneProblems(path string, ps []pipeline.ZoneProblem) error {
 			if p.Warning {
 				level = "警告"
 			}
-			if err := cw.Write([]string{fid, safeCell(p.Field), safeCell(p.Value), safeCell(p.Problem), level}); err != nil {
+			if err := cw.Write(sheet.SafeRow([]string{fid, p.Field, p.Value, p.Problem, level})); err != nil {
 				return err
 			}
 		}
 		cw.Flush()
 		return cw.Error()
 	})
-}
-
-// safeCell escapes a text cell that a spreadsheet would run as a formula.
-func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func (a *cli) zonesListCmd() *cobra.Command {

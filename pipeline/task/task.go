@@ -106,8 +106,9 @@ type Evidence struct {
 	// SHA256 is the lowercase hex SHA-256 of the file; it identifies the
 	// photo, so the same photo is attached once.
 	SHA256 string
-	// Name is the file name or object key.
-	Name string
+	// Name is the file name as uploaded; Key the object key of the stored
+	// photo (records made before Key existed hold the key in Name).
+	Name, Key string
 	// TakenAt is the photo's DateTimeOriginal; zero if the photo has none.
 	TakenAt time.Time
 	// HasGPS says whether Lon and Lat are known.
