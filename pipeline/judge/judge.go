@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -118,7 +117,7 @@ type Output struct {
 }
 
 // ErrInvalid wraps judging errors caused by the input (e.g. broken zones).
-var ErrInvalid = errors.New("judge: invalid input")
+var ErrInvalid = fmt.Errorf("judge: %w", pipeline.ErrInvalid)
 
 // layers holds the overlay layers built from the zones.
 type layers struct {

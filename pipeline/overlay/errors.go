@@ -1,16 +1,17 @@
 package overlay
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/weipian/weipian/pipeline"
 )
 
 // ErrInvalid is the sentinel of every input error: errors.Is(err, ErrInvalid)
 // holds for the errors of NewLayer, Overlay and OverlayAll that are about
 // their input. Such an error is permanent: retrying with the same input fails
 // the same way.
-var ErrInvalid = errors.New("overlay: invalid input")
+var ErrInvalid = fmt.Errorf("overlay: %w", pipeline.ErrInvalid)
 
 // InvalidError describes an invalid feature or patch. It matches ErrInvalid
 // with errors.Is.

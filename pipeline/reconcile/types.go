@@ -1,15 +1,16 @@
 package reconcile
 
 import (
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/weipian/weipian/pipeline"
 )
 
 // ErrInvalid marks input that cannot be reconciled (a patch without geometry,
 // duplicate IDs, an empty period). It is permanent: retrying will not help.
-var ErrInvalid = errors.New("reconcile: invalid input")
+var ErrInvalid = fmt.Errorf("reconcile: %w", pipeline.ErrInvalid)
 
 // Patch is one satellite change patch (图斑) as reconciliation needs it.
 //

@@ -65,7 +65,7 @@ func ParseState(s string) (State, error) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("task: unknown state %q", s)
+	return "", fmt.Errorf("%w: unknown state %q", ErrInvalid, s)
 }
 
 // Verdict is the legality judgement (判定) recorded when a task is verified.
@@ -126,7 +126,7 @@ func ParseVerdict(s string) (Verdict, error) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("task: unknown verdict %q", s)
+	return "", fmt.Errorf("%w: unknown verdict %q", ErrInvalid, s)
 }
 
 // ViolationType is the kind of an illegal act (违法类型, WFLX). The zero value
@@ -181,7 +181,7 @@ func ParseViolationType(s string) (ViolationType, error) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("task: unknown violation type %q", s)
+	return "", fmt.Errorf("%w: unknown violation type %q", ErrInvalid, s)
 }
 
 // Rectification is how an illegal case is put right (整改方式). The annual
@@ -260,5 +260,5 @@ func ParseRectification(s string) (Rectification, error) {
 			return r, nil
 		}
 	}
-	return "", fmt.Errorf("task: unknown rectification %q (want 拆除复耕 or 补办手续)", s)
+	return "", fmt.Errorf("%w: unknown rectification %q (want 拆除复耕 or 补办手续)", ErrInvalid, s)
 }

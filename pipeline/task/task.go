@@ -3,19 +3,20 @@ package task
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/weipian/weipian/pipeline"
 )
 
 // ErrInvalid marks a refused transition or an invalid input: the caller sent
 // something the domain does not allow, and retrying the same call cannot
 // succeed. Errors returned by Apply, NewTask and AddEvidence match it with
 // errors.Is.
-var ErrInvalid = errors.New("task: invalid")
+var ErrInvalid = fmt.Errorf("task: %w", pipeline.ErrInvalid)
 
 // invalidError is an error message that matches ErrInvalid.
 type invalidError struct{ msg string }
