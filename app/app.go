@@ -48,6 +48,9 @@ type Config struct {
 	EvidenceMaxFiles int
 	// SessionTTL is how long a login lasts (0 = 12 h).
 	SessionTTL time.Duration
+	// BusyTimeout is how long a write waits for a SQLite database another
+	// process holds before it fails with a busy error (0 = 30 s).
+	BusyTimeout time.Duration
 	// Judge holds the judging thresholds (zero: judge.DefaultConfig()).
 	Judge *judge.Config
 	// Now is the clock (nil: time.Now).
@@ -105,7 +108,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.metrics = workers.NewMetrics(a.registry)
 	var err error
-	a.store, err = store.Open(ctx, cfg.DB)
+	a.store, err = store.Open(ctx, cfg.DB, store.WithBusyTimeout(cfg.BusyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", cfg.DB, err)
 	}

@@ -272,7 +272,12 @@ func writeError(w http.ResponseWriter, err error) {
 	k := app.KindOf(err)
 	switch k {
 	case app.KindBusy:
-		w.Header().Set("Retry-After", "2")
+		after := 5 * time.Second
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+			after = ra.RetryAfter()
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(after.Seconds()+0.5)))
 	case app.KindUnauthenticated:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="weipian"`)
 	}

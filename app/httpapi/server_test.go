@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/internal/fixture"
 	"github.com/weipian/weipian/store"
+	_ "modernc.org/sqlite"
 )
 
 // env is a running API over the fixture county, with one user per role.
@@ -662,5 +664,37 @@ func TestBoundedLoadNo5xx(t *testing.T) {
 	t.Logf("%d requests, %d in flight: %v", total, inflight, codes)
 	if n5 > 0 {
 		t.Errorf("%d responses were 5xx: %v", n5, codes)
+	}
+}
+
+// TestBusyDatabaseIs503: while another process holds the SQLite write lock
+// (a long CLI import), writes answer 503 with Retry-After after a bounded
+// wait, and reads go on.
+func TestBusyDatabaseIs503(t *testing.T) {
+	e := newEnv(t, httpapi.Options{}, app.Config{BusyTimeout: 300 * time.Millisecond})
+	office := e.login("office")
+	db, err := sql.Open("sqlite", filepath.Join(filepath.Dir(e.data), "state.db")+"?_pragma=busy_timeout(100)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	code, body, h := office.req("POST", "/tasks/"+e.east[0]+"/transitions", strings.NewReader(`{"to":"核查中"}`), "application/json")
+	if code != 503 || h.Get("Retry-After") == "" || errorCode(t, body) != "busy" {
+		t.Errorf("write while locked: %d %s (Retry-After %q), want 503 busy", code, body, h.Get("Retry-After"))
+	}
+	if code, _ := office.do("GET", "/tasks", ""); code != 200 {
+		t.Errorf("read while locked: %d, want 200", code)
+	}
+	conn.ExecContext(t.Context(), "ROLLBACK")
+	conn.Close()
+	if code, body := office.do("POST", "/tasks/"+e.east[0]+"/transitions", `{"to":"核查中"}`); code != 200 {
+		t.Errorf("after the lock: %d %s", code, body)
 	}
 }
