@@ -55,8 +55,46 @@ type Tuban struct {
 	History      []Observation  `json:"history"`
 	TaskID       string         `json:"task_id,omitempty"`
 	// Patrol is the reconciliation with the patrol ledger, when done.
-	Patrol    *PatrolCheck `json:"patrol,omitempty"`
+	Patrol *PatrolCheck `json:"patrol,omitempty"`
+	// Issued is set when a ministry, province or city issued (下发) this
+	// 图斑: its JCBH is then the issued one. AltJCBH keeps the county's
+	// own numbers it had before (its own detection of the same ground).
+	Issued  *Issued  `json:"issued,omitempty"`
+	AltJCBH []string `json:"alt_jcbh,omitempty"`
 	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// Issued is what the issuer of a 下发 batch said of a 图斑, kept as issued:
+// the columns of its file and the batch that brought it.
+type Issued struct {
+	// Batch is the weipian batch that imported it; BatchName the issuer's
+	// batch name; Source the issuer: 部, 省 or 市.
+	Batch     string `json:"batch"`
+	BatchName string `json:"batch_name"`
+	Source    string `json:"source"`
+	// JCBH, XZQDM, the change type code TBLX (with its name), the image
+	// dates QSX/HSX, the issue date XFSJ and the county's deadline XJJZSJ
+	// (YYYY-MM-DD; "" when not given), as issued.
+	JCBH     string `json:"jcbh"`
+	XZQDM    string `json:"xzqdm"`
+	TBLX     string `json:"tblx"`
+	TBLXName string `json:"tblx_name"`
+	QSX      string `json:"qsx"`
+	HSX      string `json:"hsx"`
+	XFSJ     string `json:"xfsj"`
+	XJJZSJ   string `json:"xjjzsj"`
+	// JCMJ, JCGDMJ and YJJBNTMJ are the areas as issued, in m² (0 when the
+	// file has none).
+	JCMJ     float64 `json:"jcmj"`
+	JCGDMJ   float64 `json:"jcgdmj"`
+	YJJBNTMJ float64 `json:"yjjbntmj"`
+	// Columns holds every attribute of the issued feature as text, by the
+	// practice's column code (JCBH, PDJG, …) or, for columns the glossary
+	// does not know, by the file's own name: nothing issued is lost.
+	Columns map[string]string `json:"columns"`
+	// Geometry is the issued outline when it has several parts (the
+	// 图斑's Geometry is then its largest part); nil otherwise.
+	Geometry orb.MultiPolygon `json:"geometry,omitempty"`
 }
 
 // Observation is one sighting of a Tuban in a batch.

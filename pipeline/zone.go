@@ -1095,3 +1095,8 @@ func foldWidth(s string) string {
 		return r
 	}, s)
 }
+
+// NormColumn folds a column name for matching, as the zone and 下发
+// imports match columns: full-width to ASCII, upper case, without spaces,
+// underscores, hyphens, dots, slashes or brackets.
+func NormColumn(s string) string { return normColumn(s) }
