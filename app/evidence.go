@@ -32,6 +32,21 @@ type EvidenceUpload struct {
 	dir    string
 	photos []stagedPhoto
 	size   int64
+	kind   string
+}
+
+// SetKind files the photos as 人工举证照片 ("manual", the default) or
+// 无人机举证照片 ("drone"); codes or zh-CN names.
+func (u *EvidenceUpload) SetKind(k string) error {
+	switch strings.TrimSpace(k) {
+	case "", task.EvidenceManual, "人工", "人工举证照片":
+		u.kind = task.EvidenceManual
+	case task.EvidenceDrone, "无人机", "无人机举证照片":
+		u.kind = task.EvidenceDrone
+	default:
+		return invalid("照片类型 %q：应为 manual（人工举证照片）或 drone（无人机举证照片）", k)
+	}
+	return nil
 }
 
 type stagedPhoto struct {
@@ -148,6 +163,9 @@ func (u *EvidenceUpload) Commit(ctx context.Context) ([]EvidenceResult, TaskView
 			f := evidence.Check(info, orb.Point{tb.CenterLon, tb.CenterLat}, tb.Geometry, MaxPhotoDistanceM)
 			e := f.Evidence(p.Actor(), a.now())
 			e.Name = ph.name
+			if u.kind == task.EvidenceDrone {
+				e.Kind = task.EvidenceDrone
+			}
 			e.Key = fmt.Sprintf("evidence/%s/%s%s", u.task.ID, info.SHA256, strings.ToLower(filepath.Ext(ph.name)))
 			evs = append(evs, e)
 			results = append(results, EvidenceResult{Name: ph.name, Summary: f.Summary(), OK: f.OK(), Evidence: evidenceView(e)})

@@ -179,6 +179,8 @@ type EvidenceView struct {
 	OK           bool      `json:"ok"`
 	AddedBy      string    `json:"added_by"`
 	AddedAt      time.Time `json:"added_at"`
+	// Kind is manual (人工举证照片) or drone (无人机举证照片).
+	Kind Coded `json:"kind"`
 }
 
 // TaskView is a verification task as the API and the CLI show it. Rank is
@@ -207,6 +209,7 @@ type TaskView struct {
 	Patrol         string           `json:"patrol_check"`
 	History        []TransitionView `json:"history"`
 	Evidence       []EvidenceView   `json:"evidence"`
+	Findings       *FindingsView    `json:"findings"`
 }
 
 func optCoded[T interface {
@@ -234,7 +237,14 @@ func evidenceView(e task.Evidence) EvidenceView {
 	}
 	return EvidenceView{SHA256: e.SHA256, Name: e.Name, TakenAt: e.TakenAt, HasGPS: e.HasGPS, Lon: e.Lon, Lat: e.Lat,
 		HasDirection: e.HasDirection, DirectionDeg: e.DirectionDeg, DistanceM: round2(e.DistanceM), Flags: flags, OK: len(flags) == 0,
-		AddedBy: e.AddedBy, AddedAt: e.AddedAt}
+		AddedBy: e.AddedBy, AddedAt: e.AddedAt, Kind: evidenceKind(e.Kind)}
+}
+
+func evidenceKind(k string) Coded {
+	if k == task.EvidenceDrone {
+		return coded(task.EvidenceDrone, "无人机举证照片")
+	}
+	return coded(task.EvidenceManual, "人工举证照片")
 }
 
 // taskView builds the view; today is the date deadlines are compared with.
@@ -245,7 +255,7 @@ func taskView(t *task.Task, rank int, patrol string, today task.Date) TaskView {
 		State: coded(string(t.State), t.State.Label()), Verdict: optCoded(t.Verdict), ViolationType: optCoded(t.ViolationType),
 		ApprovalNo: t.ApprovalNo, Rectification: optCoded(t.Rectification), CaseNo: t.CaseNo, CreatedAt: t.CreatedAt,
 		DueVerify: dateString(t.DueVerify), DueStop: dateString(t.DueStop), DueReport: dateString(t.DueReport),
-		Overdue: Overdue(t, today), Patrol: patrol, History: []TransitionView{}, Evidence: []EvidenceView{}}
+		Overdue: Overdue(t, today), Patrol: patrol, History: []TransitionView{}, Evidence: []EvidenceView{}, Findings: findingsView(t.Findings)}
 	for _, h := range t.History {
 		v.History = append(v.History, TransitionView{From: coded(string(h.From), h.From.Label()), To: coded(string(h.To), h.To.Label()),
 			Actor: h.Actor, At: h.At, Reason: h.Reason, Verdict: optCoded(h.Verdict), ViolationType: optCoded(h.ViolationType),

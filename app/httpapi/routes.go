@@ -185,7 +185,9 @@ func (s *Server) table() []route {
 			Response: app.TaskList{}, Handler: s.tasks},
 		{Method: "GET", Path: "/tasks/{id}", Tag: "tasks", Summary: "任务及其图斑（ID 或监测编号）", Response: app.TaskDetail{}, Handler: s.task},
 		{Method: "POST", Path: "/tasks/{id}/transitions", Tag: "tasks", Summary: "推进任务状态；办结或判定合法/伪变化需合格举证或执法审核角色", Request: TransitionRequest{}, Response: app.TaskView{}, Handler: s.transition},
-		{Method: "POST", Path: "/tasks/{id}/evidence", Tag: "tasks", Summary: "上传举证照片（multipart，可多张，全部成功或全部不保存；或 JPEG 请求体加 ?name=）", Upload: true, Response: EvidenceResponse{}, Handler: s.evidence},
+		{Method: "POST", Path: "/tasks/{id}/evidence", Tag: "tasks", Summary: "上传举证照片（multipart，可多张，全部成功或全部不保存；或 JPEG 请求体加 ?name=）；?kind=drone 为无人机照片", Upload: true,
+			Query: [][2]string{{"name", "照片文件名（JPEG 请求体时）"}, {"kind", "manual（人工，默认）或 drone（无人机）"}}, Response: EvidenceResponse{}, Handler: s.evidence},
+		{Method: "PUT", Path: "/tasks/{id}/findings", Tag: "tasks", Summary: "填写核查情况（核实认定意见、现场核查描述、项目名称/主体、建设时间、批准机关/时间/面积、违法面积）", Request: app.FindingsRequest{}, Response: app.TaskView{}, Handler: s.findings},
 		{Method: "GET", Path: "/tasks/{id}/evidence/{sha256}", Tag: "tasks", Summary: "举证照片原件（EXIF 完整）", ResponseType: "image/jpeg", Handler: s.photo},
 		{Method: "GET", Path: "/export/tasks", Tag: "tasks", Summary: "导出任务（format=zip|xlsx|kml|gpx|geojson）", Query: [][2]string{
 			{"team", "巡查组"}, {"state", "状态"}, {"batch", "批次"}, {"format", "zip, xlsx, kml, gpx 或 geojson"}, {"chips", "XLSX 内嵌影像切片"}},
@@ -735,6 +737,9 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, p app.Principa
 		return err
 	}
 	defer up.Close()
+	if err := up.SetKind(r.URL.Query().Get("kind")); err != nil {
+		return err
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct == "multipart/form-data" {
 		mr, err := multipartReader(r)
@@ -775,6 +780,19 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, p app.Principa
 		return err
 	}
 	writeJSON(w, http.StatusOK, EvidenceResponse{Photos: photos, Task: t})
+	return nil
+}
+
+func (s *Server) findings(w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	var req app.FindingsRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	t, err := s.app.SetFindings(r.Context(), p, r.PathValue("id"), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, t)
 	return nil
 }
 

@@ -79,7 +79,7 @@ func (a *cli) tasksCmd() *cobra.Command {
 			return printJSON(a.stdout, d)
 		},
 	}
-	cmd.AddCommand(list, show, a.tasksExportCmd(), a.tasksTransitionCmd(), a.tasksEvidenceCmd())
+	cmd.AddCommand(list, show, a.tasksExportCmd(), a.tasksTransitionCmd(), a.tasksEvidenceCmd(), a.tasksFindingsCmd())
 	return cmd
 }
 
@@ -165,7 +165,7 @@ func (a *cli) tasksTransitionCmd() *cobra.Command {
 }
 
 func (a *cli) tasksEvidenceCmd() *cobra.Command {
-	var by string
+	var by, kind string
 	cmd := &cobra.Command{
 		Use:   "evidence ID|JCBH PHOTO... --by NAME",
 		Short: "Attach field photos: EXIF position, direction and time are read and checked against the 图斑 (all or none are stored)",
@@ -185,6 +185,9 @@ func (a *cli) tasksEvidenceCmd() *cobra.Command {
 				return err
 			}
 			defer up.Close()
+			if err := up.SetKind(kind); err != nil {
+				return err
+			}
 			for _, p := range args[1:] {
 				if st, err := os.Stat(p); err == nil && st.Size() > s.EvidenceMaxBytes() {
 					return fmt.Errorf("%s: %w", p, &app.Error{Kind: app.KindTooLarge,
@@ -211,6 +214,61 @@ func (a *cli) tasksEvidenceCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", "", "who took or uploads the photos")
+	cmd.Flags().StringVar(&kind, "kind", "manual", "manual (人工举证照片) or drone (无人机举证照片)")
+	return cmd
+}
+
+func (a *cli) tasksFindingsCmd() *cobra.Command {
+	var by string
+	var req app.FindingsRequest
+	str := map[string]**string{"opinion": &req.Opinion, "description": &req.Description, "project": &req.ProjectName, "owner": &req.ProjectOwner,
+		"built": &req.BuiltAt, "approval-authority": &req.ApprovalAuthority, "approval-date": &req.ApprovalDate,
+		"inspectors": &req.Inspectors, "inspected": &req.InspectedAt}
+	vals := map[string]*string{}
+	var approvedArea, illegalArea float64
+	cmd := &cobra.Command{
+		Use:   "findings ID|JCBH --by NAME [--opinion 非农违法] [--description …] [--project …] [--owner …] [--built 2026-04] …",
+		Short: "Fill in the verification form (核查填报) that the 核查成果 return package reports",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if by == "" {
+				return usageError{errors.New("findings needs --by")}
+			}
+			for name, dst := range str {
+				if cmd.Flags().Changed(name) {
+					*dst = vals[name]
+				}
+			}
+			if cmd.Flags().Changed("approved-area-m2") {
+				req.ApprovedAreaM2 = &approvedArea
+			}
+			if cmd.Flags().Changed("illegal-area-m2") {
+				req.IllegalAreaM2 = &illegalArea
+			}
+			s, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			t, err := s.SetFindings(cmd.Context(), operator(by), args[0], req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s：核查情况已填写（%s）\n", t.JCBH, t.Findings.Opinion)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&by, "by", "", "who (required)")
+	help := map[string]string{"opinion": "核实认定意见: 合法, 非农违法, 非粮违法, 伪变化, 实地为设施农用地 …", "description": "现场核查描述",
+		"project": "项目名称", "owner": "项目主体", "built": "建设时间 (YYYY-MM or YYYY-MM-DD)", "approval-authority": "批准机关",
+		"approval-date": "批准时间", "inspectors": "核查人员", "inspected": "核查时间"}
+	for _, name := range []string{"opinion", "description", "project", "owner", "built", "approval-authority", "approval-date", "inspectors", "inspected"} {
+		vals[name] = new(string)
+		f.StringVar(vals[name], name, "", help[name])
+	}
+	f.Float64Var(&approvedArea, "approved-area-m2", 0, "批准面积 in m²")
+	f.Float64Var(&illegalArea, "illegal-area-m2", 0, "违法面积 WFMJ in m² (default: the 监测面积 when illegal)")
 	return cmd
 }
 

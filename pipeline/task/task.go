@@ -127,6 +127,34 @@ type Evidence struct {
 	// AddedBy and AddedAt say who attached it and when.
 	AddedBy string
 	AddedAt time.Time
+	// Kind is EvidenceManual (人工举证照片) or EvidenceDrone (无人机举证照片);
+	// "" is manual.
+	Kind string `json:",omitempty"`
+}
+
+// Kinds of evidence photos, as the return packages file them.
+const (
+	EvidenceManual = "manual" // 人工举证照片
+	EvidenceDrone  = "drone"  // 无人机举证照片
+)
+
+// Findings is the county's verification form (核查填报) of a task: what the
+// return package (核查成果) reports beside the verdict. Dates are
+// YYYY-MM-DD (建设时间 may be YYYY-MM); areas are m².
+type Findings struct {
+	Opinion           string  // 核实认定意见: 合法, 非农违法, 非粮违法, 伪变化, 实地为设施 …
+	Description       string  // 现场核查描述
+	ProjectName       string  // 项目名称
+	ProjectOwner      string  // 项目主体
+	BuiltAt           string  // 建设时间
+	ApprovalAuthority string  // 批准机关
+	ApprovalDate      string  // 批准时间
+	ApprovedAreaM2    float64 // 批准面积
+	IllegalAreaM2     float64 // 违法面积 WFMJ (0: the 监测面积 when illegal)
+	Inspectors        string  // 核查人员
+	InspectedAt       string  // 核查时间
+	UpdatedBy         string
+	UpdatedAt         time.Time
 }
 
 // Task is the verification task (核查任务) for one patch. Its zero value is
@@ -171,6 +199,8 @@ type Task struct {
 	History []Transition
 	// Evidence lists the attached photos in the order they were attached.
 	Evidence []Evidence
+	// Findings is the verification form, once filled in.
+	Findings *Findings `json:",omitempty"`
 }
 
 // IDFor returns the task ID for a patch ID: "rw-" and the first 16 hex
