@@ -6,14 +6,18 @@ package casework
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/geodesy"
 	"github.com/weipian/weipian/pipeline/judge"
 	"github.com/weipian/weipian/store"
 )
@@ -56,14 +60,79 @@ func (s *Service) Judge(ctx context.Context, batchID string) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	patches, err := s.Store.Patches(ctx, batchID)
+	var patches []pipeline.Patch
+	if b.Spec.Kind == pipeline.KindXiafa {
+		patches, err = s.issuedPatches(ctx, batchID)
+	} else {
+		patches, err = s.Store.Patches(ctx, batchID)
+	}
 	if err != nil {
 		return sum, err
 	}
+	err = s.judge(ctx, b, patches, &sum)
+	return sum, err
+}
+
+// JudgePatches judges patches that are not stored as a batch's detection
+// (a 下发 batch's issued patches) into 图斑 and tasks.
+func (s *Service) JudgePatches(ctx context.Context, batchID string, patches []pipeline.Patch) (Summary, error) {
+	var sum Summary
+	b, err := s.Store.GetBatch(ctx, batchID)
+	if err != nil {
+		return sum, err
+	}
+	err = s.judge(ctx, b, patches, &sum)
+	return sum, err
+}
+
+// issuedPatches rebuilds a 下发 batch's patches from its 图斑.
+func (s *Service) issuedPatches(ctx context.Context, batchID string) ([]pipeline.Patch, error) {
+	ts, err := s.Store.TubansOfBatch(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	var out []pipeline.Patch
+	for _, t := range ts {
+		if t.Issued == nil || t.Issued.Batch != batchID {
+			continue
+		}
+		out = append(out, IssuedPatch(*t.Issued))
+	}
+	return out, nil
+}
+
+// IssuedPatch makes the patch judging takes of an issued 图斑: its largest
+// part, its area in its Gauss–Krüger zone, its dates, and what was issued.
+func IssuedPatch(is pipeline.Issued) pipeline.Patch {
+	poly := largest(is.Geometry)
+	c, _ := planar.CentroidArea(poly)
+	z := geodesy.ZoneFor(c[0], c[1])
+	area := geodesy.AreaMulti(z, is.Geometry)
+	h := sha256.Sum256([]byte("weipian/xiafa/v1\n" + is.JCBH))
+	cp := is
+	return pipeline.Patch{ID: "XF" + hex.EncodeToString(h[:8]), Class: "issued", ClassLabel: "下发图斑", Confidence: "high",
+		AreaM2: area, AreaMu: geodesy.Mu(area), AreaCRS: fmt.Sprintf("EPSG:%d", z.EPSG), CentroidLon: c[0], CentroidLat: c[1],
+		BeforeDate: is.QSX, AfterDate: is.HSX, Geometry: poly, Issued: &cp}
+}
+
+func largest(mp orb.MultiPolygon) orb.Polygon {
+	var best orb.Polygon
+	ba := -1.0
+	for _, p := range mp {
+		if a := planar.Area(p); a > ba {
+			best, ba = p, a
+		}
+	}
+	return best
+}
+
+func (s *Service) judge(ctx context.Context, b pipeline.Batch, patches []pipeline.Patch, sum *Summary) error {
+	batchID := b.ID
+	var err error
 	zones := judge.Zones{}
 	if s.Zones != nil {
 		if zones, err = s.Zones(ctx); err != nil {
-			return sum, fmt.Errorf("casework: zones: %w", err)
+			return fmt.Errorf("casework: zones: %w", err)
 		}
 	}
 	cfg := s.Config
@@ -132,7 +201,7 @@ func (s *Service) Judge(ctx context.Context, batchID string) (Summary, error) {
 		sum.Tasks = len(out.Tasks)
 		return jt.Save(ctx, batchID, out.Tubans, out.Tasks, store.FormatTime(now))
 	})
-	return sum, err
+	return err
 }
 
 var _ pipeline.Judger = (*Service)(nil)

@@ -42,7 +42,15 @@ type BatchSpec struct {
 	AfterBands  []string `json:"after_bands,omitempty"`
 	MMU         float64  `json:"mmu_m2,omitempty"`
 	TileSize    int      `json:"tile_size,omitempty"`
+	// Kind is "" for a detection batch, KindXiafa for a batch of 图斑
+	// issued (下发) by Source (部, 省 or 市) and read from File.
+	Kind   string `json:"kind,omitempty"`
+	Source string `json:"source,omitempty"`
+	File   string `json:"file,omitempty"`
 }
+
+// KindXiafa is the BatchSpec.Kind of a batch of issued (下发) 图斑.
+const KindXiafa = "xiafa"
 
 // ID derives the batch ID from the spec (and the inputs' versions, e.g.
 // ETags), so resubmitting the same batch gives the same ID.

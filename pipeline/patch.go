@@ -44,6 +44,10 @@ type Patch struct {
 	LengthM, WidthM, Elongation float64
 	// Geometry is the outline in WGS84 lon/lat (exterior counter-clockwise).
 	Geometry orb.Polygon
+	// Issued is set for a patch issued (下发) by a ministry, province or
+	// city rather than detected: judging keeps its JCBH, change type and
+	// deadline, and always makes a task of it.
+	Issued *Issued `json:"-"`
 }
 
 // ConfidenceLabel returns the zh-CN label of a confidence level.

@@ -59,9 +59,9 @@ type Tuban struct {
 	// Issued is set when a ministry, province or city issued (下发) this
 	// 图斑: its JCBH is then the issued one. AltJCBH keeps the county's
 	// own numbers it had before (its own detection of the same ground).
-	Issued  *Issued  `json:"issued,omitempty"`
-	AltJCBH []string `json:"alt_jcbh,omitempty"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	Issued    *Issued   `json:"issued,omitempty"`
+	AltJCBH   []string  `json:"alt_jcbh,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Issued is what the issuer of a 下发 batch said of a 图斑, kept as issued:
@@ -79,10 +79,12 @@ type Issued struct {
 	XZQDM    string `json:"xzqdm"`
 	TBLX     string `json:"tblx"`
 	TBLXName string `json:"tblx_name"`
-	QSX      string `json:"qsx"`
-	HSX      string `json:"hsx"`
-	XFSJ     string `json:"xfsj"`
-	XJJZSJ   string `json:"xjjzsj"`
+	// Type is weipian's change type for the code (judge.Type…).
+	Type   string `json:"type"`
+	QSX    string `json:"qsx"`
+	HSX    string `json:"hsx"`
+	XFSJ   string `json:"xfsj"`
+	XJJZSJ string `json:"xjjzsj"`
 	// JCMJ, JCGDMJ and YJJBNTMJ are the areas as issued, in m² (0 when the
 	// file has none).
 	JCMJ     float64 `json:"jcmj"`
@@ -92,8 +94,8 @@ type Issued struct {
 	// practice's column code (JCBH, PDJG, …) or, for columns the glossary
 	// does not know, by the file's own name: nothing issued is lost.
 	Columns map[string]string `json:"columns"`
-	// Geometry is the issued outline when it has several parts (the
-	// 图斑's Geometry is then its largest part); nil otherwise.
+	// Geometry is the issued outline (WGS84); the 图斑's Geometry is its
+	// largest part when it has several.
 	Geometry orb.MultiPolygon `json:"geometry,omitempty"`
 }
 

@@ -87,7 +87,7 @@ func (jt *JudgeTx) Save(ctx context.Context, batchID string, tubans []pipeline.T
 		_, err = tx.ExecContext(ctx, `INSERT INTO tubans (id, jcbh, xzqdm, first_batch, last_batch, judgement, team, task_id,
     min_lon, min_lat, max_lon, max_lat, geometry, data, updated_at)
 VALUES (`+placeholders(15)+`)
-ON CONFLICT (id) DO UPDATE SET last_batch = excluded.last_batch, judgement = excluded.judgement, team = excluded.team,
+ON CONFLICT (id) DO UPDATE SET jcbh = excluded.jcbh, xzqdm = excluded.xzqdm, last_batch = excluded.last_batch, judgement = excluded.judgement, team = excluded.team,
     task_id = excluded.task_id, min_lon = excluded.min_lon, min_lat = excluded.min_lat, max_lon = excluded.max_lon,
     max_lat = excluded.max_lat, geometry = excluded.geometry, data = excluded.data, updated_at = excluded.updated_at`,
 			t.ID, t.JCBH, t.XZQDM, t.FirstBatch, t.LastBatch, t.Judgement, t.Team, t.TaskID,

@@ -182,6 +182,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.PersistentFlags().IntVar(&a.gdalCacheMB, "gdal-cache-mb", 256, "GDAL block cache in MB (env GDAL_CACHEMAX wins)")
 	a.cfg.systemFlags(root)
 	root.AddCommand(a.detectCmd(), a.evalCmd(), a.batchCmd(), a.imageryCmd(), a.workerCmd(), a.serveCmd(), a.benchCmd(),
-		a.ledgerCmd(), a.reconcileCmd(), a.zonesCmd(), a.tasksCmd(), a.tubanCmd(), a.usersCmd(), a.auditCmd())
+		a.ledgerCmd(), a.reconcileCmd(), a.zonesCmd(), a.tasksCmd(), a.tubanCmd(), a.usersCmd(), a.auditCmd(), a.xiafaCmd())
 	return root.ExecuteContext(ctx)
 }

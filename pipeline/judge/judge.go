@@ -227,6 +227,10 @@ func Run(ctx context.Context, in Input, cfg Config) (Output, error) {
 					match = existing[t.ID]
 				}
 			}
+			// An issued 图斑 issued again is the same 图斑.
+			if match == nil && p.Issued != nil && t.Issued != nil && t.Issued.JCBH == p.Issued.JCBH && !claimed[t.ID] {
+				match = existing[t.ID]
+			}
 		}
 		if match == nil && exLayer.Len() > 0 {
 			res, err := exLayer.Overlay(p.Geometry)
@@ -236,6 +240,11 @@ func Run(ctx context.Context, in Input, cfg Config) (Output, error) {
 			for _, h := range res.Hits {
 				t := existing[h.ID]
 				if claimed[t.ID] {
+					continue
+				}
+				// Two issuers' 图斑 stay apart: an issued patch joins the
+				// county's own detection, not another issued 图斑.
+				if p.Issued != nil && t.Issued != nil && t.Issued.JCBH != p.Issued.JCBH {
 					continue
 				}
 				if h.AreaM2/math.Min(p.AreaM2, math.Max(t.JCMJ, 1e-9)) >= cfg.MatchShare {
@@ -306,6 +315,10 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 		j.patrol = ly.byID[Patrol][r.Hits[0].ID]
 	}
 	j.tblx, j.tblxConf, j.tblxReason = ChangeType(p)
+	if is := p.Issued; is != nil && is.Type != "" {
+		j.tblx, j.tblxConf = is.Type, "高"
+		j.tblxReason = fmt.Sprintf("下发图斑类型 %s（%s，%s下发）", is.TBLX, is.TBLXName, is.Source)
+	}
 	// Approvals that fit the change type and are valid at the after date:
 	// their union's share of the patch.
 	var fitting []overlay.Feature
@@ -423,16 +436,30 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 		if tb.XZQDM == "" {
 			tb.XZQDM = "000000"
 		}
-		code := batchCode(p.AfterDate, in.Batch.CreatedAt)
-		prefix := tb.XZQDM + code
-		if _, ok := seq[prefix]; !ok {
-			seq[prefix] = 1
-			if in.NextSeq != nil {
-				seq[prefix] = in.NextSeq(prefix)
+		if p.Issued == nil {
+			code := batchCode(p.AfterDate, in.Batch.CreatedAt)
+			prefix := tb.XZQDM + code
+			if _, ok := seq[prefix]; !ok {
+				seq[prefix] = 1
+				if in.NextSeq != nil {
+					seq[prefix] = in.NextSeq(prefix)
+				}
 			}
+			tb.JCBH = fmt.Sprintf("%s%04d", prefix, seq[prefix])
+			seq[prefix]++
+		} else if tb.XZQDM == "000000" && p.Issued.XZQDM != "" {
+			tb.XZQDM = p.Issued.XZQDM
 		}
-		tb.JCBH = fmt.Sprintf("%s%04d", prefix, seq[prefix])
-		seq[prefix]++
+	}
+	if is := p.Issued; is != nil {
+		// The issued number is the 图斑's number from now on; the county's
+		// own earlier number is kept beside it.
+		if tb.JCBH != "" && tb.JCBH != is.JCBH && !slices.Contains(tb.AltJCBH, tb.JCBH) {
+			tb.AltJCBH = append(slices.Clone(tb.AltJCBH), tb.JCBH)
+		}
+		tb.JCBH = is.JCBH
+		c := *is
+		tb.Issued = &c
 	}
 	tb.LastBatch = in.Batch.ID
 	tb.QSX, tb.HSX = p.BeforeDate, p.AfterDate
@@ -460,7 +487,7 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 			HSX: p.AfterDate, AreaM2: p.AreaM2, TBLX: j.tblx, At: in.Now})
 	}
 	tb.UpdatedAt = in.Now
-	tk, err := taskFor(&tb, oldArea, match != nil, in, cfg)
+	tk, err := taskFor(&tb, oldArea, match != nil, p.Issued != nil, in, cfg)
 	if err != nil {
 		return tb, nil, err
 	}
@@ -469,6 +496,13 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 	}
 	return tb, tk, nil
 }
+
+// NoPatrolZone and NoTeam name the zone and team of a task whose 图斑 lies
+// in no patrol zone.
+const (
+	NoPatrolZone = "未划定巡查区"
+	NoTeam       = "未分配"
+)
 
 // batchCode is YYMM of the after date (or of the batch's creation).
 func batchCode(afterDate string, created time.Time) string {
@@ -479,12 +513,26 @@ func batchCode(afterDate string, created time.Time) string {
 }
 
 // taskFor creates, updates or reopens the 图斑's task.
-func taskFor(tb *pipeline.Tuban, oldArea float64, matched bool, in Input, cfg Config) (*task.Task, error) {
-	want := tb.Judgement == pipeline.JudgeSuspected || (cfg.TasksForAll && tb.Judgement != pipeline.JudgeNotOfInterest)
+// An issued 图斑 always has a task: the county must verify and report every
+// one, with the issuer's deadline (XJJZSJ) when it gave one.
+func taskFor(tb *pipeline.Tuban, oldArea float64, matched, issued bool, in Input, cfg Config) (*task.Task, error) {
+	want := issued || tb.Judgement == pipeline.JudgeSuspected || (cfg.TasksForAll && tb.Judgement != pipeline.JudgeNotOfInterest)
 	tp := task.Patch{TubanID: tb.ID, JCBH: tb.JCBH, AreaM2: tb.JCMJ, FarmlandM2: tb.JCGDMJ, BasicFarmlandM2: tb.YJJBNTMJ}
 	zone := task.Zone{Name: tb.PatrolZone, Team: tb.Team, Grade: task.Grade(tb.Grade)}
 	if !zone.Grade.Valid() {
 		zone.Grade = task.Grade3
+	}
+	if zone.Name == "" {
+		zone.Name = NoPatrolZone
+	}
+	if zone.Team == "" {
+		zone.Team = NoTeam
+	}
+	var due task.Date
+	if tb.Issued != nil && tb.Issued.XJJZSJ != "" {
+		if d, err := task.ParseDate(tb.Issued.XJJZSJ); err == nil {
+			due = d
+		}
 	}
 	var t *task.Task
 	if tb.TaskID != "" {
@@ -495,6 +543,9 @@ func taskFor(tb *pipeline.Tuban, oldArea float64, matched bool, in Input, cfg Co
 		nt, err := cfg.Rules.NewTask(tp, zone, in.Now)
 		if err != nil {
 			return nil, err
+		}
+		if !due.IsZero() {
+			nt.DueVerify = due
 		}
 		return nt, nil
 	case t == nil:
@@ -513,8 +564,12 @@ func taskFor(tb *pipeline.Tuban, oldArea float64, matched bool, in Input, cfg Co
 	default:
 		// An open task follows its 图斑's latest areas and priority.
 		c := *t
+		c.JCBH = tb.JCBH
 		c.AreaM2, c.FarmlandM2, c.BasicFarmlandM2 = tp.AreaM2, tp.FarmlandM2, tp.BasicFarmlandM2
 		c.Priority, c.PriorityReason = task.PriorityOf(tp, zone.Grade)
+		if !due.IsZero() && (c.State == task.Pending || c.State == task.Verifying) {
+			c.DueVerify = due
+		}
 		return &c, nil
 	}
 }

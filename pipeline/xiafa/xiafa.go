@@ -390,7 +390,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 			if !ok {
 				bad("TBLX", t, "unknown change-type code (known: "+knownCodes(codes)+"; add others with --tblx-codes 'XX=名称=类型')")
 			} else {
-				is.TBLX, is.TBLXName = code.Code, code.Name
+				is.TBLX, is.TBLXName, is.Type = code.Code, code.Name, code.Type
 			}
 		}
 		if is.QSX != "" && is.HSX != "" && is.HSX < is.QSX {
@@ -402,9 +402,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 		if len(r.Geometry) == 0 {
 			bad("geometry", "", "no polygon")
 		}
-		if len(r.Geometry) > 1 {
-			is.Geometry = r.Geometry
-		}
+		is.Geometry = r.Geometry
 		out = append(out, Patch{FID: r.ID, Issued: is, Geometry: r.Geometry})
 	}
 	if len(problems) > 0 {

@@ -1,0 +1,178 @@
+package app_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/pipeline"
+)
+
+// xiafaFeature is one issued 图斑 of a test package.
+type xiafaFeature struct {
+	props map[string]any
+	geom  orb.Polygon
+}
+
+// writeXiafaShapefile writes a package as the practice ships them: a
+// Shapefile in CGCS2000 / 3-degree Gauss–Krüger zone 38 (EPSG:4526) with
+// GBK attributes, converted by GDAL's ogr2ogr from a GeoJSON.
+func writeXiafaShapefile(t *testing.T, dir, name string, feats []xiafaFeature) string {
+	t.Helper()
+	if _, err := exec.LookPath("ogr2ogr"); err != nil {
+		t.Skip("ogr2ogr (gdal-bin) is not installed: scripts/setup.sh gdal")
+	}
+	fc := geojson.NewFeatureCollection()
+	for _, f := range feats {
+		gf := geojson.NewFeature(f.geom)
+		gf.Properties = f.props
+		fc.Append(gf)
+	}
+	data, _ := json.Marshal(fc)
+	src := filepath.Join(dir, name+".geojson")
+	os.WriteFile(src, data, 0o644)
+	pkg := filepath.Join(dir, name)
+	os.MkdirAll(pkg, 0o755)
+	out, err := exec.Command("ogr2ogr", "-f", "ESRI Shapefile", "-s_srs", "EPSG:4326", "-t_srs", "EPSG:4526", "-lco", "ENCODING=GBK",
+		filepath.Join(pkg, name+".shp"), src).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, out)
+	}
+	return pkg
+}
+
+func patchGeom(id string) orb.Polygon {
+	for _, p := range fixture.Patches() {
+		if p.ID == id {
+			return p.Geometry
+		}
+	}
+	panic(id)
+}
+
+func shift(p orb.Polygon, dx, dy float64) orb.Polygon {
+	out := orb.Polygon{}
+	for _, r := range p {
+		nr := orb.Ring{}
+		for _, pt := range r {
+			nr = append(nr, orb.Point{pt[0] + dx, pt[1] + dy})
+		}
+		out = append(out, nr)
+	}
+	return out
+}
+
+func issued(jcbh, tblx, deadline string, g orb.Polygon) xiafaFeature {
+	return xiafaFeature{props: map[string]any{"JCBH": jcbh, "XZQDM": "420101", "XMC": "测试县", "TBLX": tblx, "QSX": "20251006", "HSX": "20260501",
+		"XFSJ": "20260510", "XJJZSJ": deadline, "JCMJ": 1000.5, "BZ": "省级重点"}, geom: g}
+}
+
+func TestXiafaImport(t *testing.T) {
+	a, _ := open(t, app.Config{})
+	op := app.Operator("op")
+	dir := t.TempDir()
+	pkg := writeXiafaShapefile(t, dir, "省级下发2026年5月", []xiafaFeature{
+		issued("4201012026S0001", "20", "2026-06-20", patchGeom("P3")),                  // the county's own P3
+		issued("4201012026S0002", "TD", "2026-06-25", shift(patchGeom("P2"), -0.02, 0)), // new ground, west, on 耕地
+		issued("4201012026S0003", "KT", "", shift(patchGeom("P5"), 0, 0.005)),           // off farmland
+	})
+	res, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: pkg, Source: "省"})
+	if err != nil {
+		t.Fatalf("%v %v", err, res.Problems)
+	}
+	if res.Patches != 3 || res.Linked != 1 || res.Summary.Tasks != 3 {
+		t.Errorf("import: %d patches, %d linked, %d tasks; want 3, 1 linked (P3), 3 tasks", res.Patches, res.Linked, res.Summary.Tasks)
+	}
+	// Linked, not duplicated: P3's 图斑 now carries the issued JCBH and keeps its own.
+	all, _ := a.Tubans(t.Context(), op, app.TubanQuery{})
+	if all.Totals.Count != 7 {
+		t.Errorf("%d 图斑 after the import, want 7 (5 own + 2 new issued)", all.Totals.Count)
+	}
+	tb, err := a.Tuban(t.Context(), op, "4201012026S0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.History) != 2 || tb.FirstBatch != fixture.BatchID {
+		t.Errorf("linked 图斑: first batch %s, history %d; want the own detection first", tb.FirstBatch, len(tb.History))
+	}
+	raw, _ := a.Store().Tuban(t.Context(), "4201012026S0001")
+	if raw.Issued == nil || raw.Issued.Columns["BZ"] != "省级重点" || raw.Issued.XZQDM != "420101" || raw.Issued.TBLX != "20" || len(raw.AltJCBH) != 1 {
+		t.Errorf("issued attributes not kept: %+v alt %v", raw.Issued, raw.AltJCBH)
+	}
+	// The issuer's deadline, else the calendar rule.
+	d, _ := a.Task(t.Context(), op, "4201012026S0002")
+	if d.Task.DueVerify != "2026-06-25" || d.Task.Team != fixture.TeamWest {
+		t.Errorf("issued task: due %s team %s, want 2026-06-25 and the west team", d.Task.DueVerify, d.Task.Team)
+	}
+	if d.Tuban.TBLX.Label != "推堆土/动土" || !strings.Contains(d.Tuban.TBLXReason, "TD") {
+		t.Errorf("issued TBLX: %+v %s", d.Tuban.TBLX, d.Tuban.TBLXReason)
+	}
+	d3, _ := a.Task(t.Context(), op, "4201012026S0003")
+	if d3.Task.DueVerify == "" || d3.Tuban.Judgement.Label != pipeline.JudgeNotOfInterest {
+		t.Errorf("issued off-farmland 图斑: due %q, judgement %s; want a task anyway", d3.Task.DueVerify, d3.Tuban.Judgement.Label)
+	}
+	// Again: nothing changes.
+	again, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: pkg, Source: "省"})
+	if err != nil || again.Created {
+		t.Errorf("second import: created %v, %v", again.Created, err)
+	}
+	if l, _ := a.Tubans(t.Context(), op, app.TubanQuery{}); l.Totals.Count != 7 {
+		t.Errorf("second import changed the 图斑 count to %d", l.Totals.Count)
+	}
+}
+
+func TestXiafaImportRefusesBadPackages(t *testing.T) {
+	a, _ := open(t, app.Config{})
+	op := app.Operator("op")
+	dir := t.TempDir()
+	bad := writeXiafaShapefile(t, dir, "坏包", []xiafaFeature{
+		issued("A1", "20", "", patchGeom("P1")),
+		issued("A1", "20", "", patchGeom("P2")), // duplicate JCBH
+		issued("A3", "ZZ", "", patchGeom("P4")), // unknown code
+		issued("", "20", "", patchGeom("P5")),   // missing JCBH
+	})
+	res, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: bad, Source: "部"})
+	if app.KindOf(err) != app.KindInvalid || len(res.Problems) != 3 {
+		t.Fatalf("bad package: %v, %d problems %v; want refused with 3", err, len(res.Problems), res.Problems)
+	}
+	var all []string
+	for _, p := range res.Problems {
+		all = append(all, p.String())
+	}
+	for _, want := range []string{"duplicate", "unknown change-type code", "JCBH \"\": empty"} {
+		if !strings.Contains(strings.Join(all, "\n"), want) {
+			t.Errorf("problems %q lack %q", all, want)
+		}
+	}
+	if l, _ := a.Tubans(t.Context(), op, app.TubanQuery{}); l.Totals.Count != 5 {
+		t.Errorf("a refused package imported something: %d 图斑", l.Totals.Count)
+	}
+	bs, _ := a.Batches(t.Context(), op, app.Page{})
+	if len(bs.Items) != 1 {
+		t.Errorf("a refused package left a batch: %d batches", len(bs.Items))
+	}
+	// No CRS: the .prj removed.
+	good := writeXiafaShapefile(t, dir, "无坐标系", []xiafaFeature{issued("B1", "20", "", patchGeom("P1"))})
+	os.Remove(filepath.Join(good, "无坐标系.prj"))
+	if _, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: good, Source: "市"}); app.KindOf(err) != app.KindInvalid {
+		t.Errorf("no CRS: %v, want refused", err)
+	}
+	// Wrong encoding: GBK bytes declared as UTF-8.
+	enc := writeXiafaShapefile(t, dir, "错编码", []xiafaFeature{{props: map[string]any{"JCBH": "C1", "XZQDM": "420101", "TBLX": "推堆土"}, geom: patchGeom("P1")}})
+	os.WriteFile(filepath.Join(enc, "错编码.cpg"), []byte("UTF-8"), 0o644)
+	if res, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "省"}); app.KindOf(err) != app.KindInvalid ||
+		!strings.Contains(res.Problems[0].String(), "encoding") {
+		t.Errorf("wrong encoding: %v %v", err, res.Problems)
+	}
+	if _, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "外国"}); app.KindOf(err) != app.KindInvalid {
+		t.Errorf("unknown source: %v", err)
+	}
+}

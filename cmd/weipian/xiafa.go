@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/pipeline/xiafa"
+)
+
+func (a *cli) xiafaCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "xiafa", Short: "下发: import the 图斑 the ministry/province/city issue, and return the verification (核查成果)"}
+	cmd.AddCommand(a.xiafaImportCmd(), a.xiafaExportCmd())
+	return cmd
+}
+
+func glossaryHelp() string {
+	var b strings.Builder
+	for _, f := range xiafa.Fields {
+		who := "issued"
+		if f.County {
+			who = "county"
+		}
+		req := ""
+		if f.Required {
+			req = ", required"
+		}
+		fmt.Fprintf(&b, "\n  %-10s %s (%s%s)", f.Code, f.Name, who, req)
+		if len(f.Synonyms) > 0 {
+			fmt.Fprintf(&b, "; also %s", strings.Join(f.Synonyms, ", "))
+		}
+	}
+	b.WriteString("\n\nTBLX codes known (add others with --tblx-codes 'XX=名称=类型'):")
+	for _, c := range xiafa.DefaultCodes {
+		fmt.Fprintf(&b, "\n  %-4s %s → %s", c.Code, c.Name, c.Type)
+	}
+	return b.String()
+}
+
+func (a *cli) xiafaImportCmd() *cobra.Command {
+	var req app.XiafaImportRequest
+	var maxShown int
+	cmd := &cobra.Command{
+		Use:   "import FILE|DIR --source 部|省|市 [--batch-name …] [--map …] [--encoding GBK]",
+		Short: "Import a 下发 batch (Shapefile with or without .cpg, File Geodatabase, GPKG or GeoJSON, any CRS)",
+		Long: `Import reads the issued 图斑 of a package and keeps the issued JCBH, XZQDM,
+QSX/HSX, TBLX codes and areas as issued (every other column too). Each 图斑
+is overlaid with the loaded zone layers exactly as weipian's own patches
+are, becomes a 图斑 with a task (the issuer's deadline XJJZSJ when given,
+else the calendar rule), and joins weipian's own detection of the same ground
+instead of duplicating it. A package with any bad feature (a missing or
+duplicate JCBH, an unknown TBLX code, a bad date, text in the wrong encoding,
+no CRS) is refused whole, with every problem listed. Importing the same
+package twice changes nothing.
+
+Columns (by code, name or synonym; --map 'THEIRS=JCBH' names others):` + glossaryHelp(),
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if req.Source == "" {
+				return usageError{errors.New("xiafa import needs --source 部, 省 or 市")}
+			}
+			req.Path = args[0]
+			s, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res, err := s.ImportXiafa(cmd.Context(), operator(""), req)
+			if err != nil {
+				if len(res.Problems) > 0 {
+					fmt.Fprintln(a.stderr, app.PublicMessage(err))
+					for i, p := range res.Problems {
+						if maxShown > 0 && i == maxShown {
+							fmt.Fprintf(a.stderr, "  … %d more (--max-problems 0: all)\n", len(res.Problems)-maxShown)
+							break
+						}
+						fmt.Fprintf(a.stderr, "  %s\n", p)
+					}
+				}
+				return err
+			}
+			if req.DryRun {
+				fmt.Fprintf(a.stdout, "检查通过（dry run, nothing imported）：%d 个下发图斑\n", res.Patches)
+				return nil
+			}
+			if !res.Created {
+				fmt.Fprintf(a.stdout, "下发批次 %s（%s）已导入过，未重复导入\n", res.Batch.ID, res.Batch.Spec.Name)
+				return nil
+			}
+			sm := res.Summary
+			fmt.Fprintf(a.stdout, "已导入%s下发批次 %s（%s）：%d 个图斑，与本地监测图斑关联 %d 个；疑似违法 %d，已有用地手续 %d，非关注变化 %d；核查任务 %d\n",
+				req.Source, res.Batch.ID, res.Batch.Spec.Name, res.Patches, res.Linked, sm.Suspected, sm.Approved, sm.NotOfInterest, sm.Tasks)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Source, "source", "", "issuer: 部, 省 or 市")
+	f.StringVar(&req.BatchName, "batch-name", "", `the issuer's batch name, e.g. "2026年5月省级下发" (default: the file name)`)
+	f.StringVar(&req.Map, "map", "", "their columns to the glossary: '监测图斑号=JCBH,类型=TBLX'")
+	f.StringVar(&req.Codes, "tblx-codes", "", "further TBLX codes: 'XX=名称=类型' (类型: one of weipian's change types)")
+	f.StringVar(&req.Encoding, "encoding", "", "text encoding of a Shapefile's .dbf without .cpg, e.g. GBK")
+	f.StringVar(&req.Layer, "layer", "", "layer of a multi-layer file (GDB, GPKG)")
+	f.BoolVar(&req.DryRun, "dry-run", false, "check the package without importing it")
+	f.IntVar(&maxShown, "max-problems", 50, "how many problems to print (0: all)")
+	return cmd
+}
+
+func (a *cli) xiafaExportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export --batch ID --out DIR",
+		Short: "Write the verification (核查成果) of a 下发 batch in the issuer's shape",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return errors.New("not yet")
+		},
+	}
+}
