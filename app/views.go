@@ -113,9 +113,31 @@ type TubanView struct {
 	TaskID          string                 `json:"task_id"`
 	Patrol          *pipeline.PatrolCheck  `json:"patrol"`
 	UpdatedAt       time.Time              `json:"updated_at"`
+	// Source is 自主监测 (weipian's detection) or the issuer (部, 省, 市);
+	// Issued what the issuer said; AltJCBH the county's own earlier
+	// numbers; OwnDetection whether weipian's detection saw it too.
+	Source       string      `json:"source"`
+	Issued       *IssuedView `json:"issued"`
+	AltJCBH      []string    `json:"alt_jcbh"`
+	OwnDetection bool        `json:"own_detection"`
 	// Geometry is the outline (GeoJSON, WGS84); only on a single 图斑.
 	Geometry *geojson.Geometry `json:"geometry,omitempty"`
 }
+
+// IssuedView is what the issuer of a 下发 图斑 said.
+type IssuedView struct {
+	Batch     string `json:"batch"`
+	BatchName string `json:"batch_name"`
+	Source    string `json:"source"`
+	JCBH      string `json:"jcbh"`
+	TBLX      Coded  `json:"tblx"`
+	XFSJ      string `json:"xfsj"`
+	XJJZSJ    string `json:"xjjzsj"`
+	JCMJ      Area   `json:"jcmj"`
+}
+
+// SourceOwn is the Source of 图斑 weipian detected itself.
+const SourceOwn = "自主监测"
 
 func gradeCoded(g int) Coded {
 	if g < 1 || g > 3 {
@@ -143,6 +165,16 @@ func tubanView(t pipeline.Tuban, p Principal, withGeometry bool) TubanView {
 	}
 	if !p.SeesContacts() {
 		v.Contact = maskContact(v.Contact)
+	}
+	v.Source, v.AltJCBH, v.OwnDetection = SourceOwn, t.AltJCBH, true
+	if v.AltJCBH == nil {
+		v.AltJCBH = []string{}
+	}
+	if is := t.Issued; is != nil {
+		v.Source = is.Source
+		v.Issued = &IssuedView{Batch: is.Batch, BatchName: is.BatchName, Source: is.Source, JCBH: is.JCBH, TBLX: coded(is.TBLX, is.TBLXName),
+			XFSJ: is.XFSJ, XJJZSJ: is.XJJZSJ, JCMJ: areaOf(is.JCMJ)}
+		v.OwnDetection = len(t.AltJCBH) > 0 || t.FirstBatch != is.Batch
 	}
 	if withGeometry && len(t.Geometry) > 0 {
 		v.Geometry = geojson.NewGeometry(orb.Polygon(t.Geometry))

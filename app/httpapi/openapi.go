@@ -86,7 +86,7 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 			ok.WithContent(openapi3.Content{rt.ResponseType: openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))})
 		}
 		okCode := 200
-		if rt.Method == "POST" && (rt.Path == "/batches" || rt.Path == "/imagery" || rt.Path == "/users" || strings.HasPrefix(rt.Path, "/zones/")) {
+		if rt.Method == "POST" && (rt.Path == "/batches" || rt.Path == "/xiafa" || rt.Path == "/imagery" || rt.Path == "/users" || strings.HasPrefix(rt.Path, "/zones/")) {
 			op.AddResponse(201, openapi3.NewResponse().WithDescription("Created").WithContent(ok.Content))
 		}
 		op.AddResponse(okCode, ok)

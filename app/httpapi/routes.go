@@ -142,6 +142,23 @@ type (
 		Zones  int            `json:"zones"`
 		Files  []string       `json:"files"`
 	}
+	// XiafaImportResponse is what a 下发 import did, or why it refused.
+	XiafaImportResponse struct {
+		Imported bool               `json:"imported"`
+		Batch    *pipeline.Batch    `json:"batch"`
+		Patches  int                `json:"patches"`
+		Linked   int                `json:"linked"`
+		Tasks    int                `json:"tasks"`
+		Problems []XiafaProblemView `json:"problems"`
+	}
+	// XiafaProblemView is one problem of a refused 下发 package.
+	XiafaProblemView struct {
+		FeatureID int64  `json:"feature_id"`
+		JCBH      string `json:"jcbh"`
+		Field     string `json:"field"`
+		Value     string `json:"value"`
+		Problem   string `json:"problem"`
+	}
 	// Health is the health check's answer.
 	Health struct {
 		Status string `json:"status"`
@@ -197,6 +214,7 @@ func (s *Server) table() []route {
 		{Method: "POST", Path: "/reconcile", Tag: "ledger", Summary: "批次图斑与巡查台帐对账；?file= 时返回该文件", Request: ReconcileRequest{}, Response: ReconcileResponse{},
 			Query: [][2]string{{"file", "对账_图斑.xlsx, 对账_图斑.geojson 或 对账_巡查区.xlsx"}}, Handler: s.reconcile},
 
+		{Method: "POST", Path: "/xiafa", Tag: "xiafa", Summary: "导入下发批次（multipart：files 为 .zip 或 .shp/.shx/.dbf/.prj/.cpg 或 .gpkg/.geojson；source 部/省/市，batch_name, map, encoding, tblx_codes, dry_run）", Upload: true, Response: XiafaImportResponse{}, Handler: s.xiafaImport},
 		{Method: "GET", Path: "/users", Tag: "admin", Summary: "用户（管理员）", Response: []app.UserInfo{}, Handler: s.users},
 		{Method: "POST", Path: "/users", Tag: "admin", Summary: "添加用户（管理员）", Request: UserRequest{}, Response: app.UserInfo{}, Handler: s.userAdd},
 		{Method: "PATCH", Path: "/users/{name}", Tag: "admin", Summary: "修改用户：密码、停用、角色、巡查组（管理员）", Request: UserPatch{}, Response: app.UserInfo{}, Handler: s.userPatch},
@@ -985,5 +1003,62 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, p app.Principal) 
 		return err
 	}
 	writeJSON(w, http.StatusOK, l)
+	return nil
+}
+
+func (s *Server) xiafaImport(w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	if !p.Can(app.ActXiafaImport) {
+		return app.ErrForbidden
+	}
+	dir, err := os.MkdirTemp("", "weipian-xiafa-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	pkg := filepath.Join(dir, "package")
+	if err := os.Mkdir(pkg, 0o700); err != nil {
+		return err
+	}
+	fields, files, err := readForm(r, pkg, "files", "file")
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return &app.Error{Kind: app.KindInvalid, Message: "没有上传下发包（字段 files）"}
+	}
+	path := pkg
+	if len(files) == 1 {
+		path = files[0]
+	}
+	dry, err := formBool(fields, "dry_run")
+	if err != nil {
+		return err
+	}
+	res, err := s.app.ImportXiafa(r.Context(), p, app.XiafaImportRequest{Path: path, Source: fields["source"], BatchName: fields["batch_name"],
+		Map: fields["map"], Codes: fields["tblx_codes"], Encoding: fields["encoding"], Layer: fields["layer"], DryRun: dry})
+	out := XiafaImportResponse{Imported: err == nil && !dry && res.Created, Patches: res.Patches, Linked: res.Linked, Tasks: res.Summary.Tasks,
+		Problems: []XiafaProblemView{}}
+	for _, pr := range res.Problems {
+		out.Problems = append(out.Problems, XiafaProblemView{FeatureID: pr.FeatureID, JCBH: pr.JCBH, Field: pr.Field, Value: pr.Value, Problem: pr.Problem})
+	}
+	if err != nil {
+		if len(out.Problems) > 0 && app.KindOf(err) == app.KindInvalid {
+			writeJSON(w, http.StatusBadRequest, struct {
+				ErrorBody
+				Problems []XiafaProblemView `json:"problems"`
+			}{ErrorBody{ErrorDetail{Code: app.KindInvalid.Code(), Message: app.PublicMessage(err)}}, out.Problems})
+			return nil
+		}
+		return err
+	}
+	if res.Batch.ID != "" {
+		b := res.Batch
+		out.Batch = &b
+	}
+	code := http.StatusOK
+	if out.Imported {
+		code = http.StatusCreated
+	}
+	writeJSON(w, code, out)
 	return nil
 }

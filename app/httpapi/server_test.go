@@ -613,7 +613,7 @@ func checkKeys(t *testing.T, path string, v any) {
 
 // listKeys are the keys whose values are lists.
 var listKeys = map[string]bool{"items": true, "history": true, "evidence": true, "approval_nos": true, "failed_tiles": true,
-	"flags": true, "roles": true, "can": true, "band_names": true, "photos": true, "problems": true}
+	"flags": true, "roles": true, "alt_jcbh": true, "can": true, "band_names": true, "photos": true, "problems": true}
 
 // isDataKey allows the keys that are data, not field names: zone kinds
 // and counts by zh-CN label.
