@@ -230,7 +230,7 @@ func LoadZones(ctx context.Context, st *store.Store) (judge.Zones, error) {
 				ID: strconv.FormatInt(z.ID, 10), Name: z.Name, XZQDM: z.XZQDM, XZQMC: z.XZQMC, Grade: z.Grade,
 				Team: z.Team, Person: z.Person, Contact: z.Contact, ApprovalNo: z.ApprovalNo,
 				ApprovalType: string(z.ApprovalType), ApprovedUse: z.ApprovedUse, ValidFrom: z.ValidFrom, ValidTo: z.ValidTo,
-				Geometry: z.Geometry,
+				DLBM: z.DLBM, DLMC: z.DLMC, Geometry: z.Geometry,
 			})
 		}
 	}

@@ -37,6 +37,13 @@ type Tuban struct {
 	TBLX           string `json:"tblx"`
 	TBLXConfidence string `json:"tblx_confidence"`
 	TBLXReason     string `json:"tblx_reason"`
+	// YDLBM and YDLMC are the 原地类 (the 三调/变更调查 land class under
+	// most of the 图斑, from the 地类 layer); BuiltShare the share of the
+	// 图斑 on existing 建设用地 (a change wholly on it is not new
+	// construction land).
+	YDLBM      string  `json:"ydlbm,omitempty"`
+	YDLMC      string  `json:"ydlmc,omitempty"`
+	BuiltShare float64 `json:"built_share,omitempty"`
 	// Judgement is the pre-judgement 初判: 疑似违法, 已有用地手续 or
 	// 非关注变化, with its reason in Chinese.
 	Judgement       string   `json:"judgement"`

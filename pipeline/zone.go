@@ -31,6 +31,7 @@ const (
 	ZoneAdmin                             // 行政区: township and village boundaries
 	ZonePatrol                            // 巡查区: patrol zones (分片包干)
 	ZoneApproval                          // 批准用地: approved land use
+	ZoneLandUse                           // 地类: the land-use survey (三调/变更调查 DLTB)
 )
 
 type zoneKindInfo struct {
@@ -45,11 +46,12 @@ var zoneKinds = map[ZoneKind]zoneKindInfo{
 	ZoneAdmin:         {"行政区", "admin", []string{"administrative", "boundary", "boundaries", "township", "village", "xzq", "行政区划", "行政界线"}},
 	ZonePatrol:        {"巡查区", "patrol", []string{"patrol_zone", "patrol_zones", "patrol_area", "xcq", "巡查区域", "巡查片区", "网格"}},
 	ZoneApproval:      {"批准用地", "approval", []string{"approvals", "approved", "approved_land", "pzyd", "审批用地", "用地审批", "用地批准"}},
+	ZoneLandUse:       {"地类", "land_use", []string{"landuse", "dltb", "地类图斑", "三调", "变更调查", "国土调查"}},
 }
 
 // ZoneKinds returns every kind, in a fixed order.
 func ZoneKinds() []ZoneKind {
-	return []ZoneKind{ZoneCultivated, ZoneBasicFarmland, ZoneEcoRedLine, ZoneAdmin, ZonePatrol, ZoneApproval}
+	return []ZoneKind{ZoneCultivated, ZoneBasicFarmland, ZoneEcoRedLine, ZoneAdmin, ZonePatrol, ZoneApproval, ZoneLandUse}
 }
 
 // Valid reports whether k is one of the kinds.
@@ -390,6 +392,24 @@ var zoneFieldSpecs = map[ZoneKind][]ZoneField{
 			Help: "last valid day; empty = open-ended (a file without this column: all open-ended, with a warning)"},
 		nameField("项目名称", "XMMC"), xzqdmField(), xzqmcField(),
 	},
+	ZoneLandUse: {withRequired(dlbmField()), dlmcField(), xzqdmField(), xzqmcField()},
+}
+
+// IsConstructionLand reports whether a 三调 land-class code (DLBM) is
+// 建设用地: 05 商服, 06 工矿仓储, 07 住宅, 08 公共管理与公共服务, 09 特殊,
+// 10 交通运输 (but 1006 农村道路, which is 农用地), 1109 水工建筑, 1201
+// 空闲地, and 20 城镇村及工矿用地 (201–205).
+func IsConstructionLand(dlbm string) bool {
+	d := strings.ToUpper(strings.TrimSpace(dlbm))
+	switch {
+	case d == "1006" || strings.HasPrefix(d, "1006"):
+		return false
+	case strings.HasPrefix(d, "05"), strings.HasPrefix(d, "06"), strings.HasPrefix(d, "07"), strings.HasPrefix(d, "08"),
+		strings.HasPrefix(d, "09"), strings.HasPrefix(d, "10"), strings.HasPrefix(d, "1109"), strings.HasPrefix(d, "1201"),
+		strings.HasPrefix(d, "20"):
+		return true
+	}
+	return false
 }
 
 func withRequired(f ZoneField) ZoneField { f.Required = true; return f }

@@ -38,10 +38,11 @@ const (
 	Admin     Kind = "行政区"
 	Patrol    Kind = "巡查区"
 	Approval  Kind = "批准用地"
+	LandUse   Kind = "地类"
 )
 
 // Kinds lists the zone kinds in a fixed order.
-var Kinds = []Kind{Farmland, Permanent, Redline, Admin, Patrol, Approval}
+var Kinds = []Kind{Farmland, Permanent, Redline, Admin, Patrol, Approval, LandUse}
 
 // Zone is a zone feature as judging needs it (geometry in WGS84).
 type Zone struct {
@@ -57,6 +58,7 @@ type Zone struct {
 	ApprovedUse  string
 	ValidFrom    string // YYYY-MM-DD, "" = no limit
 	ValidTo      string
+	DLBM, DLMC   string // 地类: the land class
 	Geometry     orb.MultiPolygon
 }
 
@@ -121,7 +123,7 @@ var ErrInvalid = fmt.Errorf("judge: %w", pipeline.ErrInvalid)
 
 // layers holds the overlay layers built from the zones.
 type layers struct {
-	farm, permanent, farmOrPermanent, redline, admin, patrol, approval *overlay.Layer
+	farm, permanent, farmOrPermanent, redline, admin, patrol, approval, landUse *overlay.Layer
 	byID                                                               map[Kind]map[string]*Zone
 }
 
@@ -163,6 +165,7 @@ func build(z Zones) (*layers, error) {
 	l.admin, _ = newLayer(Admin)
 	l.patrol, _ = newLayer(Patrol)
 	l.approval, _ = newLayer(Approval)
+	l.landUse, _ = newLayer(LandUse)
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +275,8 @@ type judged struct {
 	tblx, tblxConf, tblxReason                             string
 	judgement, reason                                      string
 	approvalNos                                            []string
+	dlbm, dlmc                                             string
+	builtShare                                             float64
 	township                                               *Zone
 	patrol                                                 *Zone
 }
@@ -307,6 +312,33 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 	}
 	if len(r.Hits) > 0 {
 		j.township = ly.byID[Admin][r.Hits[0].ID]
+	}
+	if r, err = covered(ly.landUse); err != nil {
+		return j, err
+	}
+	if len(r.Hits) > 0 {
+		byCode := map[string]float64{}
+		names := map[string]string{}
+		built := 0.0
+		for _, h := range r.Hits {
+			z := ly.byID[LandUse][h.ID]
+			byCode[z.DLBM] += h.AreaM2
+			if names[z.DLBM] == "" {
+				names[z.DLBM] = z.DLMC
+			}
+			if pipeline.IsConstructionLand(z.DLBM) {
+				built += h.AreaM2
+			}
+		}
+		best := -1.0
+		for code, a := range byCode {
+			if a > best || (a == best && code < j.dlbm) {
+				j.dlbm, j.dlmc, best = code, names[code], a
+			}
+		}
+		if r.AreaM2 > 0 {
+			j.builtShare = math.Min(1, built/r.AreaM2)
+		}
 	}
 	if r, err = covered(ly.patrol); err != nil {
 		return j, err
@@ -355,6 +387,8 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 	switch {
 	case j.tblx == TypeRevegetation:
 		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "植被恢复，不涉及违法用地"
+	case !onFarm && !onRed && j.builtShare >= BuiltLandShare:
+		j.judgement, j.reason = pipeline.JudgeNotOfInterest, fmt.Sprintf("位于现状建设用地（原地类 %s %s），非新增建设用地", j.dlbm, j.dlmc)
 	case !onFarm && !onRed:
 		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "未占用耕地、永久基本农田或生态保护红线"
 		if len(in.Zones.Layers[Farmland])+len(in.Zones.Layers[Permanent]) == 0 {
@@ -467,6 +501,7 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 	tb.JCMJ, tb.JCGDMJ, tb.YJJBNTMJ, tb.STHXMJ, tb.PZMJ = p.AreaM2, j.farm, j.permanent, j.redline, j.approvedFit
 	tb.Class, tb.TBLX, tb.TBLXConfidence, tb.TBLXReason = p.Class, j.tblx, j.tblxConf, j.tblxReason
 	tb.Judgement, tb.JudgementReason, tb.ApprovalNos = j.judgement, j.reason, j.approvalNos
+	tb.YDLBM, tb.YDLMC, tb.BuiltShare = j.dlbm, j.dlmc, math.Round(j.builtShare*1000)/1000
 	tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = "", "", 0, "", "", ""
 	if z := j.patrol; z != nil {
 		tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = z.ID, z.Name, z.Grade, z.Team, z.Person, z.Contact
@@ -496,6 +531,11 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 	}
 	return tb, tk, nil
 }
+
+// BuiltLandShare is the share of a 图斑 on existing 建设用地 (by the 地类
+// layer) from which it lies "wholly" on it: a change there is not new
+// construction land, and unless it touches farmland it is 非关注变化.
+const BuiltLandShare = 0.95
 
 // NoPatrolZone and NoTeam name the zone and team of a task whose 图斑 lies
 // in no patrol zone.
