@@ -124,7 +124,7 @@ var ErrInvalid = fmt.Errorf("judge: %w", pipeline.ErrInvalid)
 // layers holds the overlay layers built from the zones.
 type layers struct {
 	farm, permanent, farmOrPermanent, redline, admin, patrol, approval, landUse *overlay.Layer
-	byID                                                               map[Kind]map[string]*Zone
+	byID                                                                        map[Kind]map[string]*Zone
 }
 
 func build(z Zones) (*layers, error) {
