@@ -25,8 +25,8 @@ func Check(epsg int, x, y float64) error {
 	if prefix {
 		fe += float64(z.Number) * 1e6
 	}
-	if x < fe-1e6 || x > fe+1e6 || y < -1e7 || y > 1e7 {
-		return fmt.Errorf("(%v, %v) is not an easting/northing of EPSG:%d (%s: easting %.0f ± 1 000 000 m)", x, y, epsg, c.Name(), fe)
+	if x < fe-5e5 || x >= fe+5e5 || y < -1e7 || y > 1e7 {
+		return fmt.Errorf("(%v, %v) is not an easting/northing of EPSG:%d (%s: easting %.0f ± 500 000 m)", x, y, epsg, c.Name(), fe)
 	}
 	return nil
 }

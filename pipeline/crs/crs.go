@@ -123,20 +123,47 @@ func ZoneOf(lon float64) (CRS, error) {
 }
 
 // Centre returns the centroid of geometries in longitude/latitude: the
-// area-weighted one of the polygons, or of the lines by length, or of the
-// points (orb/planar.CentroidArea of their collection). ok is false when
-// there is nothing to take it from.
+// area-weighted centroid of their polygons, or when there are none the mean
+// of all their vertices. ok is false when there is nothing to take it from.
 func Centre(gs ...orb.Geometry) (c orb.Point, ok bool) {
-	var col orb.Collection
+	var sx, sy, sa float64
+	var vx, vy float64
+	var n int
 	for _, g := range gs {
-		if g != nil {
-			col = append(col, g)
+		if g == nil {
+			continue
+		}
+		var polys orb.MultiPolygon
+		switch p := g.(type) {
+		case orb.Polygon:
+			polys = orb.MultiPolygon{p}
+		case orb.MultiPolygon:
+			polys = p
+		case orb.Collection:
+			if cc, ok := Centre(p...); ok {
+				vx, vy, n = vx+cc[0], vy+cc[1], n+1
+			}
+			continue
+		}
+		for _, p := range polys {
+			pc, a := planar.CentroidArea(p)
+			if a = math.Abs(a); a > 0 {
+				sx, sy, sa = sx+pc[0]*a, sy+pc[1]*a, sa+a
+			}
+		}
+		mapPoints(orb.Clone(g), func(p *orb.Point) { vx, vy, n = vx+p[0], vy+p[1], n+1 })
+		if pt, ok := g.(orb.Point); ok {
+			vx, vy, n = vx+pt[0], vy+pt[1], n+1
 		}
 	}
-	if len(col) == 0 {
+	switch {
+	case sa > 0:
+		c = orb.Point{sx / sa, sy / sa}
+	case n > 0:
+		c = orb.Point{vx / float64(n), vy / float64(n)}
+	default:
 		return orb.Point{}, false
 	}
-	c, _ = planar.CentroidArea(col)
 	if math.IsNaN(c[0]) || math.IsNaN(c[1]) {
 		return orb.Point{}, false
 	}
