@@ -23,16 +23,25 @@ const (
 	String FieldType = iota
 	Integer
 	Real
+	// Date is a calendar date (WriteVector only): values are time.Time
+	// (the date in its own location) or "YYYY-MM-DD" strings.
+	Date
 )
 
 // Field is an attribute column of a vector layer.
 type Field struct {
 	Name string
 	Type FieldType
+	// Width and Precision are the field's width (characters or digits) and
+	// decimals, for WriteVector; 0 lets the driver choose (a Shapefile's
+	// text fields are then as wide as their longest value in bytes).
+	Width, Precision int
 }
 
-// Feature is one row of a vector layer: a geometry in WGS84 lon/lat and one
-// value per field (string, int64/int, float64; nil leaves the field unset).
+// Feature is one row of a vector layer: a geometry (WGS84 lon/lat for
+// WriteGPKG; in the layer's CRS for WriteVector) and one value per field
+// (string, int64/int, float64, time.Time for a Date; nil leaves the field
+// unset).
 type Feature struct {
 	Geometry orb.Geometry
 	Values   []any
