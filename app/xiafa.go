@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -199,9 +200,23 @@ func (a *App) ImportXiafa(ctx context.Context, p Principal, req XiafaImportReque
 		if len(res.Problems) > 0 {
 			return "", &Error{Kind: KindInvalid, Message: fmt.Sprintf("未导入下发包 %s：%d 个要素无法读取，什么也没有导入", name, len(res.Problems))}
 		}
+		// A return package (ours or another weipian's) says which column
+		// carries what: columns renamed to fit a Shapefile get their names
+		// back.
+		rename := manifestColumns(req.Path)
 		raw := make([]pipeline.RawZone, len(feats))
 		for i, f := range feats {
-			raw[i] = pipeline.RawZone{ID: f.FID, Attrs: f.Attrs, Geometry: f.Geometry}
+			attrs := f.Attrs
+			if len(rename) > 0 {
+				attrs = map[string]string{}
+				for k, v := range f.Attrs {
+					if orig, ok := rename[k]; ok {
+						k = orig
+					}
+					attrs[k] = v
+				}
+			}
+			raw[i] = pipeline.RawZone{ID: f.FID, Attrs: attrs, Geometry: f.Geometry}
 		}
 		batchName := strings.TrimSpace(req.BatchName)
 		if batchName == "" {
@@ -273,4 +288,18 @@ func (a *App) ImportXiafa(ctx context.Context, p Principal, req XiafaImportReque
 		return fmt.Sprintf("%s: %d 图斑, %d linked to own detection, %d tasks", b.ID, len(ps), res.Linked, res.Summary.Tasks), nil
 	})
 	return res, err
+}
+
+// manifestColumns reads the column mapping of a return package's manifest
+// (written column → what it carries), when the package has one.
+func manifestColumns(path string) map[string]string {
+	data, err := os.ReadFile(filepath.Join(path, ManifestName))
+	if err != nil {
+		return nil
+	}
+	var m Manifest
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	return m.Columns
 }

@@ -1,7 +1,11 @@
 package app_test
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +18,7 @@ import (
 	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/internal/fixture"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/raster"
 )
 
 // xiafaFeature is one issued 图斑 of a test package.
@@ -174,5 +179,143 @@ func TestXiafaImportRefusesBadPackages(t *testing.T) {
 	}
 	if _, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "外国"}); app.KindOf(err) != app.KindInvalid {
 		t.Errorf("unknown source: %v", err)
+	}
+}
+
+// readLayer reads a written layer back with GDAL: attributes by JCBH.
+func readLayer(t *testing.T, path string) map[string]map[string]string {
+	t.Helper()
+	feats, _, err := raster.ReadVector(t.Context(), path, raster.VectorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, f := range feats {
+		out[f.Attrs["JCBH"]] = f.Attrs
+	}
+	return out
+}
+
+// TestXiafaRoundTrip: import → verify → export → import the export
+// elsewhere → export again: no field is lost or changed.
+func TestXiafaRoundTrip(t *testing.T) {
+	a, _ := open(t, app.Config{})
+	op := app.Operator("核查员")
+	dir := t.TempDir()
+	pkg := writeXiafaShapefile(t, dir, "部级下发", []xiafaFeature{
+		issued("4201012026B0001", "20", "2026-06-20", shift(patchGeom("P2"), -0.02, 0)),
+		issued("4201012026B0002", "KT", "", shift(patchGeom("P5"), 0, 0.005)),
+	})
+	res, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: pkg, Source: "部", BatchName: "2026年部级第5批"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Verify the first one: on site, two photos (one by drone), the form, 违法.
+	id := "4201012026B0001"
+	for _, step := range []app.TransitionRequest{{To: "核查中"}} {
+		if _, err := a.Transition(t.Context(), op, id, step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb, _ := a.Tuban(t.Context(), op, id)
+	for i, kind := range []string{"manual", "drone"} {
+		up, err := a.NewEvidenceUpload(t.Context(), op, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up.SetKind(kind)
+		up.Add(fmt.Sprintf("IMG_%d.jpg", i), bytes.NewReader(fixture.Photo(fixture.PhotoSpec{Lon: tb.CenterLon, Lat: tb.CenterLat, HasGPS: true, Seed: byte(i)})))
+		if _, _, err := up.Commit(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		up.Close()
+	}
+	opinion, desc, project := "非农违法", "现场为新建厂房，已封顶", "某某厂房"
+	if _, err := a.SetFindings(t.Context(), op, id, app.FindingsRequest{Opinion: &opinion, Description: &desc, ProjectName: &project}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Transition(t.Context(), op, id, app.TransitionRequest{To: "已核查", Verdict: "违法", ViolationType: "违法占地", Reason: "未批先建"}); err != nil {
+		t.Fatal(err)
+	}
+	out1 := filepath.Join(dir, "out1")
+	ex, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: res.Batch.ID, Out: out1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Manifest.Rows != 2 || ex.Manifest.Verified != 1 || ex.Manifest.Photos != 2 || ex.Manifest.CRS != "EPSG:4490" {
+		t.Errorf("manifest %+v", ex.Manifest)
+	}
+	shp := filepath.Join(out1, "核查成果", "2026年部级第5批_核查成果.shp")
+	if cpg, _ := os.ReadFile(strings.TrimSuffix(shp, ".shp") + ".cpg"); !strings.Contains(strings.ToUpper(string(cpg)), "GBK") && !strings.Contains(string(cpg), "936") {
+		t.Errorf(".cpg says %q, want GBK", cpg)
+	}
+	rows1 := readLayer(t, shp)
+	r := rows1[id]
+	for k, want := range map[string]string{"JZLX": "违法", "PDJG": "违法", "WFLX": "违法占地", "HSRDYJ": "非农违法", "XCHCMS": desc, "XMMC": project,
+		"BZ": "省级重点", "QSX": "20251006", "TBLX": "20", "XJJZSJ": "2026-06-20", "PDYJSM": "未批先建", "XJJZ": "是", "HCSB": "已核查"} {
+		if r[k] != want {
+			t.Errorf("%s = %q, want %q", k, r[k], want)
+		}
+	}
+	if r["TPLJ"] == "" || r["WFMJ"] == "" {
+		t.Errorf("TPLJ %q WFMJ %q", r["TPLJ"], r["WFMJ"])
+	}
+	for _, sub := range []string{"人工举证照片/IMG_0.jpg", "无人机举证照片/IMG_1.jpg"} {
+		got, err := os.ReadFile(filepath.Join(out1, filepath.FromSlash(r["TPLJ"]), filepath.FromSlash(sub)))
+		if err != nil {
+			t.Errorf("photo %s: %v", sub, err)
+			continue
+		}
+		seed := byte(0)
+		if strings.HasPrefix(sub, "无人机") {
+			seed = 1
+		}
+		if !bytes.Equal(got, fixture.Photo(fixture.PhotoSpec{Lon: tb.CenterLon, Lat: tb.CenterLat, HasGPS: true, Seed: seed})) {
+			t.Errorf("photo %s is not the uploaded file byte for byte", sub)
+		}
+	}
+	// Checksums in the manifest match the files.
+	for _, f := range ex.Manifest.Files {
+		data, _ := os.ReadFile(filepath.Join(out1, filepath.FromSlash(f.Path)))
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+			t.Errorf("checksum of %s does not match", f.Path)
+		}
+	}
+	// Elsewhere: import the export, export again.
+	b, _ := open(t, app.Config{})
+	res2, err := b.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: out1, Source: "部", BatchName: "2026年部级第5批"})
+	if err != nil {
+		t.Fatalf("re-import: %v %v", err, res2.Problems)
+	}
+	out2 := filepath.Join(dir, "out2")
+	if _, err := b.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: res2.Batch.ID, Out: out2}); err != nil {
+		t.Fatal(err)
+	}
+	rows2 := readLayer(t, filepath.Join(out2, "核查成果", "2026年部级第5批_核查成果.shp"))
+	if len(rows2) != len(rows1) {
+		t.Fatalf("%d rows after the round trip, want %d", len(rows2), len(rows1))
+	}
+	for jcbh, r1 := range rows1 {
+		r2 := rows2[jcbh]
+		for k, v := range r1 {
+			if r2[k] != v {
+				t.Errorf("%s %s: %q after the round trip, was %q", jcbh, k, r2[k], v)
+			}
+		}
+	}
+	// The GK output: coordinates within 1 cm of GDAL's reprojection.
+	out3 := filepath.Join(dir, "out3")
+	if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: res.Batch.ID, Out: out3, Format: "gpkg", CRS: "gk"}); err != nil {
+		t.Fatal(err)
+	}
+	info, err := exec.Command("ogrinfo", "-ro", "-so", "-al", filepath.Join(out3, "核查成果", "2026年部级第5批_核查成果.gpkg")).CombinedOutput()
+	if err != nil || !strings.Contains(string(info), "4526") {
+		t.Errorf("GK export CRS: %v\n%s", err, info)
+	}
+	if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: fixture.BatchID, Out: filepath.Join(dir, "x")}); app.KindOf(err) != app.KindInvalid {
+		t.Errorf("export of a detection batch: %v", err)
+	}
+	if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: res.Batch.ID, Out: out1}); app.KindOf(err) != app.KindInvalid {
+		t.Errorf("export over a non-empty directory: %v", err)
 	}
 }

@@ -97,9 +97,10 @@ type Issued struct {
 	JCMJ     float64 `json:"jcmj"`
 	JCGDMJ   float64 `json:"jcgdmj"`
 	YJJBNTMJ float64 `json:"yjjbntmj"`
-	// Columns holds every attribute of the issued feature as text, by the
-	// practice's column code (JCBH, PDJG, …) or, for columns the glossary
-	// does not know, by the file's own name: nothing issued is lost.
+	// Columns holds every attribute of the issued feature as text, as it
+	// was written (dates and numbers unchanged), by the practice's column
+	// code (JCBH, PDJG, …) or, for columns the glossary does not know, by
+	// the file's own name: nothing issued is lost.
 	Columns map[string]string `json:"columns"`
 	// Geometry is the issued outline (WGS84); the 图斑's Geometry is its
 	// largest part when it has several.

@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -215,6 +218,8 @@ func (s *Server) table() []route {
 			Query: [][2]string{{"file", "对账_图斑.xlsx, 对账_图斑.geojson 或 对账_巡查区.xlsx"}}, Handler: s.reconcile},
 
 		{Method: "POST", Path: "/xiafa", Tag: "xiafa", Summary: "导入下发批次（multipart：files 为 .zip 或 .shp/.shx/.dbf/.prj/.cpg 或 .gpkg/.geojson；source 部/省/市，batch_name, map, encoding, tblx_codes, dry_run）", Upload: true, Response: XiafaImportResponse{}, Handler: s.xiafaImport},
+		{Method: "GET", Path: "/xiafa/{id}/export", Tag: "xiafa", Summary: "下载下发批次的核查成果包（zip：矢量、Excel、举证照片、清单与校验和）",
+			Query: [][2]string{{"format", "shp（默认，GBK）、gpkg 或 gdb"}, {"crs", "4490（默认）、gk 或 EPSG:4513–4554"}}, ResponseType: "application/zip", Handler: s.xiafaExport},
 		{Method: "GET", Path: "/users", Tag: "admin", Summary: "用户（管理员）", Response: []app.UserInfo{}, Handler: s.users},
 		{Method: "POST", Path: "/users", Tag: "admin", Summary: "添加用户（管理员）", Request: UserRequest{}, Response: app.UserInfo{}, Handler: s.userAdd},
 		{Method: "PATCH", Path: "/users/{name}", Tag: "admin", Summary: "修改用户：密码、停用、角色、巡查组（管理员）", Request: UserPatch{}, Response: app.UserInfo{}, Handler: s.userPatch},
@@ -1061,4 +1066,67 @@ func (s *Server) xiafaImport(w http.ResponseWriter, r *http.Request, p app.Princ
 	}
 	writeJSON(w, code, out)
 	return nil
+}
+
+func (s *Server) xiafaExport(w http.ResponseWriter, r *http.Request, p app.Principal) error {
+	dir, err := os.MkdirTemp("", "weipian-return-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "package")
+	res, err := s.app.ExportXiafa(r.Context(), p, app.XiafaExportRequest{Batch: r.PathValue("id"), Out: out,
+		Format: r.URL.Query().Get("format"), CRS: r.URL.Query().Get("crs")})
+	if err != nil {
+		return err
+	}
+	zf, err := os.Create(filepath.Join(dir, "package.zip"))
+	if err != nil {
+		return err
+	}
+	defer zf.Close()
+	if err := zipDir(zf, out); err != nil {
+		return err
+	}
+	if _, err := zf.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", attachment(res.Manifest.BatchName+"_核查成果.zip"))
+	_, err = io.Copy(w, zf)
+	return ignoreWriteErr(err)
+}
+
+// zipDir writes the files under dir into a zip with fixed times (the same
+// package gives the same bytes).
+func zipDir(w io.Writer, dir string) error {
+	zw := zip.NewWriter(w)
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, p := range files {
+		rel, _ := filepath.Rel(dir, p)
+		hw, err := zw.CreateHeader(&zip.FileHeader{Name: filepath.ToSlash(rel), Method: zip.Deflate, Modified: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(hw, f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }

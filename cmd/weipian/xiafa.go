@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/xiafa"
 )
 
@@ -109,11 +110,43 @@ Columns (by code, name or synonym; --map 'THEIRS=JCBH' names others):` + glossar
 }
 
 func (a *cli) xiafaExportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "export --batch ID --out DIR",
+	var req app.XiafaExportRequest
+	cmd := &cobra.Command{
+		Use:   "export --batch ID --out DIR [--format shp|gpkg|gdb] [--crs 4490|gk|EPSG:4526]",
 		Short: "Write the verification (核查成果) of a 下发 batch in the issuer's shape",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("not yet")
+		Long: `Export writes DIR with: 核查成果/<批次>_核查成果.shp (GBK .cpg; or .gpkg/.gdb) in CGCS2000
+(EPSG:4490 by default, or the 3-degree Gauss–Krüger zone with --crs gk) holding
+the issued columns as issued plus the county's (XJJZ, JZLX, PDJG, WFLX, WFMJ,
+PDYJSM, 核实认定意见 HSRDYJ, 现场核查描述 XCHCMS, 项目名称 XMMC, 项目主体 XMZT,
+建设时间 JSSJ, 批准文号 PZWH, 批准机关 PZJG, 批准时间 PZSJ, 批准面积 PZMJ, WYHC, HCSB,
+HCRY, HCSJ, TPLJ, FJLJ); the same rows as <批次>_核查成果.xlsx; the evidence photos
+under 举证照片/<JCBH>/人工举证照片 and 无人机举证照片 (bytes and EXIF unchanged);
+manifest.json and SHA256SUMS with every file's checksum. Columns a Shapefile
+cannot name are written as EXT1… and the manifest maps them back, so that
+importing the package elsewhere loses no field.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if req.Batch == "" || req.Out == "" {
+				return usageError{errors.New("xiafa export needs --batch and --out")}
+			}
+			s, err := a.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			res, err := s.ExportXiafa(cmd.Context(), operator(""), req)
+			if err != nil {
+				return err
+			}
+			m := res.Manifest
+			fmt.Fprintf(a.stdout, "核查成果已写入 %s：%d 个图斑（已核查 %d），举证照片 %d 张，%s，%s\n", res.Dir, m.Rows, m.Verified, m.Photos, m.Format, m.CRS)
+			return nil
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&req.Batch, "batch", "", "the 下发 batch ID")
+	f.StringVar(&req.Out, "out", "", "output directory (must not exist or be empty)")
+	f.StringVar(&req.Format, "format", "shp", "shp (GBK), gpkg or gdb")
+	f.StringVar(&req.CRS, "crs", "", "output CRS: "+crs.Names)
+	return cmd
 }

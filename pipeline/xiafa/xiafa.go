@@ -330,6 +330,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 		}
 		is := batch
 		is.Columns = map[string]string{}
+		dates := map[string]string{}
 		for _, c := range extra {
 			if v := r.Attrs[c]; v != "" {
 				is.Columns[c] = v
@@ -348,6 +349,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 				}
 				continue
 			}
+			raw := v // kept as issued
 			switch f.Kind {
 			case Date:
 				d, err := parseDate(v)
@@ -356,6 +358,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 					continue
 				}
 				v = d
+				dates[code] = d
 			case AreaM2, Number:
 				x, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
 				if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || (f.Kind == AreaM2 && x < 0) {
@@ -363,10 +366,11 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 					continue
 				}
 			}
-			is.Columns[code] = v
+			is.Columns[code] = raw
 		}
 		c := is.Columns
-		is.JCBH, is.XZQDM, is.QSX, is.HSX, is.XFSJ, is.XJJZSJ = c["JCBH"], c["XZQDM"], c["QSX"], c["HSX"], c["XFSJ"], c["XJJZSJ"]
+		is.JCBH, is.XZQDM = c["JCBH"], c["XZQDM"]
+		is.QSX, is.HSX, is.XFSJ, is.XJJZSJ = dates["QSX"], dates["HSX"], dates["XFSJ"], dates["XJJZSJ"]
 		if is.JCBH != "" {
 			if first, dup := seen[is.JCBH]; dup {
 				bad("JCBH", is.JCBH, fmt.Sprintf("duplicate: feature %d has the same JCBH", first))
