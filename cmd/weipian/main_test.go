@@ -57,3 +57,18 @@ func TestDetectBadInputNamesFile(t *testing.T) {
 		t.Errorf("got %v, want an error naming missing.tif", err)
 	}
 }
+
+// TestMain points the default state store and blob directory of every
+// command run by a test at a scratch directory, so that no test writes
+// weipian.db into the source tree.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "weipian-cmd-test-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("WEIPIAN_DB", filepath.Join(dir, "weipian.db"))
+	os.Setenv("WEIPIAN_DATA", filepath.Join(dir, "weipian-data"))
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
