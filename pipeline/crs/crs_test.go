@@ -266,8 +266,8 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestUnit(t *testing.T) {
-	if CGCS2000.Unit() != 1e-7 || mustParse(t, "EPSG:4526").Unit() != 1e-3 {
-		t.Error("Unit")
+func TestDecimals(t *testing.T) {
+	if CGCS2000.Decimals() != 7 || WGS84.Decimals() != 7 || mustParse(t, "EPSG:4526").Decimals() != 3 {
+		t.Error("Decimals")
 	}
 }
