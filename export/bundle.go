@@ -1,7 +1,6 @@
 package export
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -94,16 +93,7 @@ func Bundle(w io.Writer, rows []Row, opts ...Option) error {
 	slices.SortFunc(photos, func(a, b zipEntry) int { return strings.Compare(a.name, b.name) })
 	entries = append(entries, photos...)
 
-	zw := zip.NewWriter(w)
-	for _, e := range entries {
-		if err := writeEntry(zw, e, o); err != nil {
-			return err
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("export: zip: %w", err)
-	}
-	return nil
+	return writeZip(w, entries, o)
 }
 
 // copyPhoto streams a photo into the archive, checking its SHA-256.

@@ -47,6 +47,20 @@ func KMZ(w io.Writer, rows []Row, opts ...Option) error {
 		return err
 	}
 	entries = append(entries, chips...)
+	return writeZip(w, entries, o)
+}
+
+// zipEntry is a file of an archive: its bytes, or a photo streamed from
+// its Open.
+type zipEntry struct {
+	name  string
+	data  []byte
+	photo *Photo
+	store bool // already compressed
+}
+
+// writeZip writes a ZIP archive of entries, in order.
+func writeZip(w io.Writer, entries []zipEntry, o *options) error {
 	zw := zip.NewWriter(w)
 	for _, e := range entries {
 		if err := writeEntry(zw, e, o); err != nil {
@@ -57,15 +71,6 @@ func KMZ(w io.Writer, rows []Row, opts ...Option) error {
 		return fmt.Errorf("export: zip: %w", err)
 	}
 	return nil
-}
-
-// zipEntry is a file of an archive: its bytes, or a photo streamed from
-// its Open.
-type zipEntry struct {
-	name  string
-	data  []byte
-	photo *Photo
-	store bool // already compressed
 }
 
 // writeEntry adds e to the archive with the fixed time of o.

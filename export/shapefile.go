@@ -1,7 +1,6 @@
 package export
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -107,16 +106,7 @@ func Shapefile(w io.Writer, rows []Row, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	zw := zip.NewWriter(w)
-	for _, e := range entries {
-		if err := writeEntry(zw, e, o); err != nil {
-			return err
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("export: zip: %w", err)
-	}
-	return nil
+	return writeZip(w, entries, o)
 }
 
 // baseName is the file name stem of an export of rows.
