@@ -285,6 +285,10 @@ func TestGeoJSONCRS(t *testing.T) {
 	if lon := gk.Features[0].Properties["中心经度"]; lon != 114.3025 {
 		t.Errorf("中心经度 %v", lon)
 	}
+	empty := write(t, GeoJSON, nil, WithCRS(crs.GK))
+	if !bytes.Contains(empty, []byte("EPSG::4490")) {
+		t.Errorf("empty GK export: %s", empty)
+	}
 	far := []Row{{JCBH: "1", Lon: 6.4, Lat: 50.9}}
 	if err := GeoJSON(io.Discard, far, WithCRS(crs.GK)); !errors.Is(err, ErrInvalid) || !errors.Is(err, pipeline.ErrInvalid) || !strings.Contains(err.Error(), "outside zones") {
 		t.Errorf("GK outside China: %v", err)

@@ -428,7 +428,8 @@ func WithGPXTracks(on bool) Option { return func(o *options) { o.gpxTracks = on 
 
 // WithCRS sets the CRS of the GeoJSON and Shapefile coordinates (see
 // pipeline/crs): CGCS2000 (EPSG:4490), a 3-degree Gauss-Krüger zone
-// (crs.GK: the zone of the rows' centroid), or WGS 84. Default: WGS 84 for
+// (crs.GK: the zone of the rows' centroid; CGCS2000 when there are no
+// rows), or WGS 84. Default: WGS 84 for
 // GeoJSON (RFC 7946), CGCS2000 for the Shapefile. KML, KMZ and GPX are
 // WGS 84 by their specifications and ignore it; the 中心经度/中心纬度
 // attributes stay in degrees.
@@ -489,6 +490,9 @@ func (o *options) outputCRS(rows []Row, def crs.CRS) (crs.CRS, error) {
 			lon, lat := rows[i].centre()
 			gs = append(gs, orb.Point{lon, lat})
 		}
+	}
+	if len(gs) == 0 {
+		return crs.CGCS2000, nil // no data, no zone: an empty layer in CGCS2000
 	}
 	r, err := c.Resolve(gs...)
 	if err != nil {

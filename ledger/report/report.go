@@ -46,7 +46,7 @@ func WithTitle(s string) Option { return func(o *options) { o.title = s } }
 
 // WithCRS writes the coordinates of PatchesGeoJSON in c (see pipeline/crs):
 // CGCS2000 (EPSG:4490), a 3-degree Gauss-Krüger zone (crs.GK: the zone of
-// the patches' centroid), or WGS84. Outside WGS84 the file names its CRS in
+// the patches' centroid; CGCS2000 when there are none), or WGS84. Outside WGS84 the file names its CRS in
 // a "crs" member, as GDAL writes a GeoJSON layer in another CRS. Default:
 // WGS84 (RFC 7946, no "crs" member), as before.
 func WithCRS(c crs.CRS) Option { return func(o *options) { o.crs, o.crsSet = c, true } }
@@ -281,6 +281,9 @@ func (o *options) outputCRS(results []reconcile.PatchResult) (crs.CRS, error) {
 		} else {
 			gs = append(gs, p.Centroid)
 		}
+	}
+	if len(gs) == 0 {
+		return crs.CGCS2000, nil // no data, no zone: an empty layer in CGCS2000
 	}
 	c, err := o.crs.Resolve(gs...)
 	if err != nil {
