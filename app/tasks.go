@@ -322,21 +322,38 @@ func stepName(tr task.Transition) string {
 	return "判定为" + tr.Verdict.Label()
 }
 
-// ExportFormats are the task export formats.
+// ExportFormats are the task export formats (shp: a zipped Shapefile).
 var ExportFormats = map[string]func(io.Writer, []export.Row, ...export.Option) error{
-	"geojson": export.GeoJSON, "kml": export.KML, "gpx": export.GPX, "xlsx": export.XLSX, "zip": export.Bundle,
+	"geojson": export.GeoJSON, "kml": export.KML, "kmz": export.KMZ, "gpx": export.GPX, "xlsx": export.XLSX,
+	"shp": export.Shapefile, "zip": export.Bundle,
 }
+
+// ExportFormatNames lists the export formats, for messages and help.
+const ExportFormatNames = "zip, xlsx, kml, kmz, gpx, geojson, shp"
 
 // ExportContentTypes are the MIME types of the export formats.
 var ExportContentTypes = map[string]string{"geojson": "application/geo+json", "kml": "application/vnd.google-earth.kml+xml",
-	"gpx": "application/gpx+xml", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip"}
+	"kmz": "application/vnd.google-earth.kmz", "gpx": "application/gpx+xml",
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "shp": "application/zip", "zip": "application/zip"}
+
+// ExportExtensions are the file name extensions of the export formats
+// (a zipped Shapefile is .shp.zip).
+var ExportExtensions = map[string]string{"geojson": "geojson", "kml": "kml", "kmz": "kmz", "gpx": "gpx", "xlsx": "xlsx",
+	"shp": "shp.zip", "zip": "zip"}
+
+// ExportCRSFormats are the formats whose coordinates export.WithCRS sets
+// (zip: its GeoJSON and Shapefile); KML, KMZ and GPX are WGS84 by their
+// specifications.
+var ExportCRSFormats = map[string]bool{"geojson": true, "shp": true, "zip": true}
 
 // ExportTasks writes the matching tasks for field devices in a format
-// (zip: every format plus image chips). It returns how many were written.
-func (a *App) ExportTasks(ctx context.Context, p Principal, q TaskQuery, format string, chips bool, w io.Writer) (int, error) {
+// (zip: every format plus image chips; kmz carries the chips too). It
+// returns how many were written. opts are passed to the writer, e.g.
+// export.WithCRS(crs.CGCS2000) for GeoJSON, Shapefile and zip.
+func (a *App) ExportTasks(ctx context.Context, p Principal, q TaskQuery, format string, chips bool, w io.Writer, opts ...export.Option) (int, error) {
 	write := ExportFormats[format]
 	if write == nil {
-		return 0, invalid("导出格式 %q 未知：应为 zip, xlsx, kml, gpx 或 geojson", format)
+		return 0, invalid("导出格式 %q 未知：应为 %s", format, ExportFormatNames)
 	}
 	ts, rank, err := a.tasks(ctx, p, q)
 	if err != nil {
@@ -346,13 +363,13 @@ func (a *App) ExportTasks(ctx context.Context, p Principal, q TaskQuery, format 
 	if err != nil {
 		return 0, err
 	}
-	if chips || format == "zip" {
+	if chips || format == "zip" || format == "kmz" {
 		if err := a.addChips(ctx, ts, rows); err != nil {
 			return 0, err
 		}
 	}
 	opt := export.WithDate(a.now().In(task.ChinaTime()).Format("2006-01-02"))
-	if err := write(w, rows, opt, export.WithContext(ctx)); err != nil {
+	if err := write(w, rows, append([]export.Option{opt, export.WithContext(ctx)}, opts...)...); err != nil {
 		return 0, err
 	}
 	a.audit(ctx, p, "tasks.export", q.Team, "ok", fmt.Sprintf("%s, %d tasks", format, len(rows)))

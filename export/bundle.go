@@ -1,7 +1,6 @@
 package export
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,37 +14,32 @@ import (
 // Bundle writes a ZIP archive of rows (normally one team's: see ForTeam and
 // BundleName) for the team's devices:
 //
-//	{base}.geojson  {base}.gpx  {base}.kml  {base}.xlsx
+//	{base}.geojson  {base}.gpx  {base}.kml  {base}.kmz  {base}.xlsx
+//	{base}.shp  {base}.shx  {base}.dbf  {base}.prj  {base}.cpg  {base}_字段对照.csv
+//	图标/marker_….png
 //	{JCBH}_前时相.png  {JCBH}_后时相.png  …
 //	举证照片/{JCBH}/{photo name}  …
 //
 // where base is "{team}_核查任务" when all rows share a team, else
-// "核查任务". The KML descriptions show the chips and photos and the XLSX
-// links the photos (relative links, so unzip before opening); the XLSX
-// embeds the chips. The field photos (Row.Evidence with Open set) are
-// streamed from Open, never held in memory, one folder per 监测编号 (see
-// Photo for names used twice); a photo whose bytes do not match its
-// SHA256 fails the call. Entries are in that order, chips and photos
-// sorted by name, with the export date (WithDate) or 2000-01-01 as their
-// time, so the bytes are deterministic. Names are UTF-8 (flagged as such in
-// the ZIP headers). On an error the output is incomplete and must be
-// discarded.
+// "核查任务". The KML descriptions show the chips and photos, and its
+// markers are the icons under 图标/; the KMZ carries its own icons and
+// chips (see KMZ); the XLSX links the photos (relative links, so unzip
+// before opening) and embeds the chips; the Shapefile is that of
+// Shapefile. WithCRS applies to the GeoJSON and the Shapefile. The field
+// photos (Row.Evidence with Open set) are streamed from Open, never held in
+// memory, one folder per 监测编号 (see Photo for names used twice); a photo
+// whose bytes do not match its SHA256 fails the call. Entries are in that
+// order, chips and photos sorted by name, with the export date (WithDate)
+// or 2000-01-01 as their time, so the bytes are deterministic. Names are
+// UTF-8 (flagged as such in the ZIP headers). On an error the output is
+// incomplete and must be discarded.
 func Bundle(w io.Writer, rows []Row, opts ...Option) error {
 	rows, o, err := prepare(rows, opts)
 	if err != nil {
 		return err
 	}
-	base := "核查任务"
-	if ts := Teams(rows); len(ts) == 1 {
-		base = fileSafe(ts[0]) + "_核查任务"
-	}
-	type entry struct {
-		name  string
-		data  []byte
-		photo *Photo // streamed from Open instead of data
-		store bool   // already compressed
-	}
-	var entries []entry
+	base := baseName(rows)
+	var entries []zipEntry
 	inner := append(append([]Option{}, opts...), func(o *options) { o.bundle = true })
 	for _, f := range []struct {
 		ext   string
@@ -56,37 +50,29 @@ func Bundle(w io.Writer, rows []Row, opts ...Option) error {
 		{".geojson", GeoJSON, inner, false},
 		{".gpx", GPX, opts, false},
 		{".kml", KML, inner, false},
+		{".kmz", KMZ, opts, true},
 		{".xlsx", XLSX, inner, true},
 	} {
 		var buf bytes.Buffer
 		if err := f.write(&buf, rows, f.opts...); err != nil {
 			return err
 		}
-		entries = append(entries, entry{name: base + f.ext, data: buf.Bytes(), store: f.store})
+		entries = append(entries, zipEntry{name: base + f.ext, data: buf.Bytes(), store: f.store})
 	}
-	seen := map[string]string{}
-	var chips []entry
-	for _, r := range rows {
-		for _, c := range []struct {
-			png   []byte
-			after bool
-		}{{r.ChipBefore, false}, {r.ChipAfter, true}} {
-			if len(c.png) == 0 {
-				continue
-			}
-			name := ChipName(r.JCBH, c.after)
-			if prev, ok := seen[name]; ok {
-				return fmt.Errorf("%w: 监测编号 %q and %q give the same file name %s", ErrInvalid, prev, r.JCBH, name)
-			}
-			seen[name] = r.JCBH
-			chips = append(chips, entry{name: name, data: c.png, store: true})
-		}
+	shp, err := shapefileEntries(rows, o, base)
+	if err != nil {
+		return err
 	}
-	slices.SortFunc(chips, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	entries = append(entries, shp...)
+	entries = append(entries, iconEntries(bundleIcons)...)
+	chips, err := chipEntries(rows, "")
+	if err != nil {
+		return err
+	}
 	entries = append(entries, chips...)
 
 	dirs := map[string]string{}
-	var photos []entry
+	var photos []zipEntry
 	for i := range rows {
 		r := &rows[i]
 		files := photoFiles(r)
@@ -98,40 +84,16 @@ func Bundle(w io.Writer, rows []Row, opts ...Option) error {
 				return fmt.Errorf("%w: 监测编号 %q and %q give the same photo folder %s", ErrInvalid, prev, r.JCBH, photoDir(r.JCBH))
 			}
 			dirs[photoDir(r.JCBH)] = r.JCBH
-			if slices.ContainsFunc(photos, func(e entry) bool { return e.name == name }) {
+			if slices.ContainsFunc(photos, func(e zipEntry) bool { return e.name == name }) {
 				continue // the same photo listed twice
 			}
-			photos = append(photos, entry{name: name, photo: &r.Evidence[k], store: true})
+			photos = append(photos, zipEntry{name: name, photo: &r.Evidence[k], store: true})
 		}
 	}
-	slices.SortFunc(photos, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(photos, func(a, b zipEntry) int { return strings.Compare(a.name, b.name) })
 	entries = append(entries, photos...)
 
-	zw := zip.NewWriter(w)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: o.stamp()}
-		if e.store {
-			h.Method = zip.Store
-		}
-		h.SetMode(0o644)
-		fw, err := zw.CreateHeader(h)
-		if err != nil {
-			return fmt.Errorf("export: zip %s: %w", e.name, err)
-		}
-		if e.photo != nil {
-			if err := copyPhoto(o.ctx, fw, e.photo, e.name); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, err := fw.Write(e.data); err != nil {
-			return fmt.Errorf("export: zip %s: %w", e.name, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fmt.Errorf("export: zip: %w", err)
-	}
-	return nil
+	return writeZip(w, entries, o)
 }
 
 // copyPhoto streams a photo into the archive, checking its SHA-256.

@@ -48,15 +48,7 @@ var columns = []column{
 	{head: "优先等级", code: "YXDJ", width: 8, text: func(r *Row, _ *options) string { return r.Level().Label() }},
 	{head: "优先原因", code: "YXYY", width: 30, text: func(r *Row, _ *options) string { return r.PriorityReason }},
 	{head: "核查期限", code: "HCQX", width: 11, text: func(r *Row, _ *options) string { return r.DueVerify }},
-	{head: "逾期", code: "SFYQ", width: 6, text: func(r *Row, o *options) string {
-		switch {
-		case o.date == "":
-			return ""
-		case o.overdue(r):
-			return "是"
-		}
-		return "否"
-	}},
+	{head: "逾期", code: "SFYQ", width: 6, text: overdueText},
 	{head: "状态", code: "ZT", width: 8, text: func(r *Row, _ *options) string { return r.state() }},
 	{head: "核查结论", code: "HCJL", width: 11, text: func(r *Row, _ *options) string { return r.Verdict }},
 	{head: "举证照片数", code: "JZZPS", kind: kCount, width: 8, num: func(r *Row) float64 { return float64(len(r.Evidence)) }},

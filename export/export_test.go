@@ -23,6 +23,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/weipian/weipian/pipeline/crs"
 )
 
 // square returns a closed square ring of side d degrees at (lon, lat).
@@ -448,7 +450,10 @@ func TestBundle(t *testing.T) {
 		files[f.Name] = data
 	}
 	want := []string{
-		"城关所一组_核查任务.geojson", "城关所一组_核查任务.gpx", "城关所一组_核查任务.kml", "城关所一组_核查任务.xlsx",
+		"城关所一组_核查任务.geojson", "城关所一组_核查任务.gpx", "城关所一组_核查任务.kml", "城关所一组_核查任务.kmz", "城关所一组_核查任务.xlsx",
+		"城关所一组_核查任务.shp", "城关所一组_核查任务.shx", "城关所一组_核查任务.dbf", "城关所一组_核查任务.prj", "城关所一组_核查任务.cpg",
+		"城关所一组_核查任务_字段对照.csv",
+		"图标/marker_p1.png", "图标/marker_p2.png", "图标/marker_p3.png", "图标/marker_overdue.png", "图标/marker_done.png",
 		"4201022026060001_前时相.png", "4201022026060001_后时相.png",
 	}
 	if !slices.Equal(names, want) {
@@ -459,6 +464,26 @@ func TestBundle(t *testing.T) {
 	}
 	if !bytes.Equal(files["城关所一组_核查任务.gpx"], write(t, GPX, rows, opts...)) {
 		t.Error("bundled GPX differs from GPX")
+	}
+	if !bytes.Equal(files["城关所一组_核查任务.kmz"], write(t, KMZ, rows, opts...)) {
+		t.Error("bundled KMZ differs from KMZ")
+	}
+	// The Shapefile files are those of Shapefile.
+	sz := write(t, Shapefile, rows, opts...)
+	szr, err := zip.NewReader(bytes.NewReader(sz), int64(len(sz)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range szr.File {
+		rc, _ := f.Open()
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Equal(files[f.Name], data) {
+			t.Errorf("bundled %s differs from Shapefile's", f.Name)
+		}
+	}
+	if !strings.Contains(string(files["城关所一组_核查任务.kml"]), "<href>图标/marker_p1.png</href>") {
+		t.Error("bundled KML does not use the bundled icons")
 	}
 	kml := string(files["城关所一组_核查任务.kml"])
 	if !strings.Contains(kml, `&lt;img src=&#34;4201022026060001_前时相.png&#34;`) {
@@ -478,7 +503,8 @@ func TestDeterministic(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		f    func(io.Writer, []Row, ...Option) error
-	}{{"geojson", GeoJSON}, {"kml", KML}, {"gpx", GPX}, {"xlsx", XLSX}, {"bundle", Bundle}} {
+	}{{"geojson", GeoJSON}, {"kml", KML}, {"gpx", GPX}, {"xlsx", XLSX}, {"bundle", Bundle}, {"kmz", KMZ}, {"shp", Shapefile},
+		{"geojson gk", withOpts(GeoJSON, WithCRS(crs.GK))}, {"shp gk", withOpts(Shapefile, WithCRS(crs.GK))}} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := fixture(t)
 			a := write(t, tc.f, rows, opts...)
@@ -513,7 +539,7 @@ func TestCheckRefuses(t *testing.T) {
 		{"short ring", []Row{{JCBH: "1", Geometry: orb.Polygon{{{114, 30}, {114.1, 30}, {114, 30}}}}}, "distinct points"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, f := range []func(io.Writer, []Row, ...Option) error{GeoJSON, KML, GPX, XLSX, Bundle} {
+			for _, f := range []func(io.Writer, []Row, ...Option) error{GeoJSON, KML, GPX, XLSX, Bundle, KMZ, Shapefile} {
 				err := f(io.Discard, tc.rows)
 				var re *RowError
 				if !errors.Is(err, ErrInvalid) || !errors.As(err, &re) || !strings.Contains(err.Error(), tc.want) {
@@ -543,7 +569,7 @@ func TestGDALReads(t *testing.T) {
 	}{
 		{"tasks.geojson", GeoJSON, map[string]int{"": 4}, "监测面积(亩): Real"},
 		{"tasks.kml", KML, map[string]int{"": 4}, "JCMJMU: String"},
-		{"tasks.gpx", GPX, map[string]int{"waypoints": 4, "tracks": 3}, "desc: String"},
+		{"tasks.gpx", GPX, map[string]int{"waypoints": 4, "tracks": 3, "routes": 4, "route_points": 4 * 5}, "desc: String"},
 		{"tasks.xlsx", XLSX, map[string]int{SheetTasks: 4}, "监测面积(亩): Real"},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
@@ -576,6 +602,11 @@ func TestGDALReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withOpts returns f with options added.
+func withOpts(f func(io.Writer, []Row, ...Option) error, more ...Option) func(io.Writer, []Row, ...Option) error {
+	return func(w io.Writer, rows []Row, o ...Option) error { return f(w, rows, append(o, more...)...) }
 }
 
 var (

@@ -5,14 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/weipian/weipian/pipeline/crs"
 )
 
 // GeoJSON writes rows as a GeoJSON FeatureCollection (RFC 7946, WGS84):
 // one Feature per row with the outline polygon (coordinates rounded to
-// 1e-7°, about 1 cm), or the centre point when there is none. The feature id
+// 1e-7°, about 1 cm), or the centre point when there is none. WithCRS
+// writes the coordinates in CGCS2000 or a Gauss-Krüger zone instead (metres
+// rounded to 1 mm), named by a "crs" member as GDAL writes it
+// ({"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4526"}}),
+// which GDAL and QGIS read; that is GeoJSON 2008, not RFC 7946. The feature id
 // is the 监测编号; the properties are the XLSX columns under their Chinese
 // headers (监测编号, 行政区代码, …, 监测面积(亩), …, 状态, 核查结论, 举证照片数),
 // numbers as numbers (亩 and m² to 0.01, degrees to 1e-6), since field apps
@@ -24,12 +31,21 @@ func GeoJSON(w io.Writer, rows []Row, opts ...Option) error {
 	if err != nil {
 		return err
 	}
+	c, err := o.outputCRS(rows, crs.WGS84)
+	if err != nil {
+		return err
+	}
 	// One compact feature per line: small, and still readable and diffable.
 	var b bytes.Buffer
-	b.WriteString(`{"type":"FeatureCollection","features":[`)
+	b.WriteString(`{"type":"FeatureCollection",`)
+	if !c.IsWGS84() {
+		// As GDAL writes a GeoJSON layer in another CRS (GeoJSON 2008).
+		b.WriteString(`"crs":{"type":"name","properties":{"name":"` + c.URN() + `"}},`)
+	}
+	b.WriteString(`"features":[`)
 	for i := range rows {
 		r := &rows[i]
-		ft := geojson.NewFeature(geometry(r))
+		ft := geojson.NewFeature(geometryIn(r, c))
 		ft.ID = r.JCBH
 		for k := range columns {
 			c := &columns[k]
@@ -117,22 +133,33 @@ func photoProps(r *Row, o *options) []map[string]any {
 }
 
 // geometry returns the closed, rounded outline of r, or its centre point.
-func geometry(r *Row) orb.Geometry {
+func geometry(r *Row) orb.Geometry { return geometryIn(r, crs.WGS84) }
+
+// geometryIn returns the closed outline of r, or its centre point, in c,
+// rounded to c's decimals.
+func geometryIn(r *Row, c crs.CRS) orb.Geometry {
 	if len(r.Geometry) == 0 {
-		lon, lat := r.centre()
-		return orb.Point{round(lon, 1e7), round(lat, 1e7)}
+		f := math.Pow10(c.Decimals())
+		x, y := c.Forward(r.centre())
+		return orb.Point{round(x, f), round(y, f)}
 	}
-	return closedRings(r.Geometry)
+	return closedRingsIn(r.Geometry, c)
 }
 
 // closedRings returns a rounded copy of p with every ring closed and
 // oriented as RFC 7946 asks.
-func closedRings(p orb.Polygon) orb.Polygon {
+func closedRings(p orb.Polygon) orb.Polygon { return closedRingsIn(p, crs.WGS84) }
+
+// closedRingsIn is closedRings in c: the points converted by c.Forward and
+// rounded to c's decimals (the projection keeps the orientation).
+func closedRingsIn(p orb.Polygon, c crs.CRS) orb.Polygon {
+	f := math.Pow10(c.Decimals())
 	out := make(orb.Polygon, len(p))
 	for i, ring := range p {
 		rr := make(orb.Ring, 0, len(ring)+1)
 		for _, pt := range ring {
-			rr = append(rr, orb.Point{round(pt[0], 1e7), round(pt[1], 1e7)})
+			x, y := c.Forward(pt[0], pt[1])
+			rr = append(rr, orb.Point{round(x, f), round(y, f)})
 		}
 		if rr[0] != rr[len(rr)-1] {
 			rr = append(rr, rr[0])

@@ -18,7 +18,16 @@ type gpxDoc struct {
 	SchemaLocation string      `xml:"xsi:schemaLocation,attr"`
 	Metadata       gpxMetadata `xml:"metadata"`
 	Waypoints      []gpxWpt    `xml:"wpt"`
+	Routes         []gpxRte    `xml:"rte"`
 	Tracks         []gpxTrk    `xml:"trk"`
+}
+
+// gpxRte follows the element order of the GPX 1.1 schema.
+type gpxRte struct {
+	Name   string  `xml:"name"`
+	Desc   string  `xml:"desc"`
+	Type   string  `xml:"type"`
+	Points []gpxPt `xml:"rtept"`
 }
 
 type gpxMetadata struct {
@@ -60,8 +69,13 @@ type gpxPt struct {
 // (变化类型, 面积 in 亩 and m², 耕地/永久基本农田, 核查期限, 巡查组, 责任人,
 // 优先级, …), the change type as <type> and a symbol by priority (Flag, Red /
 // Flag, Blue / Flag, Green when done). Unless WithGPXOutlines(false), each
-// outline follows as a track of the same name (one segment per ring), so
-// that apps draw the boundary. Rows are sorted by team, priority, 监测编号.
+// outline follows as a route of the same name: the closed exterior ring
+// (first point repeated at the end), and each hole as a route named
+// "{监测编号} 内边界k", so that apps draw the boundary and can navigate
+// along it; and (unless WithGPXTracks(false)) as a track of the same name
+// too, one segment per ring, which some devices (Garmin) draw better.
+// Coordinates are WGS84, as GPX requires. Rows are sorted by team,
+// priority, 监测编号.
 func GPX(w io.Writer, rows []Row, opts ...Option) error {
 	rows, o, err := prepare(rows, opts)
 	if err != nil {
@@ -89,11 +103,23 @@ func GPX(w io.Writer, rows []Row, opts ...Option) error {
 			Type: strings.TrimSpace(r.TBLX),
 		})
 		if o.gpxOutlines && len(r.Geometry) > 0 {
-			trk := gpxTrk{Name: r.JCBH, Desc: "图斑边界 " + r.JCBH, Type: "图斑边界"}
-			for _, ring := range closedRings(r.Geometry) {
-				trk.Segs = append(trk.Segs, gpxSeg{Points: gpxPoints(ring)})
+			rings := closedRings(r.Geometry)
+			for k, ring := range rings {
+				rte := gpxRte{Name: r.JCBH, Desc: "图斑边界 " + r.JCBH, Type: "图斑边界", Points: gpxPoints(ring)}
+				if k > 0 {
+					rte.Name = fmt.Sprintf("%s 内边界%d", r.JCBH, k)
+					rte.Desc = fmt.Sprintf("图斑内边界（洞）%d %s", k, r.JCBH)
+					rte.Type = "图斑内边界"
+				}
+				doc.Routes = append(doc.Routes, rte)
 			}
-			doc.Tracks = append(doc.Tracks, trk)
+			if o.gpxTracks {
+				trk := gpxTrk{Name: r.JCBH, Desc: "图斑边界 " + r.JCBH, Type: "图斑边界"}
+				for _, ring := range rings {
+					trk.Segs = append(trk.Segs, gpxSeg{Points: gpxPoints(ring)})
+				}
+				doc.Tracks = append(doc.Tracks, trk)
+			}
 		}
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

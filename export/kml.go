@@ -63,7 +63,11 @@ type kmlIconStyle struct {
 	XMLName xml.Name `xml:"IconStyle"`
 	Color   string   `xml:"color"`
 	Scale   float64  `xml:"scale"`
-	Href    string   `xml:"Icon>href"`
+	Icon    *kmlIcon `xml:"Icon"`
+}
+
+type kmlIcon struct {
+	Href string `xml:"href"`
 }
 
 type kmlFolder struct {
@@ -107,7 +111,8 @@ type kmlPolygon struct {
 	Inner []string `xml:"innerBoundaryIs>LinearRing>coordinates"`
 }
 
-// KML writes rows as a KML 2.2 document for Google Earth, 两步路 and Locus:
+// KML writes rows as a KML 2.2 document for Google Earth, 两步路 and Locus
+// (WGS84 longitude/latitude, as KML requires):
 // one Folder per team, one Placemark per row named by its 监测编号, with a
 // point at the centre and the outline polygon (unfilled) in a MultiGeometry,
 // a one-line snippet (变化类型 · 面积 · 核查期限), a description that is an
@@ -116,7 +121,9 @@ type kmlPolygon struct {
 // with the Chinese header as displayName; see WithFieldCodes). Colours
 // follow the priority level and state: red 永久基本农田, orange 耕地, yellow
 // other, purple overdue, green done (the legend is in the document
-// description).
+// description). The document loads nothing from the network: it names no
+// URL but its XML namespace, and its markers are the app's own, coloured
+// (KMZ and Bundle ship coloured icon files beside it).
 func KML(w io.Writer, rows []Row, opts ...Option) error {
 	rows, o, err := prepare(rows, opts)
 	if err != nil {
@@ -128,7 +135,14 @@ func KML(w io.Writer, rows []Row, opts ...Option) error {
 	var legend []string
 	for _, s := range kmlStyles {
 		st := kmlStyle{ID: s.id}
-		st.Icon = kmlIconStyle{Color: s.color, Scale: 1.1, Href: "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"}
+		// Local icons only (no URL: the devices work offline): a
+		// coloured circle shipped beside the KML in a KMZ or a bundle;
+		// a lone KML has none, and the app's own marker takes the colour.
+		st.Icon = kmlIconStyle{Color: s.color, Scale: 1.1}
+		if dir := o.iconDir(); dir != "" {
+			st.Icon.Color = "ffffffff" // the icon is coloured already
+			st.Icon.Icon = &kmlIcon{Href: dir + iconName(s.id)}
+		}
 		st.Label.Scale = 0.8
 		st.Line.Color, st.Line.Width = s.color, 2.5
 		st.Poly.Fill, st.Poly.Outline = 0, 1
@@ -239,7 +253,7 @@ func descriptionHTML(r *Row, o *options) string {
 		}
 		b.WriteString("</table>")
 	}
-	if o.bundle {
+	if o.bundle || o.kmz {
 		for _, c := range []struct {
 			png   []byte
 			after bool
@@ -249,8 +263,10 @@ func descriptionHTML(r *Row, o *options) string {
 				continue
 			}
 			fmt.Fprintf(&b, `<p>%s %s<br/><img src="%s" width="320"/></p>`,
-				c.label, html.EscapeString(dateOf(r, c.after)), html.EscapeString(ChipName(r.JCBH, c.after)))
+				c.label, html.EscapeString(dateOf(r, c.after)), html.EscapeString(o.chipDir()+ChipName(r.JCBH, c.after)))
 		}
+	}
+	if o.bundle {
 		for k, f := range files {
 			if f == "" {
 				continue
@@ -276,4 +292,23 @@ func ringCoords(r orb.Ring) string {
 		parts[i] = coord(p[0], p[1])
 	}
 	return strings.Join(parts, " ")
+}
+
+// chipDir is the folder the KML links the chips in ("" beside it).
+func (o *options) chipDir() string {
+	if o.kmz {
+		return kmzFiles
+	}
+	return ""
+}
+
+// iconDir is the folder of the marker icons, "" when none is shipped.
+func (o *options) iconDir() string {
+	switch {
+	case o.kmz:
+		return kmzFiles
+	case o.bundle:
+		return bundleIcons
+	}
+	return ""
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/weipian/weipian/evidence"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/task"
 )
 
@@ -395,8 +396,12 @@ type options struct {
 	date        string // YYYY-MM-DD, "" when not given
 	title       string
 	gpxOutlines bool
+	gpxTracks   bool
 	bundle      bool // written into a Bundle: link the chips and photos
+	kmz         bool // KML written into a KMZ: link the chips and icons under files/
 	fieldCodes  bool
+	crs         crs.CRS
+	crsSet      bool
 	ctx         context.Context
 }
 
@@ -417,6 +422,19 @@ func WithTitle(s string) Option { return func(o *options) { o.title = s } }
 // besides the centre waypoint (default true).
 func WithGPXOutlines(on bool) Option { return func(o *options) { o.gpxOutlines = on } }
 
+// WithGPXTracks sets whether the GPX carries each outline as a track as
+// well as a route (default true; see GPX).
+func WithGPXTracks(on bool) Option { return func(o *options) { o.gpxTracks = on } }
+
+// WithCRS sets the CRS of the GeoJSON and Shapefile coordinates (see
+// pipeline/crs): CGCS2000 (EPSG:4490), a 3-degree Gauss-Krüger zone
+// (crs.GK: the zone of the rows' centroid; CGCS2000 when there are no
+// rows), or WGS 84. Default: WGS 84 for
+// GeoJSON (RFC 7946), CGCS2000 for the Shapefile. KML, KMZ and GPX are
+// WGS 84 by their specifications and ignore it; the 中心经度/中心纬度
+// attributes stay in degrees.
+func WithCRS(c crs.CRS) Option { return func(o *options) { o.crs, o.crsSet = c, true } }
+
 // WithContext sets the context that Bundle passes to Photo.Open, and
 // checks between photos (default context.Background()).
 func WithContext(ctx context.Context) Option { return func(o *options) { o.ctx = ctx } }
@@ -433,7 +451,7 @@ func WithFieldCodes() Option { return func(o *options) { o.fieldCodes = true } }
 const defaultTitle = "卫片图斑核查任务"
 
 func newOptions(rows []Row, opts []Option) (*options, error) {
-	o := &options{gpxOutlines: true}
+	o := &options{gpxOutlines: true, gpxTracks: true}
 	for _, f := range opts {
 		f(o)
 	}
@@ -452,6 +470,35 @@ func newOptions(rows []Row, opts []Option) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// outputCRS returns the CRS to write rows in: the one set (GK resolved to
+// the zone of the rows' outlines and centres), else def.
+func (o *options) outputCRS(rows []Row, def crs.CRS) (crs.CRS, error) {
+	c := def
+	if o.crsSet {
+		c = o.crs
+	}
+	if !c.IsAuto() {
+		return c, nil
+	}
+	var gs []orb.Geometry
+	for i := range rows {
+		if len(rows[i].Geometry) > 0 {
+			gs = append(gs, rows[i].Geometry)
+		} else {
+			lon, lat := rows[i].centre()
+			gs = append(gs, orb.Point{lon, lat})
+		}
+	}
+	if len(gs) == 0 {
+		return crs.CGCS2000, nil // no data, no zone: an empty layer in CGCS2000
+	}
+	r, err := c.Resolve(gs...)
+	if err != nil {
+		return r, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return r, nil
 }
 
 // stamp is the fixed time written into file headers.

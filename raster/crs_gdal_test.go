@@ -169,3 +169,31 @@ func collect(g orb.Geometry, out *[]orb.Point) {
 		}
 	}
 }
+
+// The .prj that pipeline/crs makes for the pure-Go Shapefile export is the
+// one GDAL writes, for every CRS it knows.
+func TestESRIWKTAsGDAL(t *testing.T) {
+	dir := t.TempDir()
+	codes := []int{4490, 4326}
+	for e := crs.EPSGGKZoneFirst; e <= crs.EPSGGKCMLast; e++ {
+		codes = append(codes, e)
+	}
+	for _, epsg := range codes {
+		c, _ := crs.FromEPSG(epsg)
+		path := filepath.Join(dir, "p"+itoa(epsg)+".shp")
+		x, y := c.Forward(float64(75+3*((epsg-4513)%21)), 30)
+		if epsg == 4490 || epsg == 4326 {
+			x, y = 114, 30
+		}
+		if err := raster.WriteVector(path, raster.VectorWriteOptions{EPSG: epsg}, nil, []raster.Feature{{Geometry: orb.Point{x, y}}}); err != nil {
+			t.Fatal(err)
+		}
+		prj, err := os.ReadFile(path[:len(path)-4] + ".prj")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(prj) != c.ESRIWKT() {
+			t.Errorf("EPSG:%d: GDAL writes\n%s\ncrs makes\n%s", epsg, prj, c.ESRIWKT())
+		}
+	}
+}

@@ -665,7 +665,7 @@ func planGeometry(driver string, epsg int, feats []Feature) (int, error) {
 			return 0, fmt.Errorf("feature %d: a %s in a layer of %ss (features of one layer are all points, all lines or all polygons)", k+1, familyWord(fam), familyWord(family))
 		}
 		family = fam
-		if err := checkCoords(epsg, f.Geometry); err != nil {
+		if err := crs.CheckGeometry(epsg, f.Geometry); err != nil {
 			return 0, fmt.Errorf("feature %d: %v", k+1, err)
 		}
 	}
@@ -702,53 +702,6 @@ func checkPolygon(p orb.Polygon) error {
 		}
 	}
 	return nil
-}
-
-// checkCoords checks every point of g: finite, and plausible in the CRS.
-func checkCoords(epsg int, g orb.Geometry) error {
-	var err error
-	eachPoint(g, func(p orb.Point) {
-		if err != nil {
-			return
-		}
-		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
-			err = fmt.Errorf("point (%v, %v) is not finite", p[0], p[1])
-			return
-		}
-		err = crs.Check(epsg, p[0], p[1])
-	})
-	return err
-}
-
-func eachPoint(g orb.Geometry, f func(orb.Point)) {
-	switch g := g.(type) {
-	case orb.Point:
-		f(g)
-	case orb.MultiPoint:
-		for _, p := range g {
-			f(p)
-		}
-	case orb.LineString:
-		for _, p := range g {
-			f(p)
-		}
-	case orb.MultiLineString:
-		for _, l := range g {
-			eachPoint(l, f)
-		}
-	case orb.Ring:
-		for _, p := range g {
-			f(p)
-		}
-	case orb.Polygon:
-		for _, r := range g {
-			eachPoint(r, f)
-		}
-	case orb.MultiPolygon:
-		for _, p := range g {
-			eachPoint(p, f)
-		}
-	}
 }
 
 // layerGeometry returns f's geometry as the layer takes it: rings closed,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"image"
@@ -101,12 +102,25 @@ func TestWholeLoopEmbedded(t *testing.T) {
 		t.Errorf("a photo without GPS must be flagged: %q", out)
 	}
 	// Field exports in every format.
-	for _, f := range []string{"zip", "xlsx", "kml", "gpx", "geojson"} {
+	for _, f := range []string{"zip", "xlsx", "kml", "kmz", "gpx", "geojson", "shp"} {
 		p := filepath.Join(dir, "tasks."+f)
 		cli("tasks", "export", "--team", "演示巡查二组", "--format", f, "--out", p)
 		if st, err := os.Stat(p); err != nil || st.Size() < 500 {
 			t.Errorf("export %s: %v", f, err)
 		}
+	}
+	if zr, err := zip.OpenReader(filepath.Join(dir, "tasks.kmz")); err != nil || len(zr.File) < 1+5+2 || zr.File[0].Name != "doc.kml" ||
+		!strings.HasSuffix(zr.File[len(zr.File)-1].Name, "相.png") {
+		t.Errorf("the KMZ lacks doc.kml, icons or chips: %v", err)
+	} else {
+		zr.Close()
+	}
+	cli("tasks", "export", "--team", "演示巡查二组", "--format", "geojson", "--crs", "EPSG:4490", "--out", filepath.Join(dir, "cgcs2000.geojson"))
+	if b, _ := os.ReadFile(filepath.Join(dir, "cgcs2000.geojson")); !bytes.Contains(b, []byte("urn:ogc:def:crs:EPSG::4490")) {
+		t.Error("--crs EPSG:4490 not applied")
+	}
+	if _, err := runCLI(t, append([]string{"tasks", "export", "--format", "kml", "--crs", "4490", "--out", filepath.Join(dir, "x.kml")}, db...)...); err == nil {
+		t.Error("--crs with kml accepted (KML is WGS84)")
 	}
 	// Patrol ledger and reconciliation.
 	ledger := "../../testdata/demo-ledger/"

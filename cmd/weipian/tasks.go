@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/export"
+	"github.com/weipian/weipian/pipeline/crs"
 )
 
 func (a *cli) tasksCmd() *cobra.Command {
@@ -87,18 +89,37 @@ func mu(v float64) string { return fmt.Sprintf("%.2f", v) }
 
 func (a *cli) tasksExportCmd() *cobra.Command {
 	var q app.TaskQuery
-	var format, out string
+	var format, out, crsName string
 	var chips bool
 	cmd := &cobra.Command{
-		Use:   "export --team T --format zip|xlsx|kml|gpx|geojson --out FILE",
-		Short: "Export tasks for field devices (GeoJSON, KML, GPX, XLSX; zip: all four plus image chips and evidence photos)",
-		Args:  cobra.NoArgs,
+		Use:   "export --team T --format zip|xlsx|kml|kmz|gpx|geojson|shp [--crs 4490|gk|EPSG:4526|…] --out FILE",
+		Short: "Export tasks for field devices (GeoJSON, KML, KMZ, GPX, XLSX, zipped GBK Shapefile; zip: all of them plus image chips and evidence photos)",
+		Long: `Export tasks for field devices. Formats: geojson, kml, kmz (KML with local icons and the
+image chips inside), gpx (centre waypoints, outlines as routes and tracks), xlsx, shp (a zipped
+Shapefile with GBK attributes and short field names, for field GIS apps) and zip (all of them,
+with the chips and evidence photos). Nothing loads from the network.
+
+--crs sets the coordinates of geojson and shp (and of those in zip): ` + crs.Names + `.
+Default: WGS84 for GeoJSON (RFC 7946), CGCS2000 (EPSG:4490) for the Shapefile. KML, KMZ and GPX
+are WGS84 by their specifications and take no --crs.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usageError{errors.New("tasks export needs --out")}
 			}
 			if app.ExportFormats[format] == nil {
-				return usageError{fmt.Errorf("--format %q: want zip, xlsx, kml, gpx or geojson", format)}
+				return usageError{fmt.Errorf("--format %q: want %s", format, app.ExportFormatNames)}
+			}
+			var opts []export.Option
+			if crsName != "" {
+				if !app.ExportCRSFormats[format] {
+					return usageError{fmt.Errorf("--crs: %s is WGS84 by its specification; --crs applies to geojson, shp and zip", format)}
+				}
+				c, err := crs.Parse(crsName)
+				if err != nil {
+					return usageError{fmt.Errorf("--crs: %w", err)}
+				}
+				opts = append(opts, export.WithCRS(c))
 			}
 			ctx := cmd.Context()
 			s, err := a.open(ctx)
@@ -109,7 +130,7 @@ func (a *cli) tasksExportCmd() *cobra.Command {
 			n := 0
 			err = writeFileAtomic(out, func(w *os.File) error {
 				var err error
-				n, err = s.ExportTasks(ctx, operator(""), q, format, chips, w)
+				n, err = s.ExportTasks(ctx, operator(""), q, format, chips, w, opts...)
 				return err
 			})
 			if err != nil {
@@ -122,9 +143,10 @@ func (a *cli) tasksExportCmd() *cobra.Command {
 	cmd.Flags().StringVar(&q.Team, "team", "", "patrol team (巡查组)")
 	cmd.Flags().StringVar(&q.State, "state", "", "state")
 	cmd.Flags().StringVar(&q.Batch, "batch", "", "batch")
-	cmd.Flags().StringVar(&format, "format", "zip", "zip, xlsx, kml, gpx or geojson")
+	cmd.Flags().StringVar(&format, "format", "zip", app.ExportFormatNames+" (shp: zipped Shapefile)")
+	cmd.Flags().StringVar(&crsName, "crs", "", "CRS of geojson/shp coordinates: 4490, gk (3-degree GK zone of the data), EPSG:4513–4554, 4326 (KML/KMZ/GPX stay WGS84)")
 	cmd.Flags().StringVar(&out, "out", "", "output file")
-	cmd.Flags().BoolVar(&chips, "chips", false, "embed before/after image chips in the XLSX (always in zip)")
+	cmd.Flags().BoolVar(&chips, "chips", false, "embed before/after image chips in the XLSX (always in zip and kmz)")
 	return cmd
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/weipian/weipian/internal/sheet"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/reconcile"
 )
 
@@ -28,8 +29,10 @@ import (
 const fixedDate = "2000-01-01T00:00:00Z"
 
 type options struct {
-	loc   *time.Location
-	title string
+	loc    *time.Location
+	title  string
+	crs    crs.CRS
+	crsSet bool
 }
 
 // Option changes a writer setting.
@@ -40,6 +43,13 @@ func WithLocation(loc *time.Location) Option { return func(o *options) { o.loc =
 
 // WithTitle sets a title row above the table (default none).
 func WithTitle(s string) Option { return func(o *options) { o.title = s } }
+
+// WithCRS writes the coordinates of PatchesGeoJSON in c (see pipeline/crs):
+// CGCS2000 (EPSG:4490), a 3-degree Gauss-Krüger zone (crs.GK: the zone of
+// the patches' centroid; CGCS2000 when there are none), or WGS84. Outside WGS84 the file names its CRS in
+// a "crs" member, as GDAL writes a GeoJSON layer in another CRS. Default:
+// WGS84 (RFC 7946, no "crs" member), as before.
+func WithCRS(c crs.CRS) Option { return func(o *options) { o.crs, o.crsSet = c, true } }
 
 func newOptions(opts []Option) *options {
 	o := &options{loc: reconcile.ChinaTime()}
@@ -201,21 +211,33 @@ func PatchesXLSX(w io.Writer, results []reconcile.PatchResult, opts ...Option) e
 }
 
 // PatchesGeoJSON writes the per-图斑 table as a GeoJSON FeatureCollection of
-// the patch polygons (coordinates rounded to 1e-7°) with the properties
+// the patch polygons (coordinates rounded to 1e-7°, or to 1 mm in a
+// Gauss-Krüger zone: see WithCRS) with the properties
 // JCBH (监测编号), TBID (图斑标识), XCQY (巡查区域), YSWF (疑似违法, 0/1), QSX,
 // HSX, XFRQ (下发日期), HCJL (核查结论), HCJLDM (its code), FXRQ (发现日期),
 // TZH (台帐行), PPFS (匹配方式), ZJXCSJ (最近巡查时间), ZJJL (最近距离, m),
 // ZJLY (最近巡查来源), ZHXCSJ (最后巡查时间) and XCCS (视距内巡查次数).
 func PatchesGeoJSON(w io.Writer, results []reconcile.PatchResult, opts ...Option) error {
 	o := newOptions(opts)
+	c, err := o.outputCRS(results)
+	if err != nil {
+		return err
+	}
 	fc := geojson.NewFeatureCollection()
+	if !c.IsWGS84() {
+		fc.ExtraMembers = geojson.Properties{"crs": map[string]any{"type": "name", "properties": map[string]any{"name": c.URN()}}}
+	}
 	for i := range results {
 		r := &results[i]
 		var g orb.Geometry = r.Patch.Geometry
 		if len(r.Patch.Geometry) == 0 {
 			g = r.Patch.Centroid
 		}
-		ft := geojson.NewFeature(orb.Round(orb.Clone(g), 1e7))
+		pg, err := c.Project(g)
+		if err != nil {
+			return fmt.Errorf("report: %s: %w", r.Patch.JCBH, err)
+		}
+		ft := geojson.NewFeature(orb.Round(pg, int(math.Pow10(c.Decimals()))))
 		p := ft.Properties
 		p["JCBH"], p["TBID"], p["XCQY"] = r.Patch.JCBH, r.Patch.ID, r.ZoneID
 		p["YSWF"] = map[bool]int{false: 0, true: 1}[r.Patch.Suspected]
@@ -244,6 +266,30 @@ func PatchesGeoJSON(w io.Writer, results []reconcile.PatchResult, opts ...Option
 		return fmt.Errorf("report: write geojson: %w", err)
 	}
 	return nil
+}
+
+// outputCRS returns the CRS to write results in: WGS84 unless WithCRS,
+// GK resolved to the zone of the patches.
+func (o *options) outputCRS(results []reconcile.PatchResult) (crs.CRS, error) {
+	if !o.crsSet {
+		return crs.WGS84, nil
+	}
+	var gs []orb.Geometry
+	for i := range results {
+		if p := results[i].Patch; len(p.Geometry) > 0 {
+			gs = append(gs, p.Geometry)
+		} else {
+			gs = append(gs, p.Centroid)
+		}
+	}
+	if len(gs) == 0 {
+		return crs.CGCS2000, nil // no data, no zone: an empty layer in CGCS2000
+	}
+	c, err := o.crs.Resolve(gs...)
+	if err != nil {
+		return c, fmt.Errorf("report: %w", err)
+	}
+	return c, nil
 }
 
 // ZoneColumns are the headers of the per-zone table.

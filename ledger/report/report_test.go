@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/weipian/weipian/ledger"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/reconcile"
 )
 
@@ -290,5 +293,94 @@ func TestFormulaInjection(t *testing.T) {
 	defer f.Close()
 	if typ, err := f.GetCellType("区域巡查", "H2"); err != nil || typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("巡查天数 cell type %v %v", typ, err)
+	}
+}
+
+func TestPatchesGeoJSONCRS(t *testing.T) {
+	t.Parallel()
+	patches, _ := endToEnd(t)
+	write := func(opts ...Option) []byte {
+		var buf bytes.Buffer
+		if err := PatchesGeoJSON(&buf, patches, opts...); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	type doc struct {
+		CRS *struct {
+			Type       string
+			Properties struct{ Name string }
+		}
+		Features []struct {
+			Geometry struct {
+				Type        string
+				Coordinates json.RawMessage
+			}
+			Properties map[string]any
+		}
+	}
+	parse := func(b []byte) doc {
+		var d doc
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	def := write()
+	if d := parse(def); d.CRS != nil {
+		t.Error("the default GeoJSON names a crs")
+	}
+	if !bytes.Equal(def, write(WithCRS(crs.WGS84))) {
+		t.Error("WithCRS(WGS84) differs from the default")
+	}
+	cg := write(WithCRS(crs.CGCS2000))
+	d := parse(cg)
+	if d.CRS == nil || d.CRS.Type != "name" || d.CRS.Properties.Name != "urn:ogc:def:crs:EPSG::4490" {
+		t.Errorf("CGCS2000 crs member %+v", d.CRS)
+	}
+	if string(d.Features[0].Geometry.Coordinates) != string(parse(def).Features[0].Geometry.Coordinates) {
+		t.Error("CGCS2000 coordinates differ from WGS84 ones")
+	}
+	gk := write(WithCRS(crs.GK))
+	if !bytes.Equal(gk, write(WithCRS(crs.GK))) {
+		t.Error("GK output not deterministic")
+	}
+	g := parse(gk)
+	if g.CRS == nil || g.CRS.Properties.Name != "urn:ogc:def:crs:EPSG::4526" {
+		t.Fatalf("GK crs member %+v, want EPSG:4526", g.CRS)
+	}
+	var ll, xy [][][2]float64
+	json.Unmarshal(parse(def).Features[0].Geometry.Coordinates, &ll)
+	json.Unmarshal(g.Features[0].Geometry.Coordinates, &xy)
+	zone, _ := crs.FromEPSG(4526)
+	for i := range ll[0] {
+		x, y := zone.Forward(ll[0][i][0], ll[0][i][1])
+		if math.Abs(x-xy[0][i][0]) > 0.001 || math.Abs(y-xy[0][i][1]) > 0.001 {
+			t.Errorf("vertex %d: %v, want %.3f, %.3f", i, xy[0][i], x, y)
+		}
+	}
+	if g.Features[0].Properties["JCBH"] != parse(def).Features[0].Properties["JCBH"] {
+		t.Error("properties changed")
+	}
+	// GDAL reads the CRS member: back to WGS84 within 1 cm.
+	if _, err := exec.LookPath("ogr2ogr"); err != nil {
+		t.Log("ogr2ogr not installed: GDAL check skipped")
+		return
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "gk.geojson"), filepath.Join(dir, "wgs84.geojson")
+	os.WriteFile(in, gk, 0o644)
+	if o, err := exec.Command("ogr2ogr", "-f", "GeoJSON", "-t_srs", "EPSG:4326", "-lco", "COORDINATE_PRECISION=10", out, in).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, o)
+	}
+	b, _ := os.ReadFile(out)
+	var back [][][2]float64
+	json.Unmarshal(parse(b).Features[0].Geometry.Coordinates, &back)
+	for i := range ll[0] {
+		dx := (back[0][i][0] - ll[0][i][0]) * 111320 * math.Cos(ll[0][i][1]*math.Pi/180)
+		dy := (back[0][i][1] - ll[0][i][1]) * 110540
+		if d := math.Hypot(dx, dy); d > 0.01 {
+			t.Errorf("vertex %d comes back %.3f m away", i, d)
+		}
 	}
 }

@@ -1,6 +1,11 @@
 package crs
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
 
 // Check says whether x, y can be a coordinate in EPSG code epsg, to catch
 // geometries in the wrong CRS (longitude/latitude where metres are due, or
@@ -29,4 +34,26 @@ func Check(epsg int, x, y float64) error {
 		return fmt.Errorf("(%v, %v) is not an easting/northing of EPSG:%d (%s: easting %.0f ± 500 000 m)", x, y, epsg, c.Name(), fe)
 	}
 	return nil
+}
+
+// CheckGeometry applies Check to every point of g, and refuses NaN and
+// infinite coordinates whatever the code.
+func CheckGeometry(epsg int, g orb.Geometry) error {
+	var err error
+	check := func(p *orb.Point) {
+		if err != nil {
+			return
+		}
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+			err = fmt.Errorf("point (%v, %v) is not finite", p[0], p[1])
+			return
+		}
+		err = Check(epsg, p[0], p[1])
+	}
+	if p, ok := g.(orb.Point); ok {
+		check(&p)
+		return err
+	}
+	mapPoints(g, check) // check only reads
+	return err
 }

@@ -266,14 +266,14 @@ func (c CRS) URN() string {
 	return "urn:ogc:def:crs:EPSG::" + strconv.Itoa(c.EPSG())
 }
 
-// Unit returns the step that coordinates of c are rounded to for output in
-// its units: 1e-7 degree (about 1 cm) for longitude/latitude, 1 mm for a
-// Gauss-Krüger zone.
-func (c CRS) Unit() float64 {
+// Decimals returns the number of decimals coordinates of c are written
+// with: 7 for longitude/latitude (1e-7° ≈ 1 cm), 3 for a Gauss-Krüger zone
+// (1 mm).
+func (c CRS) Decimals() int {
 	if c.Geographic() {
-		return 1e-7
+		return 7
 	}
-	return 1e-3
+	return 3
 }
 
 // errUnresolved is Forward on GK before Resolve.

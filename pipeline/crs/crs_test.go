@@ -266,8 +266,23 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestUnit(t *testing.T) {
-	if CGCS2000.Unit() != 1e-7 || mustParse(t, "EPSG:4526").Unit() != 1e-3 {
-		t.Error("Unit")
+func TestDecimals(t *testing.T) {
+	if CGCS2000.Decimals() != 7 || WGS84.Decimals() != 7 || mustParse(t, "EPSG:4526").Decimals() != 3 {
+		t.Error("Decimals")
+	}
+}
+
+func TestCheckGeometry(t *testing.T) {
+	poly := orb.Polygon{{{114.3, 30.6}, {114.31, 30.6}, {114.31, 30.61}, {114.3, 30.6}}}
+	if err := CheckGeometry(4490, poly); err != nil {
+		t.Error(err)
+	}
+	if err := CheckGeometry(4526, poly); err == nil || !strings.Contains(err.Error(), "not an easting/northing") {
+		t.Errorf("lon/lat in a GK zone: %v", err)
+	}
+	for _, g := range []orb.Geometry{orb.Point{math.NaN(), 1}, orb.LineString{{1, 1}, {math.Inf(1), 1}}} {
+		if err := CheckGeometry(3857, g); err == nil || !strings.Contains(err.Error(), "not finite") {
+			t.Errorf("%v: %v", g, err)
+		}
 	}
 }
