@@ -24,6 +24,7 @@ import (
 	"github.com/weipian/weipian/casework"
 	"github.com/weipian/weipian/detect"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/judge"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/store"
@@ -48,6 +49,14 @@ type Config struct {
 	EvidenceMaxFiles int
 	// SessionTTL is how long a login lasts (0 = 12 h).
 	SessionTTL time.Duration
+	// OutputCRS is the deployment's CRS of vector outputs that can carry
+	// one (task exports in GeoJSON/Shapefile, 下发 returns, the
+	// reconciliation GeoJSON, reports): see crs.Parse ("" = CGCS2000,
+	// EPSG:4490; "gk" = the Gauss–Krüger zone of the data).
+	OutputCRS string
+	// PasswordCost is the bcrypt cost of new password hashes (0 = the
+	// library's default; tests use bcrypt.MinCost).
+	PasswordCost int
 	// BusyTimeout is how long a write waits for a SQLite database another
 	// process holds before it fails with a busy error (0 = 30 s).
 	BusyTimeout time.Duration
@@ -75,6 +84,7 @@ type App struct {
 	registry *prometheus.Registry
 	log      *slog.Logger
 	limiter  *loginLimiter
+	outCRS   crs.CRS
 }
 
 // Open wires the system for cfg: the state store (migrated on open), the
@@ -101,7 +111,14 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	a := &App{cfg: cfg, registry: prometheus.NewRegistry(), log: cfg.Log, limiter: newLoginLimiter()}
+	a := &App{cfg: cfg, registry: prometheus.NewRegistry(), log: cfg.Log, limiter: newLoginLimiter(), outCRS: crs.CGCS2000}
+	if strings.TrimSpace(cfg.OutputCRS) != "" {
+		c, err := crs.Parse(cfg.OutputCRS)
+		if err != nil {
+			return nil, invalid("输出坐标系 %q：应为 %s", cfg.OutputCRS, crs.Names)
+		}
+		a.outCRS = c
+	}
 	a.judgeCfg = judge.DefaultConfig()
 	if cfg.Judge != nil {
 		a.judgeCfg = *cfg.Judge
@@ -229,3 +246,6 @@ func (a *App) RunQueued(ctx context.Context, drain bool) error {
 func (a *App) zoneSet(ctx context.Context) (judge.Zones, error) {
 	return casework.LoadZones(ctx, a.store)
 }
+
+// OutputCRS is the deployment's CRS of vector outputs.
+func (a *App) OutputCRS() crs.CRS { return a.outCRS }

@@ -19,6 +19,7 @@ func open(t *testing.T, cfg app.Config) (*app.App, string) {
 	dir := t.TempDir()
 	cfg.DB, cfg.Data = filepath.Join(dir, "state.db"), filepath.Join(dir, "data")
 	cfg.Now = func() time.Time { return time.Date(2026, 5, 22, 9, 0, 0, 0, time.UTC) }
+	cfg.PasswordCost = 4
 	a, err := app.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -275,7 +275,7 @@ func (a *App) AddUser(ctx context.Context, p Principal, spec UserSpec) (UserInfo
 		if err := checkPassword(spec.Password); err != nil {
 			return "", err
 		}
-		h, err := bcrypt.GenerateFromPassword([]byte(spec.Password), bcryptCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(spec.Password), a.passwordCost())
 		if err != nil {
 			return "", err
 		}
@@ -351,7 +351,7 @@ func (a *App) ChangeUser(ctx context.Context, p Principal, name string, c UserCh
 		}
 		var hash string
 		if c.Password != nil {
-			h, err := bcrypt.GenerateFromPassword([]byte(*c.Password), bcryptCost)
+			h, err := bcrypt.GenerateFromPassword([]byte(*c.Password), a.passwordCost())
 			if err != nil {
 				return "", err
 			}
@@ -562,4 +562,11 @@ func Actions() []Action {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func (a *App) passwordCost() int {
+	if a.cfg.PasswordCost >= bcrypt.MinCost && a.cfg.PasswordCost <= bcrypt.MaxCost {
+		return a.cfg.PasswordCost
+	}
+	return bcryptCost
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/weipian/weipian/ledger"
 	"github.com/weipian/weipian/ledger/report"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/judge"
 	"github.com/weipian/weipian/pipeline/reconcile"
 	"github.com/weipian/weipian/pipeline/task"
@@ -207,6 +208,7 @@ type Reconciliation struct {
 	Zones   []reconcile.ZoneResult
 	// Counts are the outcomes' counts by zh-CN label.
 	Counts map[string]int
+	crs    crs.CRS
 }
 
 // Reconcile checks a batch's 图斑 against the patrol ledger and tracks
@@ -289,7 +291,7 @@ func (a *App) Reconcile(ctx context.Context, p Principal, batchID, period string
 		if err := a.store.UpdateTubanPatrol(ctx, checks, store.FormatTime(now)); err != nil {
 			return "", err
 		}
-		rec = &Reconciliation{Batch: b, Period: per, Results: results, Zones: zoneResults, Counts: counts}
+		rec = &Reconciliation{Batch: b, Period: per, Results: results, Zones: zoneResults, Counts: counts, crs: a.outCRS}
 		return fmt.Sprintf("%s: %v", per, counts), nil
 	})
 	return rec, err
@@ -316,7 +318,7 @@ func (r *Reconciliation) WriteFile(w io.Writer, name string) error {
 	case "对账_图斑.xlsx":
 		return report.PatchesXLSX(w, r.Results, title)
 	case "对账_图斑.geojson":
-		return report.PatchesGeoJSON(w, r.Results, title)
+		return report.PatchesGeoJSON(w, r.Results, title, report.WithCRS(r.crs))
 	case "对账_巡查区.xlsx":
 		return report.ZonesXLSX(w, r.Zones, title)
 	}

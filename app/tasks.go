@@ -369,7 +369,11 @@ func (a *App) ExportTasks(ctx context.Context, p Principal, q TaskQuery, format 
 		}
 	}
 	opt := export.WithDate(a.now().In(task.ChinaTime()).Format("2006-01-02"))
-	if err := write(w, rows, append([]export.Option{opt, export.WithContext(ctx)}, opts...)...); err != nil {
+	base := []export.Option{opt, export.WithContext(ctx)}
+	if ExportCRSFormats[format] {
+		base = append(base, export.WithCRS(a.outCRS))
+	}
+	if err := write(w, rows, append(base, opts...)...); err != nil {
 		return 0, err
 	}
 	a.audit(ctx, p, "tasks.export", q.Team, "ok", fmt.Sprintf("%s, %d tasks", format, len(rows)))

@@ -179,7 +179,7 @@ func (a *App) ExportXiafa(ctx context.Context, p Principal, req XiafaExportReque
 		default:
 			return "", invalid("格式 %q：应为 shp、gpkg 或 gdb", req.Format)
 		}
-		outCRS := crs.CGCS2000
+		outCRS := a.outCRS
 		if strings.TrimSpace(req.CRS) != "" {
 			outCRS, err = crs.Parse(req.CRS)
 		}

@@ -20,7 +20,9 @@ import (
 
 	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/casework"
+	"github.com/weipian/weipian/export"
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 )
 
 // Request and response bodies of the routes (the OpenAPI schemas derive
@@ -209,8 +211,9 @@ func (s *Server) table() []route {
 			Query: [][2]string{{"name", "照片文件名（JPEG 请求体时）"}, {"kind", "manual（人工，默认）或 drone（无人机）"}}, Response: EvidenceResponse{}, Handler: s.evidence},
 		{Method: "PUT", Path: "/tasks/{id}/findings", Tag: "tasks", Summary: "填写核查情况（核实认定意见、现场核查描述、项目名称/主体、建设时间、批准机关/时间/面积、违法面积）", Request: app.FindingsRequest{}, Response: app.TaskView{}, Handler: s.findings},
 		{Method: "GET", Path: "/tasks/{id}/evidence/{sha256}", Tag: "tasks", Summary: "举证照片原件（EXIF 完整）", ResponseType: "image/jpeg", Handler: s.photo},
-		{Method: "GET", Path: "/export/tasks", Tag: "tasks", Summary: "导出任务（format=zip|xlsx|kml|gpx|geojson）", Query: [][2]string{
-			{"team", "巡查组"}, {"state", "状态"}, {"batch", "批次"}, {"format", "zip, xlsx, kml, gpx 或 geojson"}, {"chips", "XLSX 内嵌影像切片"}},
+		{Method: "GET", Path: "/export/tasks", Tag: "tasks", Summary: "导出任务（format=zip|xlsx|kml|kmz|gpx|geojson|shp）", Query: [][2]string{
+			{"team", "巡查组"}, {"state", "状态"}, {"batch", "批次"}, {"format", app.ExportFormatNames}, {"chips", "XLSX 内嵌影像切片"},
+			{"crs", "geojson/shp/zip 的坐标系：4490（默认）、gk 或 EPSG:4513–4554；kml/kmz/gpx 固定为 WGS84"}},
 			ResponseType: "application/octet-stream", Handler: s.export},
 
 		{Method: "POST", Path: "/ledger", Tag: "ledger", Summary: "导入巡查台帐与轨迹（multipart：files，以及 map, encoding, year, min_people）", Upload: true, Response: []app.LedgerFileResult{}, Handler: s.ledgerImport},
@@ -842,11 +845,22 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, p app.Principal)
 		format = "zip"
 	}
 	if app.ExportFormats[format] == nil {
-		return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("导出格式 %q 未知：应为 zip, xlsx, kml, gpx 或 geojson", format)}
+		return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("导出格式 %q 未知：应为 %s", format, app.ExportFormatNames)}
 	}
 	chips, err := queryBool(r, "chips")
 	if err != nil {
 		return err
+	}
+	var opts []export.Option
+	if c := r.URL.Query().Get("crs"); c != "" {
+		if !app.ExportCRSFormats[format] {
+			return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("%s 按规范为 WGS84，不接受 crs 参数", format)}
+		}
+		oc, err := crs.Parse(c)
+		if err != nil {
+			return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("参数 crs=%q：应为 %s", c, crs.Names)}
+		}
+		opts = append(opts, export.WithCRS(oc))
 	}
 	// Write to a scratch file first, so that an error is still an error
 	// response and not half a file.
@@ -856,13 +870,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, p app.Principal)
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	if _, err := s.app.ExportTasks(r.Context(), p, q, format, chips, f); err != nil {
+	if _, err := s.app.ExportTasks(r.Context(), p, q, format, chips, f, opts...); err != nil {
 		return err
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	name := "核查任务." + format
+	name := "核查任务." + app.ExportExtensions[format]
 	if q.Team != "" {
 		name = q.Team + "_" + name
 	}

@@ -52,6 +52,7 @@ func newEnv(t *testing.T, opt httpapi.Options, cfg app.Config) *env {
 	t.Helper()
 	dir := t.TempDir()
 	cfg.DB, cfg.Data = filepath.Join(dir, "state.db"), filepath.Join(dir, "data")
+	cfg.PasswordCost = 4 // bcrypt.MinCost: the tests log in often, and -race slows bcrypt down
 	a, err := app.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/workers"
 )
 
@@ -85,6 +86,8 @@ type config struct {
 	Data  string           // WEIPIAN_DATA: blob directory of the embedded mode (default weipian-data)
 	// EvidenceMaxMB bounds one evidence photo (WEIPIAN_EVIDENCE_MAX_MB).
 	EvidenceMaxMB int
+	// OutputCRS is the deployment's CRS of vector outputs (WEIPIAN_CRS).
+	OutputCRS string
 }
 
 func envOr(k, def string) string {
@@ -113,6 +116,7 @@ func (c *config) systemFlags(cmd *cobra.Command) {
 	f.BoolVar(&c.S3.Secure, "s3-https", os.Getenv("WEIPIAN_S3_HTTPS") == "1", "use HTTPS for S3 (env WEIPIAN_S3_HTTPS=1)")
 	f.StringVar(&c.DB, "db", envOr("WEIPIAN_DB", "weipian.db"), "state store: postgres://… URL or a SQLite file (env WEIPIAN_DB)")
 	f.StringVar(&c.Data, "data", envOr("WEIPIAN_DATA", "weipian-data"), "blob directory of the embedded mode (env WEIPIAN_DATA)")
+	f.StringVar(&c.OutputCRS, "output-crs", envOr("WEIPIAN_CRS", "4490"), "default CRS of vector outputs that carry one (env WEIPIAN_CRS): "+crs.Names)
 	f.IntVar(&c.EvidenceMaxMB, "evidence-max-mb", envInt("WEIPIAN_EVIDENCE_MAX_MB", 32), "size limit of one evidence photo in MiB (env WEIPIAN_EVIDENCE_MAX_MB)")
 }
 
@@ -122,7 +126,7 @@ func (a *cli) open(ctx context.Context) (*app.App, error) {
 		return nil, usageError{fmt.Errorf("--evidence-max-mb %d: want 1..1024", a.cfg.EvidenceMaxMB)}
 	}
 	return app.Open(ctx, app.Config{Redis: a.cfg.Redis, S3: a.cfg.S3, DB: a.cfg.DB, Data: a.cfg.Data,
-		EvidenceMaxBytes: int64(a.cfg.EvidenceMaxMB) << 20, Log: a.log})
+		EvidenceMaxBytes: int64(a.cfg.EvidenceMaxMB) << 20, OutputCRS: a.cfg.OutputCRS, Log: a.log})
 }
 
 // operator is the CLI's principal: an administrator named by --by, else
