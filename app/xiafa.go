@@ -259,20 +259,24 @@ func (a *App) ImportXiafa(ctx context.Context, p Principal, req XiafaImportReque
 			is.Batch, is.BatchName = b.ID, batchName
 			ps = append(ps, casework.IssuedPatch(is))
 		}
-		for _, st := range []pipeline.BatchState{pipeline.BatchIngesting, pipeline.BatchDetecting, pipeline.BatchFinalizing} {
-			if _, err := a.store.TransitionBatch(ctx, b.ID, nil, st, "", ""); err != nil {
-				return "", err
+		// queued (or a failed earlier attempt) → finalizing: the batch
+		// needs no detection; the queue never sees it.
+		if ok, err := a.store.TransitionBatch(ctx, b.ID, []pipeline.BatchState{pipeline.BatchQueued, pipeline.BatchFailed, pipeline.BatchFinalizing},
+			pipeline.BatchFinalizing, "", "xiafa"); err != nil || !ok {
+			if err == nil {
+				err = errorf(KindConflict, "下发批次 %s 正在由另一进程导入", b.ID)
 			}
+			return "", err
 		}
 		if err := a.store.ReplacePatches(ctx, b.ID, ps); err != nil {
 			return "", err
 		}
 		res.Summary, err = a.cases.JudgePatches(ctx, b.ID, ps)
 		if err != nil {
-			a.store.TransitionBatch(context.WithoutCancel(ctx), b.ID, nil, pipeline.BatchFailed, PublicMessage(err), "")
+			a.store.TransitionBatch(context.WithoutCancel(ctx), b.ID, []pipeline.BatchState{pipeline.BatchFinalizing}, pipeline.BatchFailed, PublicMessage(err), "")
 			return "", err
 		}
-		if _, err := a.store.TransitionBatch(ctx, b.ID, nil, pipeline.BatchDone, "", ""); err != nil {
+		if _, err := a.store.TransitionBatch(ctx, b.ID, []pipeline.BatchState{pipeline.BatchFinalizing}, pipeline.BatchDone, "", ""); err != nil {
 			return "", err
 		}
 		ts, err := a.store.TubansOfBatch(ctx, b.ID)

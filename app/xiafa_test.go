@@ -93,6 +93,12 @@ func TestXiafaImport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v %v", err, res.Problems)
 	}
+	if res.Batch.State != pipeline.BatchDone || res.Batch.PatchCount != 3 {
+		t.Errorf("the 下发 batch is %s with %d patches, want done with 3", res.Batch.State, res.Batch.PatchCount)
+	}
+	if jobs, _ := a.Orchestrator().Unfinished(t.Context()); len(jobs) != 0 {
+		t.Errorf("the 下发 batch left jobs for the queue: %v", jobs)
+	}
 	if res.Patches != 3 || res.Linked != 1 || res.Summary.Tasks != 3 {
 		t.Errorf("import: %d patches, %d linked, %d tasks; want 3, 1 linked (P3), 3 tasks", res.Patches, res.Linked, res.Summary.Tasks)
 	}
