@@ -15,7 +15,7 @@ import (
 // Bundle writes a ZIP archive of rows (normally one team's: see ForTeam and
 // BundleName) for the team's devices:
 //
-//	{base}.geojson  {base}.gpx  {base}.kml  {base}.xlsx
+//	{base}.geojson  {base}.gpx  {base}.kml  {base}.xlsx  icons/placemark_circle.png (the KML's marker)
 //	{JCBH}_前时相.png  {JCBH}_后时相.png  …
 //	举证照片/{JCBH}/{photo name}  …
 //
@@ -64,6 +64,7 @@ func Bundle(w io.Writer, rows []Row, opts ...Option) error {
 		}
 		entries = append(entries, entry{name: base + f.ext, data: buf.Bytes(), store: f.store})
 	}
+	entries = append(entries, entry{name: KMLIconName, data: kmlIcon, store: true})
 	seen := map[string]string{}
 	var chips []entry
 	for _, r := range rows {
@@ -110,6 +111,7 @@ func Bundle(w io.Writer, rows []Row, opts ...Option) error {
 	zw := zip.NewWriter(w)
 	for _, e := range entries {
 		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Modified: o.stamp()}
+		h.Flags |= 0x800 // UTF-8 names, ASCII ones too
 		if e.store {
 			h.Method = zip.Store
 		}

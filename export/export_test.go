@@ -449,7 +449,7 @@ func TestBundle(t *testing.T) {
 	}
 	want := []string{
 		"城关所一组_核查任务.geojson", "城关所一组_核查任务.gpx", "城关所一组_核查任务.kml", "城关所一组_核查任务.xlsx",
-		"4201022026060001_前时相.png", "4201022026060001_后时相.png",
+		KMLIconName, "4201022026060001_前时相.png", "4201022026060001_后时相.png",
 	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("entries %q, want %q", names, want)

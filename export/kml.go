@@ -1,14 +1,45 @@
 package export
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"html"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"strings"
 
 	"github.com/paulmach/orb"
 )
+
+// KMLIconName is the marker icon's file in a bundle, beside the KML.
+const KMLIconName = "icons/placemark_circle.png"
+
+// kmlIcon is the marker: a white disc with a dark rim (32×32 PNG), which
+// KML tints with each style's colour.
+var kmlIcon = func() []byte {
+	const n = 32
+	img := image.NewNRGBA(image.Rect(0, 0, n, n))
+	for y := range n {
+		for x := range n {
+			dx, dy := float64(x)+0.5-n/2, float64(y)+0.5-n/2
+			switch d := dx*dx + dy*dy; {
+			case d <= 11*11:
+				img.SetNRGBA(x, y, color.NRGBA{255, 255, 255, 255})
+			case d <= 14*14:
+				img.SetNRGBA(x, y, color.NRGBA{40, 40, 40, 255})
+			}
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}()
+
+var kmlIconDataURI = "data:image/png;base64," + base64.StdEncoding.EncodeToString(kmlIcon)
 
 // KML styles: id, colour (aabbggrr), meaning.
 var kmlStyles = []struct{ id, color, label string }{
@@ -128,7 +159,14 @@ func KML(w io.Writer, rows []Row, opts ...Option) error {
 	var legend []string
 	for _, s := range kmlStyles {
 		st := kmlStyle{ID: s.id}
-		st.Icon = kmlIconStyle{Color: s.color, Scale: 1.1, Href: "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"}
+		// The marker is drawn from an icon carried with the KML, never
+		// fetched from the network: a file beside it in the bundle, a data
+		// URI in a KML on its own.
+		href := kmlIconDataURI
+		if o.bundle {
+			href = KMLIconName
+		}
+		st.Icon = kmlIconStyle{Color: s.color, Scale: 1.1, Href: href}
 		st.Label.Scale = 0.8
 		st.Line.Color, st.Line.Width = s.color, 2.5
 		st.Poly.Fill, st.Poly.Outline = 0, 1

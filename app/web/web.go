@@ -42,15 +42,21 @@ type asset struct {
 
 var (
 	loadOnce sync.Once
-	assets   map[string]*asset
+	embedded map[string]*asset
 )
 
-func load() {
-	assets = map[string]*asset{}
+func loadEmbedded() {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
+		embedded = map[string]*asset{}
 		return
 	}
+	embedded = load(sub)
+}
+
+// load reads the console's files from fsys, keyed by their URL path.
+func load(sub fs.FS) map[string]*asset {
+	assets := map[string]*asset{}
 	fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasPrefix(path.Base(p), ".") {
 			return nil
@@ -73,6 +79,7 @@ func load() {
 		assets["/"+p] = a
 		return nil
 	})
+	return assets
 }
 
 func contentType(p string) string {
@@ -97,8 +104,8 @@ func contentType(p string) string {
 
 // Built reports whether the console's assets were built into the binary.
 func Built() bool {
-	loadOnce.Do(load)
-	return assets["/index.html"] != nil
+	loadOnce.Do(loadEmbedded)
+	return embedded["/index.html"] != nil
 }
 
 // notBuilt is the page served when the binary holds no console.
@@ -112,7 +119,11 @@ The HTTP API works: see <a href="/docs">/docs</a>.</p></body></html>`
 // error body, so that clients of a route the server lacks (e.g. /reports
 // before the reports exist) get an answer they can read.
 func Handler() http.Handler {
-	loadOnce.Do(load)
+	loadOnce.Do(loadEmbedded)
+	return handler(embedded)
+}
+
+func handler(assets map[string]*asset) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		p := r.URL.Path

@@ -292,6 +292,9 @@ export function createMap(opts = {}) {
         sideAfter.setVisible(true);
       }
       if (!fitted) fit(extent);
+      // Past a few tile pixels per scene pixel the imagery shows only blocks.
+      const z = view.getZoom();
+      if (z && z > info.native_zoom + 2) view.setZoom(info.native_zoom + 2);
       setMode(el.dataset.mode);
     } catch (e) {
       el.dataset.imagery = 'none';
@@ -302,11 +305,17 @@ export function createMap(opts = {}) {
   };
 
   let fitted = false;
+  let pendingFit = null; // a fit asked for before the map had a size
   const fit = (extent, minSide = 400) => {
     if (!extent || isEmpty(extent)) return;
     const grow = Math.max(minSide - getWidth(extent), minSide - getHeight(extent), 0) / 2;
-    map.getView().fit(buffer(extent, grow), { padding: [30, 30, 30, 30], maxZoom: 19 });
+    const size = map.getSize();
     fitted = true;
+    if (!size || !size[0] || !size[1]) {
+      pendingFit = buffer(extent, grow);
+      return;
+    }
+    map.getView().fit(buffer(extent, grow), { padding: [30, 30, 30, 30], maxZoom: 19 });
   };
 
   const setTubans = (fc) => {
@@ -349,6 +358,11 @@ export function createMap(opts = {}) {
   const ro = new ResizeObserver(() => {
     map.updateSize();
     if (side) side.updateSize();
+    const size = map.getSize();
+    if (pendingFit && size && size[0] && size[1]) {
+      map.getView().fit(pendingFit, { padding: [30, 30, 30, 30], maxZoom: 19 });
+      pendingFit = null;
+    }
   });
   ro.observe(stage);
   return {

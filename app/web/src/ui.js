@@ -44,12 +44,14 @@ export function mu(v) {
   return Number(v).toFixed(2);
 }
 
+// fmtTime shows a time in China time (UTC+8), whatever the device's zone.
 export function fmtTime(s) {
   if (!s || s.startsWith('0001')) return '—';
-  const d = new Date(s);
-  if (Number.isNaN(d.getTime())) return s;
+  const t = new Date(s);
+  if (Number.isNaN(t.getTime())) return s;
+  const d = new Date(t.getTime() + 8 * 3600 * 1000);
   const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
 }
 
 export function fmtDuration(ms) {

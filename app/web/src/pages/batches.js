@@ -117,12 +117,22 @@ export async function batchPage(el, { args }) {
   };
   const showMap = (b) => {
     m = createMap({ batch: b.id, onFeature: (p) => { location.hash = '#/tubans/' + encodeURIComponent(p.id); } });
-    extra.append(h('section.card.map-card', h('h2', '影像与图斑'), m.el));
+    extra.append(h('section.card.map-card', h('h2', '影像与图斑'), m.el, mapNote));
     if (b.state === 'done') loadTubans();
   };
+  // The map holds at most 1000 图斑: with more, the ones that matter
+  // (疑似违法, then 已有用地手续) are shown and the rest counted.
+  const mapNote = h('p.hint');
   const loadTubans = async () => {
     if (!m) return;
-    const fc = await get('/tubans' + qs({ batch: id, format: 'geojson', limit: 1000 }));
+    let fc = await get('/tubans' + qs({ batch: id, format: 'geojson', limit: 1000 }));
+    fill(mapNote);
+    if (fc.features.length >= 1000) {
+      const sus = await get('/tubans' + qs({ batch: id, judgement: 'suspected', format: 'geojson', limit: 1000 }));
+      const app = await get('/tubans' + qs({ batch: id, judgement: 'approved', format: 'geojson', limit: 1000 }));
+      fc = { type: 'FeatureCollection', features: [...sus.features, ...app.features] };
+      fill(mapNote, `地图只显示疑似违法与已有用地手续的图斑（${fc.features.length} 个）；全部图斑见"查看图斑"。`);
+    }
     m.setTubans(fc);
   };
   const showDone = async (b) => {
