@@ -54,6 +54,8 @@ type Tiles struct {
 	waiting atomic.Int64
 
 	teams *expirable.LRU[string, bool] // batch|team → the team has 图斑 there
+
+	rendering func() // tests: called in a render slot, before the render
 }
 
 // renderVersion changes when tiles of the same scene would look different.
@@ -242,6 +244,9 @@ func (t *Tiles) Tile(ctx context.Context, p Principal, batchID string, d xyz.Dat
 			return nil, ctx.Err()
 		}
 		defer func() { <-t.slots }()
+		if t.rendering != nil {
+			t.rendering()
+		}
 		data, blank, err := r.Render(ctx, d, z, x, y)
 		if errors.Is(err, xyz.ErrZoom) {
 			return nil, notFound("瓦片", strconv.Itoa(z)+"/"+strconv.Itoa(x)+"/"+strconv.Itoa(y), err)
