@@ -668,6 +668,12 @@ func TestConsoleOffice(t *testing.T) {
 		t.Errorf("%d export links, want zip, xlsx, kml, gpx and geojson", n)
 	}
 	b.shot("desktop_office_tasks")
+	// The same tasks on the map (the fixture county has no imagery: the
+	// zones and 图斑 on a plain background).
+	b.open("#/tasks?view=map")
+	b.waitFor(`document.querySelectorAll('.map-stage canvas').length > 0 && document.querySelector('.mapbox').dataset.imagery === 'none'`, 20*time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	b.shot("desktop_office_tasks_map")
 	b.open("#/reports")
 	b.waitFor(`!!document.querySelector('[data-reports=missing], .report-body .card')`, 20*time.Second)
 	if h := b.text(".report-body h2"); h != "报表尚未生成" {

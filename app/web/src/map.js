@@ -18,7 +18,7 @@ import { Style, Stroke, Fill, Text, Circle as CircleStyle, RegularShape } from '
 import { fromLonLat, transformExtent } from 'ol/proj.js';
 import { getRenderPixel } from 'ol/render.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
-import { createEmpty, extend, isEmpty, buffer, getWidth, getHeight } from 'ol/extent.js';
+import { createEmpty, extend, isEmpty, buffer, getWidth, getHeight, getCenter } from 'ol/extent.js';
 import { h } from './ui.js';
 import { get } from './api.js';
 
@@ -46,7 +46,19 @@ function tubanStyle(f, resolution) {
       new Style({ stroke: new Stroke({ color, width: focus ? 3.5 : 2.2 }), fill: new Fill({ color: hexAlpha(tblxColors[t] || '#bdbdbd', 0.3) }) }),
     ];
   }
-  const styles = styleCache[key];
+  let styles = styleCache[key];
+  // A 图斑 a few pixels wide gets a marker at its centre, so that it can
+  // be seen and clicked when zoomed out.
+  const g = f.getGeometry();
+  if (g && !focus) {
+    const e = g.getExtent();
+    if (Math.max(e[2] - e[0], e[3] - e[1]) / resolution < 8) {
+      styles = [...styles, new Style({
+        geometry: new Point(getCenter(e)),
+        image: new CircleStyle({ radius: 6, fill: new Fill({ color: judgementColors[j] || '#d32f2f' }), stroke: new Stroke({ color: '#fff', width: 2 }) }),
+      })];
+    }
+  }
   if (resolution < 4 && f.get('jcbh')) {
     return [...styles, new Style({
       text: new Text({ text: f.get('jcbh'), font: '12px sans-serif', overflow: true, fill: new Fill({ color: '#000' }), stroke: new Stroke({ color: '#fff', width: 3 }) }),

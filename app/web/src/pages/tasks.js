@@ -76,7 +76,7 @@ export async function tasksPage(el, { params }) {
   const exports = h('details.exports', h('summary', '导出'), h('div', v.export_formats.map((x) => h('a.btn', { href: '/export/tasks' + qs({ format: x.code, team: f.team, state: f.state }), download: true }, x.label))));
   const summary = h('p.totals', `共 ${tot.count} 个任务`, tot.overdue ? h('span.tag-red', `，逾期 ${tot.overdue} 个`) : '',
     `；监测面积 ${mu(tot.jcmj.mu)} 亩，耕地 ${mu(tot.jcgdmj.mu)} 亩，永久基本农田 ${mu(tot.yjjbntmj.mu)} 亩`);
-  const body = h('div.task-list');
+  const body = h('div');
   fill(el, h('div.page-head', h('h1', title), viewSeg), filters, h('div.row', summary, exports), body);
   if (f.view === 'map') {
     const fc = await get('/tubans' + qs({ format: 'geojson', team: f.team, limit: 1000 }));
@@ -86,7 +86,7 @@ export async function tasksPage(el, { params }) {
     fill(body, m.el, h('p.hint', '点击图斑打开任务。'));
     return () => m.destroy();
   }
-  fill(body, items.length ? items.map(taskCard) : h('p.empty', '没有符合条件的任务'));
+  fill(body, items.length ? h('div.task-list', items.map(taskCard)) : h('p.empty', '没有符合条件的任务'));
   return null;
 }
 
