@@ -18,9 +18,10 @@ import (
 	"github.com/weipian/weipian/tiles/xyz"
 )
 
-// consoleEnv is the fixture county with the console routes, and the Jülich
-// pair run as a batch (whose 图斑 lie outside the county's patrol zones).
-func consoleEnv(t *testing.T) (*env, string) {
+// consoleEnv is the fixture county with the console routes, and with
+// juelich the Jülich pair run as a batch (whose 图斑 lie outside the
+// county's patrol zones).
+func consoleEnv(t *testing.T, juelich bool) (*env, string) {
 	t.Helper()
 	dir := t.TempDir()
 	a, err := app.Open(t.Context(), app.Config{DB: filepath.Join(dir, "state.db"), Data: filepath.Join(dir, "data")})
@@ -38,20 +39,24 @@ func consoleEnv(t *testing.T) (*env, string) {
 			t.Fatal(err)
 		}
 	}
-	b, _, err := a.SubmitBatch(t.Context(), op, app.BatchRequest{Name: "于利希", Before: "../../testdata/juelich/LS20010525.tif", After: "../../testdata/juelich/LS20010626.tif"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.RunQueued(t.Context(), true); err != nil {
-		t.Fatal(err)
+	var batch string
+	if juelich {
+		b, _, err := a.SubmitBatch(t.Context(), op, app.BatchRequest{Name: "于利希", Before: "../../testdata/juelich/LS20010525.tif", After: "../../testdata/juelich/LS20010626.tif"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.RunQueued(t.Context(), true); err != nil {
+			t.Fatal(err)
+		}
+		batch = b.ID
 	}
 	srv := httptest.NewServer(httpapi.New(a, httpapi.Options{Extra: httpapi.ConsoleRoutes(app.NewTiles(a, app.TileOptions{}))}))
 	t.Cleanup(srv.Close)
-	return &env{t: t, app: a, srv: srv, data: filepath.Join(dir, "data")}, b.ID
+	return &env{t: t, app: a, srv: srv, data: filepath.Join(dir, "data")}, batch
 }
 
 func TestTileRoutes(t *testing.T) {
-	e, batch := consoleEnv(t)
+	e, batch := consoleEnv(t, true)
 	rs := e.login("rs")
 	if code, _ := (&client{e: e}).do("GET", "/tiles/"+batch, ""); code != 401 {
 		t.Errorf("anonymous tile info: %d, want 401", code)
@@ -141,7 +146,7 @@ func fixtureTuban(t *testing.T, e *env) string {
 }
 
 func TestConsoleVocabularyAndReconcileView(t *testing.T) {
-	e, _ := consoleEnv(t)
+	e, _ := consoleEnv(t, false)
 	viewer := e.login("viewer")
 	code, body := viewer.do("GET", "/console/vocabulary", "")
 	var v app.Vocabulary
