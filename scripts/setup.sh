@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # setup.sh installs what weipian needs on a Debian 12 machine, idempotently.
-# Usage: scripts/setup.sh [gdal] [servers]   (no argument: everything)
+# Usage: scripts/setup.sh [gdal] [servers] [web] [browser]   (no argument: everything)
+#   web      Node.js and npm, to build the web console (make web)
+#   browser  Chromium and CJK fonts, for the console's browser tests
 set -euo pipefail
 
-want_gdal=0; want_servers=0
-if [ $# -eq 0 ]; then want_gdal=1; want_servers=1; fi
+want_gdal=0; want_servers=0; want_web=0; want_browser=0
+if [ $# -eq 0 ]; then want_gdal=1; want_servers=1; want_web=1; want_browser=1; fi
 for a in "$@"; do
   case "$a" in
     gdal) want_gdal=1 ;;
     servers) want_servers=1 ;;
-    *) echo "setup.sh: unknown component $a (want gdal or servers)" >&2; exit 2 ;;
+    web) want_web=1 ;;
+    browser) want_browser=1 ;;
+    *) echo "setup.sh: unknown component $a (want gdal, servers, web or browser)" >&2; exit 2 ;;
   esac
 done
 
@@ -26,6 +30,17 @@ if [ $want_servers -eq 1 ]; then
   need_pkg redis-server; need_pkg postgresql
   # deploy/local-cluster checks MinIO and creates its bucket with curl.
   need_pkg curl
+fi
+if [ $want_web -eq 1 ]; then
+  # Any Node.js from 18 on builds the console (Debian 12 has 18).
+  if ! command -v node >/dev/null 2>&1 || ! node -e 'process.exit(+process.versions.node.split(".")[0] < 18 ? 1 : 0)'; then
+    need_pkg nodejs
+  fi
+  command -v npm >/dev/null 2>&1 || need_pkg npm
+fi
+if [ $want_browser -eq 1 ]; then
+  command -v chromium >/dev/null 2>&1 || need_pkg chromium
+  need_pkg fonts-noto-cjk
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

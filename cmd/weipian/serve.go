@@ -10,12 +10,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/app/httpapi"
+	"github.com/weipian/weipian/app/web"
 )
 
 func (a *cli) serveCmd() *cobra.Command {
 	var listen, certFile, keyFile string
 	var trustProxy bool
+	var tileCacheMiB, tileRenders int
 	cmd := &cobra.Command{
 		Use:   "serve [--listen 127.0.0.1:8080] [--tls-cert F --tls-key F] [--trust-proxy]",
 		Short: "Serve the HTTP API (and, in the embedded mode, run the queued batches)",
@@ -25,7 +28,13 @@ Caddy) that terminates TLS and pass --trust-proxy (client addresses and the
 scheme then come from X-Forwarded-For and X-Forwarded-Proto), or listen on
 the network with TLS: --listen :8443 --tls-cert cert.pem --tls-key key.pem.
 Every route but /healthz, /metrics, /openapi.json and /docs needs a login
-(weipian users add … creates the accounts).`,
+(weipian users add … creates the accounts).
+
+The web console is at / (open http://127.0.0.1:8080/ in a browser): staff
+submit and follow batches and list 图斑, patrol teams work their tasks on a
+phone (photos straight from the camera), the office reconciles patrols and
+manages users. It is built into the binary (make web) and loads nothing
+from outside.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (certFile == "") != (keyFile == "") {
@@ -48,7 +57,11 @@ Every route but /healthz, /metrics, /openapi.json and /docs needs a login
 			if err != nil {
 				return err
 			}
-			api := httpapi.New(s, httpapi.Options{TrustProxy: trustProxy, Log: a.log})
+			if !web.Built() {
+				a.log.Warn("the web console is not built into this binary: run make web, then rebuild")
+			}
+			tiles := app.NewTiles(s, app.TileOptions{CacheBytes: int64(tileCacheMiB) << 20, Renders: tileRenders})
+			api := httpapi.New(s, httpapi.Options{TrustProxy: trustProxy, Log: a.log, Console: web.Handler(), Extra: httpapi.ConsoleRoutes(tiles)})
 			srv := httpapi.NewHTTPServer(api)
 			go func() {
 				<-ctx.Done()
@@ -72,6 +85,8 @@ Every route but /healthz, /metrics, /openapi.json and /docs needs a login
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (default: this machine only)")
 	cmd.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate (PEM) to serve HTTPS")
 	cmd.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key (PEM)")
+	cmd.Flags().IntVar(&tileCacheMiB, "tile-cache-mib", 64, "memory for rendered map tiles of the web console (MiB)")
+	cmd.Flags().IntVar(&tileRenders, "tile-renders", 0, "map tiles rendered at once (0: one per CPU)")
 	cmd.Flags().BoolVar(&trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address and scheme from X-Forwarded-For/-Proto")
 	return cmd
 }

@@ -119,6 +119,19 @@ type ChipOptions struct {
 	NoScaleBar, NoNorthArrow bool
 }
 
+// Byte maps the value v of channel c (0 red, 1 green, 2 blue) to its 8-bit
+// display value, as chips draw it.
+func (s Stretch) Byte(c int, v float64) uint8 {
+	x := (v-s.Lo[c])*255/(s.Hi[c]-s.Lo[c]) + 0.5
+	if !(x > 0) { // also NaN
+		return 0
+	}
+	if x >= 255 {
+		return 255
+	}
+	return uint8(x)
+}
+
 // check reports a stretch that cannot map values.
 func (s Stretch) check() error {
 	for b := range 3 {
@@ -221,32 +234,44 @@ func ChipWindow(grid raster.Grid, outline orb.Polygon, opt ChipOptions) (image.R
 	return r.Intersect(img), nil
 }
 
-// chipWindow holds the three display bands of one window.
-type chipWindow struct {
-	rect   image.Rectangle
-	planes [][]float32 // R, G, B
-	valid  []bool
+// Window holds the three display bands of one image window: Planes are the
+// red, green and blue values (row-major, Rect.Dx() wide) and Valid marks the
+// pixels that have data in every band.
+type Window struct {
+	Rect   image.Rectangle
+	Planes [][]float32 // R, G, B
+	Valid  []bool
 }
 
-// readChipWindow reads the red, green and blue bands of rect from src.
-func readChipWindow(ctx context.Context, src raster.Source, bands ChipBands, rect image.Rectangle) (*chipWindow, error) {
+// DisplaySource returns the Source that reads the red, green and blue
+// bands of src (see ChipBands), in that order, with their nodata values.
+func DisplaySource(src raster.Source, bands ChipBands) (raster.Source, error) {
 	bands = bands.orDefault()
 	sub := raster.Source{Name: src.Name, XOff: src.XOff, YOff: src.YOff}
 	for _, pos := range []int{bands.R, bands.G, bands.B} {
 		band, nd := pos-1, math.NaN()
 		if len(src.Bands) > 0 {
 			if pos < 1 || pos > len(src.Bands) {
-				return nil, fmt.Errorf("tiles: chip of %s: band %d asked for, the source lists %d bands", src.Name, pos, len(src.Bands))
+				return raster.Source{}, fmt.Errorf("tiles: chip of %s: band %d asked for, the source lists %d bands", src.Name, pos, len(src.Bands))
 			}
 			band = src.Bands[pos-1]
 			if pos-1 < len(src.NoData) {
 				nd = src.NoData[pos-1]
 			}
 		} else if pos < 1 {
-			return nil, fmt.Errorf("tiles: chip of %s: bad band number %d", src.Name, pos)
+			return raster.Source{}, fmt.Errorf("tiles: chip of %s: bad band number %d", src.Name, pos)
 		}
 		sub.Bands = append(sub.Bands, band)
 		sub.NoData = append(sub.NoData, nd)
+	}
+	return sub, nil
+}
+
+// ReadWindow reads the red, green and blue bands of rect from src.
+func ReadWindow(ctx context.Context, src raster.Source, bands ChipBands, rect image.Rectangle) (*Window, error) {
+	sub, err := DisplaySource(src, bands)
+	if err != nil {
+		return nil, err
 	}
 	rd, err := raster.OpenReader(sub)
 	if err != nil {
@@ -254,11 +279,11 @@ func readChipWindow(ctx context.Context, src raster.Source, bands ChipBands, rec
 	}
 	defer rd.Close()
 	n := rect.Dx() * rect.Dy()
-	w := &chipWindow{rect: rect, planes: make([][]float32, 3), valid: make([]bool, n)}
-	for i := range w.planes {
-		w.planes[i] = make([]float32, n)
+	w := &Window{Rect: rect, Planes: make([][]float32, 3), Valid: make([]bool, n)}
+	for i := range w.Planes {
+		w.Planes[i] = make([]float32, n)
 	}
-	if err := rd.Read(ctx, rect, w.planes, w.valid); err != nil {
+	if err := rd.Read(ctx, rect, w.Planes, w.Valid); err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
@@ -270,12 +295,12 @@ func readChipWindow(ctx context.Context, src raster.Source, bands ChipBands, rec
 // maxStretchSamples bounds the pixels sorted per band for a percentile.
 const maxStretchSamples = 1 << 18
 
-// percentileStretch computes the per-band lo/hi percentiles over the valid
+// PercentileStretch computes the per-band lo/hi percentiles over the valid
 // pixels of all windows together. With no valid pixel it returns 0–255.
-func percentileStretch(lo, hi float64, ws ...*chipWindow) Stretch {
+func PercentileStretch(lo, hi float64, ws ...*Window) Stretch {
 	total := 0
 	for _, w := range ws {
-		for _, v := range w.valid {
+		for _, v := range w.Valid {
 			if v {
 				total++
 			}
@@ -291,8 +316,8 @@ func percentileStretch(lo, hi float64, ws ...*chipWindow) Stretch {
 		vals = vals[:0]
 		k := 0
 		for _, w := range ws {
-			pl := w.planes[b]
-			for i, v := range w.valid {
+			pl := w.Planes[b]
+			for i, v := range w.Valid {
 				if !v {
 					continue
 				}
@@ -327,13 +352,13 @@ func ComputeStretch(ctx context.Context, srcs []raster.Source, grid raster.Grid,
 	if err != nil {
 		return Stretch{}, err
 	}
-	ws := make([]*chipWindow, len(srcs))
+	ws := make([]*Window, len(srcs))
 	for i, src := range srcs {
-		if ws[i], err = readChipWindow(ctx, src, bands, rect); err != nil {
+		if ws[i], err = ReadWindow(ctx, src, bands, rect); err != nil {
 			return Stretch{}, err
 		}
 	}
-	return percentileStretch(opt.LowPercent, opt.HighPercent, ws...), nil
+	return PercentileStretch(opt.LowPercent, opt.HighPercent, ws...), nil
 }
 
 // Chip renders a true-colour PNG of the image src (on grid, e.g. one date of
@@ -356,13 +381,13 @@ func Chip(ctx context.Context, src raster.Source, grid raster.Grid, bands ChipBa
 	if err != nil {
 		return nil, fmt.Errorf("tiles: chip of %s: %w", src.Name, err)
 	}
-	w, err := readChipWindow(ctx, src, bands, rect)
+	w, err := ReadWindow(ctx, src, bands, rect)
 	if err != nil {
 		return nil, err
 	}
 	st := opt.Stretch
 	if st == nil {
-		s := percentileStretch(opt.LowPercent, opt.HighPercent, w)
+		s := PercentileStretch(opt.LowPercent, opt.HighPercent, w)
 		st = &s
 	}
 	return encodeChip(renderChip(w, grid, outline, *st, opt), src.Name)
@@ -382,17 +407,17 @@ func ChipPair(ctx context.Context, before, after raster.Source, grid raster.Grid
 	if err != nil {
 		return nil, nil, fmt.Errorf("tiles: chip of %s: %w", before.Name, err)
 	}
-	bw, err := readChipWindow(ctx, before, bands, rect)
+	bw, err := ReadWindow(ctx, before, bands, rect)
 	if err != nil {
 		return nil, nil, err
 	}
-	aw, err := readChipWindow(ctx, after, bands, rect)
+	aw, err := ReadWindow(ctx, after, bands, rect)
 	if err != nil {
 		return nil, nil, err
 	}
 	st := opt.Stretch
 	if st == nil {
-		s := percentileStretch(opt.LowPercent, opt.HighPercent, bw, aw)
+		s := PercentileStretch(opt.LowPercent, opt.HighPercent, bw, aw)
 		st = &s
 	}
 	if beforePNG, err = encodeChip(renderChip(bw, grid, outline, *st, opt), before.Name); err != nil {
@@ -422,8 +447,8 @@ func chipSize(ww, wh, size int) (int, int) {
 }
 
 // renderChip stretches, resamples and decorates one window.
-func renderChip(w *chipWindow, grid raster.Grid, outline orb.Polygon, st Stretch, opt ChipOptions) *image.NRGBA {
-	ww, wh := w.rect.Dx(), w.rect.Dy()
+func renderChip(w *Window, grid raster.Grid, outline orb.Polygon, st Stretch, opt ChipOptions) *image.NRGBA {
+	ww, wh := w.Rect.Dx(), w.Rect.Dy()
 	ow, oh := chipSize(ww, wh, opt.Size)
 	img := image.NewNRGBA(image.Rect(0, 0, ow, oh))
 	var scale [3]float64
@@ -452,7 +477,7 @@ func renderChip(w *chipWindow, grid raster.Grid, outline orb.Polygon, st Stretch
 			ix := min(int(sx), ww-1)
 			px := row[ox*4 : ox*4+4]
 			i := iy*ww + ix
-			if !w.valid[i] {
+			if !w.Valid[i] {
 				px[0], px[1], px[2], px[3] = nd.R, nd.G, nd.B, nd.A
 				continue
 			}
@@ -461,9 +486,9 @@ func renderChip(w *chipWindow, grid raster.Grid, outline orb.Polygon, st Stretch
 				bilinear(w, sx-0.5, sy-0.5, &v)
 				px[0], px[1], px[2] = toByte(0, v[0]), toByte(1, v[1]), toByte(2, v[2])
 			} else {
-				px[0] = toByte(0, float64(w.planes[0][i]))
-				px[1] = toByte(1, float64(w.planes[1][i]))
-				px[2] = toByte(2, float64(w.planes[2][i]))
+				px[0] = toByte(0, float64(w.Planes[0][i]))
+				px[1] = toByte(1, float64(w.Planes[1][i]))
+				px[2] = toByte(2, float64(w.Planes[2][i]))
 			}
 			px[3] = 255
 		}
@@ -485,8 +510,8 @@ func renderChip(w *chipWindow, grid raster.Grid, outline orb.Polygon, st Stretch
 			for j := range max(edges, 0) {
 				p, q := ring[j], ring[(j+1)%len(ring)]
 				drawLine(img,
-					(p[0]-float64(w.rect.Min.X))*sx, (p[1]-float64(w.rect.Min.Y))*sy,
-					(q[0]-float64(w.rect.Min.X))*sx, (q[1]-float64(w.rect.Min.Y))*sy,
+					(p[0]-float64(w.Rect.Min.X))*sx, (p[1]-float64(w.Rect.Min.Y))*sy,
+					(q[0]-float64(w.Rect.Min.X))*sx, (q[1]-float64(w.Rect.Min.Y))*sy,
 					width, c)
 			}
 		}
@@ -504,8 +529,8 @@ func renderChip(w *chipWindow, grid raster.Grid, outline orb.Polygon, st Stretch
 
 // bilinear interpolates the three planes at window pixel-centre coordinates
 // (x, y), weighting only valid neighbours.
-func bilinear(w *chipWindow, x, y float64, out *[3]float64) {
-	ww, wh := w.rect.Dx(), w.rect.Dy()
+func bilinear(w *Window, x, y float64, out *[3]float64) {
+	ww, wh := w.Rect.Dx(), w.Rect.Dy()
 	x0, y0 := int(math.Floor(x)), int(math.Floor(y))
 	ax, ay := x-float64(x0), y-float64(y0)
 	var sum float64
@@ -514,7 +539,7 @@ func bilinear(w *chipWindow, x, y float64, out *[3]float64) {
 		for dx := range 2 {
 			px, py := min(max(x0+dx, 0), ww-1), min(max(y0+dy, 0), wh-1)
 			i := py*ww + px
-			if !w.valid[i] {
+			if !w.Valid[i] {
 				continue
 			}
 			wt := (1 - math.Abs(float64(dx)-ax)) * (1 - math.Abs(float64(dy)-ay))
@@ -523,7 +548,7 @@ func bilinear(w *chipWindow, x, y float64, out *[3]float64) {
 			}
 			sum += wt
 			for b := range 3 {
-				out[b] += wt * float64(w.planes[b][i])
+				out[b] += wt * float64(w.Planes[b][i])
 			}
 		}
 	}
