@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/internal/fixture"
 	"github.com/weipian/weipian/tiles/xyz"
@@ -153,7 +154,7 @@ func TestConsoleVocabularyAndReconcileView(t *testing.T) {
 	if err := json.Unmarshal(body, &v); code != 200 || err != nil {
 		t.Fatalf("vocabulary: %d %s", code, body)
 	}
-	if len(v.Steps) != 8 || len(v.TaskStates) != 7 || len(v.ZoneKinds) != 6 || v.BigTubanMu != 100 || len(v.ReviewVerdicts) != 2 {
+	if len(v.Steps) != 8 || len(v.TaskStates) != 7 || len(v.ZoneKinds) != len(pipeline.ZoneKinds()) || v.BigTubanMu != 100 || len(v.ReviewVerdicts) != 2 {
 		t.Errorf("vocabulary: %d steps, %d states, %d zone kinds, big %v, review verdicts %v", len(v.Steps), len(v.TaskStates), len(v.ZoneKinds), v.BigTubanMu, v.ReviewVerdicts)
 	}
 	if code, _ := (&client{e: e}).do("GET", "/console/vocabulary", ""); code != 401 {
