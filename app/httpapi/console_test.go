@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/tiles/xyz"
 )
 
