@@ -26,8 +26,13 @@ type Result struct {
 	Patches []pipeline.Patch
 	// Runs holds each patch's pixels on the scene grid (same order as
 	// Patches); used by evaluation and image chips, not exported.
-	Runs    [][]region.Run
-	Summary Summary
+	Runs [][]region.Run
+	// NonConcern holds the changes of no concern (crop cycles, season,
+	// revegetation) with their reason, and NonConcernRuns their pixels:
+	// they go to nonconcern.geojson/.gpkg, never to 图斑.
+	NonConcern     []pipeline.Patch
+	NonConcernRuns [][]region.Run
+	Summary        Summary
 }
 
 // Finalize merges the tiles' regions across seams (per class), drops

@@ -32,6 +32,9 @@ type Options struct {
 	PixelSize float64
 	// WorkDir receives intermediate rasters (the warped after image).
 	WorkDir string
+	// Tune, when set, adjusts the parameters after the defaults (parameter
+	// search in evaluation only; batches never set it).
+	Tune func(*change.Params)
 }
 
 // Scene is the outcome of Ingest: everything the tile and finalize stages
@@ -120,6 +123,9 @@ func Ingest(ctx context.Context, beforePath, afterPath string, opt Options) (*Sc
 	p := change.DefaultParams(ps)
 	if opt.MMU > 0 {
 		p.MMU = opt.MMU
+	}
+	if opt.Tune != nil {
+		opt.Tune(&p)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -246,4 +252,20 @@ func sceneID(s *Scene, sample []byte) string {
 	h.Write(meta)
 	h.Write(sample)
 	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// ReadAll reads the whole aligned pair of a scene as one window (for
+// evaluation and baselines on small benchmark images only).
+func ReadAll(ctx context.Context, s *Scene) (*change.Window, error) {
+	rb, err := raster.OpenReader(s.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rb.Close()
+	ra, err := raster.OpenReader(s.After)
+	if err != nil {
+		return nil, err
+	}
+	defer ra.Close()
+	return readWindow(ctx, rb, ra, image.Rect(0, 0, s.Grid.Width, s.Grid.Height), len(s.BandNames))
 }
