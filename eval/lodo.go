@@ -84,9 +84,10 @@ func (g Grid) Settings() []Setting {
 // DefaultGrid is the grid the defaults of change.DefaultParams were chosen
 // on (see README): the parameters that decide what is a change of concern.
 func DefaultGrid() Grid {
-	d := change.DefaultParams(1)
 	return Grid{
-		"FloorBrightness": {d.FloorBrightness, d.FloorBrightness * 1.5},
+		"ChangeT":     {0.15, 0.2, 0.25, 0.3},
+		"VegQuantile": {0.2, 0.3, 0.4},
+		"FieldM2":     {5000, 10000},
 	}
 }
 
