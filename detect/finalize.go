@@ -232,8 +232,7 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 	return pipeline.Patch{
 		BrightRatio: float64(st.BrightB) / math.Max(float64(st.BrightA), 1),
 		SatAfter:    float64(st.SatB) / 1000 / float64(st.Pixels),
-		Concern:     c.Concern(), BeforeState: string(typed.Before), AfterState: string(typed.After),
-		BeforeLabel: typed.Before.Label(), AfterLabel: typed.After.Label(), Reason: typed.Reason,
+		Concern:     c.Concern(), BeforeState: string(typed.Before), AfterState: string(typed.After), Reason: typed.Reason,
 		Fill:    fill,
 		LengthM: length, WidthM: width, Elongation: length / math.Max(width, 1e-9),
 		ID:    "WP" + hex.EncodeToString(h[:])[:16],

@@ -45,16 +45,30 @@ type Patch struct {
 	BrightRatio, SatAfter             float64
 	LengthM, WidthM, Elongation, Fill float64
 	// BeforeState and AfterState are the land-cover states of the two
-	// dates (vegetated, bare, built, water), BeforeLabel and AfterLabel
-	// their zh-CN names; the class follows from the transition. Reason
+	// dates (vegetated, bare, built, water; StateLabel gives their zh-CN
+	// names); the class follows from the transition. Reason
 	// says why (zh-CN). Concern is false for changes of no concern (crop
 	// cycles, vegetation gain): they never become 图斑.
 	BeforeState, AfterState string
-	BeforeLabel, AfterLabel string
 	Reason                  string
 	Concern                 bool
 	// Geometry is the outline in WGS84 lon/lat (exterior counter-clockwise).
 	Geometry orb.Polygon
+}
+
+// StateLabel returns the zh-CN name of a land-cover state.
+func StateLabel(s string) string {
+	switch s {
+	case "vegetated":
+		return "植被"
+	case "bare":
+		return "裸土"
+	case "built":
+		return "建筑/硬化"
+	case "water":
+		return "水体"
+	}
+	return s
 }
 
 // ConfidenceLabel returns the zh-CN label of a confidence level.
@@ -102,7 +116,7 @@ func (p *Patch) Values() []any {
 		Round(p.AreaM2, 2), Round(p.AreaMu, 4), p.AreaCRS,
 		Round(p.CentroidLon, 7), Round(p.CentroidLat, 7),
 		p.BeforeDate, p.AfterDate, p.Pixels,
-		p.BeforeLabel, p.AfterLabel, Round(p.BrightRatio, 3), p.Reason,
+		StateLabel(p.BeforeState), StateLabel(p.AfterState), Round(p.BrightRatio, 3), p.Reason,
 	}
 }
 
