@@ -544,7 +544,6 @@ func (s *Store) Patches(ctx context.Context, id string) ([]pipeline.Patch, error
 			&p.AreaCRS, &p.CentroidLon, &p.CentroidLat, &p.BeforeDate, &p.AfterDate, &p.Pixels, &geom,
 			&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation,
 			&p.BeforeState, &p.AfterState, &p.Reason, &p.Fill)
-		p.Concern = true // only changes of concern are stored
 		if err == nil {
 			p.Geometry, err = decodePolygon(geom)
 		}
