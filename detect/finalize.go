@@ -40,6 +40,9 @@ type Result struct {
 // transforms them to WGS84 and computes each patch's attributes. It needs the
 // result of every tile of the scene exactly once.
 func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	g := s.Tiles()
 	seen := map[string]bool{}
 	for _, t := range results {
