@@ -104,7 +104,9 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 			}
 			// Cheap pre-filter: the grid pixel area is close to the
 			// true area; the exact test follows.
-			if st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
+			// Hysteresis: a region without a pixel above the change
+			// threshold is only weak evidence.
+			if st.Strong == 0 || st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
 				continue
 			}
 			groups = append(groups, group{class: c, st: st, runs: grp.Runs})

@@ -85,9 +85,9 @@ func (g Grid) Settings() []Setting {
 // on (see README): the parameters that decide what is a change of concern.
 func DefaultGrid() Grid {
 	return Grid{
-		"ChangeT":     {0.15, 0.2, 0.25, 0.3},
-		"VegQuantile": {0.2, 0.3, 0.4},
-		"FieldM2":     {5000, 10000},
+		"ChangeT":  {0.3, 0.35, 0.4, 0.45},
+		"FieldM2":  {5000, 10000, 20000},
+		"ContextM": {60, 120},
 	}
 }
 

@@ -112,7 +112,7 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 			s |= stNeutralB
 		}
 		res.State[i] = s
-		if ratio := float64(f.score) / th.Change; ratio > 1 {
+		if ratio := float64(f.score) / th.Change; ratio > p.GrowT {
 			res.Class[i] = Changed
 			res.Strength[i] = uint32(math.Min(ratio*1000, 1e9))
 		}
@@ -287,6 +287,7 @@ type Part struct {
 	Pixels      int64        `json:"n"`
 	StrengthSum int64        `json:"s"`  // sum of Strength (thousandths)
 	Chi2Sum     int64        `json:"x"`  // sum of Chi2 (hundredths)
+	Strong      int64        `json:"g"`  // pixels above the change threshold (a region without any is dropped)
 	BrightA     int64        `json:"ba"` // sum of BrightA (per-mille of the before median)
 	BrightB     int64        `json:"bb"` // sum of BrightB (per-mille of the after median)
 	BrightB2    int64        `json:"bq"` // sum of BrightB² (uniformity)
@@ -299,6 +300,7 @@ type Part struct {
 func (p *Part) Add(o *Part) {
 	p.Pixels += o.Pixels
 	p.StrengthSum += o.StrengthSum
+	p.Strong += o.Strong
 	p.Chi2Sum += o.Chi2Sum
 	p.BrightA += o.BrightA
 	p.BrightB += o.BrightB
@@ -345,6 +347,9 @@ func (res *Result) Parts(core image.Rectangle, ox, oy int) []Part {
 					i := wy*res.W + (x - ox)
 					pt.Pixels++
 					pt.StrengthSum += int64(res.Strength[i])
+					if res.Strength[i] > 1000 {
+						pt.Strong++
+					}
 					pt.Chi2Sum += int64(res.Chi2[i])
 					pt.BrightA += int64(res.BrightA[i])
 					pt.BrightB += int64(res.BrightB[i])

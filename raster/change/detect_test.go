@@ -165,7 +165,7 @@ func TestDetectClasses(t *testing.T) {
 		want          Class
 	}{
 		{"new grey roof on grass", image.Rect(40, 40, 70, 70), grass, roof, BuiltGain},
-		{"new roof on bare soil", image.Rect(40, 40, 70, 70), soil, roof, BuiltGain},
+		{"new light roof on bare soil", image.Rect(40, 40, 70, 70), soil, [4]float32{230, 235, 235, 240}, BuiltGain},
 		{"pond dug in grass", image.Rect(40, 40, 70, 70), grass, water, WaterGain},
 		{"small plot of grass stripped to soil", image.Rect(40, 40, 55, 55), grass, soil, VegetationLoss},
 	} {

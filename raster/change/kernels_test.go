@@ -162,7 +162,7 @@ func TestParamsRadiiScaleWithPixelSize(t *testing.T) {
 		"zero pixel size": func(p *Params) { p.PixelSize = 0 },
 		"NaN MMU":         func(p *Params) { p.MMU = math.NaN() },
 		"infinite change": func(p *Params) { p.ChangeT = math.Inf(1) },
-		"quantile 1":      func(p *Params) { p.VegQuantile = 1 },
+		"field fill 2":    func(p *Params) { p.FieldFill = 2 },
 	} {
 		bad := DefaultParams(1)
 		f(&bad)

@@ -38,11 +38,10 @@ type Params struct {
 	// surroundings). It is unitless, so the same value holds for 8-bit,
 	// 16-bit and floating-point imagery of any sensor.
 	ChangeT float64
-	// VegQuantile sets each date's vegetation threshold: the vegetation
-	// index (NDVI with NIR, excess green without) above which a pixel is
-	// vegetated is this quantile of the date's own distribution. Only
-	// pixels not vegetated after the change can be a change of concern.
-	VegQuantile float64
+	// GrowT is the share of ChangeT down to which a change region grows
+	// around pixels above ChangeT (hysteresis): a region is kept only if it
+	// holds a pixel above ChangeT, and then takes its weaker surroundings.
+	GrowT float64
 	// OpenM and CloseM are the half-widths of the square structuring
 	// elements of the morphological opening and closing of the change mask.
 	OpenM, CloseM float64
@@ -84,9 +83,10 @@ type Params struct {
 }
 
 // DefaultParams returns the defaults for imagery with the given pixel size
-// in metres. ChangeT, VegQuantile, FieldM2 and FieldFill were chosen by
-// leave-one-dataset-out over the shared benchmarks (README, "Scoring
-// against labels"); the others are physical sizes.
+// in metres. ChangeT and FieldM2 were chosen by leave-one-dataset-out
+// over the shared benchmarks with the Jülich month as a constraint (README,
+// "Scoring against labels"); the others are physical sizes or fixed
+// choices recorded in detect.ParameterOrigins.
 func DefaultParams(pixelSize float64) Params {
 	return Params{
 		PixelSize:         pixelSize,
@@ -96,8 +96,8 @@ func DefaultParams(pixelSize float64) Params {
 		ContextM:          120,
 		ContextMaxPx:      256,
 		ScoreM:            10,
-		ChangeT:           0.25,
-		VegQuantile:       0.3,
+		ChangeT:           0.3,
+		GrowT:             0.7,
 		OpenM:             1.0,
 		CloseM:            0.5,
 		NeutralSaturation: 0.2,
@@ -119,7 +119,7 @@ func DefaultParams(pixelSize float64) Params {
 // Validate reports the first parameter that is out of range.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	for _, v := range []float64{p.PixelSize, p.MMU, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.VegQuantile, p.OpenM, p.CloseM,
+	for _, v := range []float64{p.PixelSize, p.MMU, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.OpenM, p.CloseM,
 		p.NeutralSaturation, p.FieldM2, p.FieldFill, p.FieldCV, p.HighStrength, p.MediumStrength, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
 		if !finite(v) {
 			return fmt.Errorf("change: parameter %v is not a finite number", v)
@@ -136,8 +136,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("change: context radius %v m (at most %d px): want > 0 m and at least 2 px", p.ContextM, p.ContextMaxPx)
 	case !(p.ChangeT > 0):
 		return fmt.Errorf("change: change threshold %v: want > 0", p.ChangeT)
-	case !(p.VegQuantile > 0 && p.VegQuantile < 1):
-		return fmt.Errorf("change: vegetation quantile %v: want in (0,1)", p.VegQuantile)
+	case !(p.GrowT > 0 && p.GrowT <= 1):
+		return fmt.Errorf("change: growth threshold %v of the change threshold: want in (0,1]", p.GrowT)
 	case p.NeutralSaturation <= 0 || p.NeutralSaturation >= 1:
 		return fmt.Errorf("change: neutral saturation %v: want in (0,1)", p.NeutralSaturation)
 	case p.FieldM2 < 0 || p.FieldFill < 0 || p.FieldFill > 1:

@@ -82,8 +82,8 @@ var ErrCloudy = errors.New("change: the pair is unusable: mostly cloud")
 // Estimate computes the scene statistics from sample windows: each date's
 // median brightness (every measure is taken relative to its own date, so the
 // raw values of the two dates are never compared and the data type and
-// sensor scale do not matter), each date's vegetation threshold (a quantile
-// of its own vegetation index), the cloud statistics, and IR-MAD on the
+// sensor scale do not matter), each date's vegetation threshold (Otsu's
+// threshold of its own vegetation index), the cloud statistics, and IR-MAD on the
 // prescaled bands (its chi-square is reported per patch).
 func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error) {
 	if err := p.Validate(); err != nil {
@@ -202,9 +202,9 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 		VegetationIndex: bands.VegetationIndex(), WaterIndex: bands.WaterIndex(), Method: map[string]string{}}
 	th.Method["change_score"] = "params.ChangeT, chosen leave-one-dataset-out over the shared benchmarks (unitless: log contrast change)"
 	if th.VegetationIndex != "" {
-		th.VegetationBefore = quantile(vA, p.VegQuantile)
-		th.VegetationAfter = quantile(vB, p.VegQuantile)
-		th.Method["vegetation"] = fmt.Sprintf("each date's own %.0f%% quantile of its %s (params.VegQuantile, chosen leave-one-dataset-out)", 100*p.VegQuantile, th.VegetationIndex)
+		th.VegetationBefore = Otsu(vA, 256)
+		th.VegetationAfter = Otsu(vB, 256)
+		th.Method["vegetation"] = fmt.Sprintf("Otsu's threshold of each date's own %s histogram (vegetated / not vegetated; no parameter)", th.VegetationIndex)
 	} else {
 		th.Method["vegetation"] = "unused (no red/NIR or RGB bands)"
 	}
