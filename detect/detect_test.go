@@ -10,12 +10,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/weipian/weipian/detect"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/raster"
+	"github.com/weipian/weipian/raster/change"
 	"github.com/weipian/weipian/raster/region"
 	"github.com/weipian/weipian/workers"
 )
@@ -258,6 +260,16 @@ func TestJuelichMonthIsQuiet(t *testing.T) {
 	for _, p := range res.Patches {
 		if !p.Concern || p.Class == "farming" || p.Class == "vegetation_gain" {
 			t.Fatalf("patch %s of class %s in the layer of concern", p.ID, p.Class)
+		}
+	}
+}
+
+// Every parameter's origin is stated in summary.json.
+func TestEveryParameterHasAnOrigin(t *testing.T) {
+	ty := reflect.TypeOf(change.Params{})
+	for i := 0; i < ty.NumField(); i++ {
+		if detect.ParameterOrigins[ty.Field(i).Name] == "" {
+			t.Errorf("parameter %s has no origin in detect.ParameterOrigins", ty.Field(i).Name)
 		}
 	}
 }

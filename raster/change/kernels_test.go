@@ -190,3 +190,11 @@ func TestBandsAndClasses(t *testing.T) {
 		}
 	}
 }
+
+func TestFlog(t *testing.T) {
+	for _, x := range []float32{1e-3, 0.5, 0.70710677, 1, 1.4142135, 2, 10, 999.5, 1000, 12345.678, 65535} {
+		if got, want := float64(flog(x)), math.Log(float64(x)); math.Abs(got-want) > 2e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("flog(%v) = %v, want %v", x, got, want)
+		}
+	}
+}

@@ -182,7 +182,7 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 	lr := make([]float64, n)
 	for b := 0; b < nb; b++ {
 		for i := 0; i < n; i++ {
-			lr[i] = float64(float32(math.Log(math.Max(ys[i*nb+b], 0)+floor))) - float64(float32(math.Log(math.Max(xs[i*nb+b], 0)+floor)))
+			lr[i] = float64(flog(float32(math.Max(ys[i*nb+b], 0)+floor))) - float64(flog(float32(math.Max(xs[i*nb+b], 0)+floor)))
 		}
 		st.Shift[b] = median(lr)
 	}
