@@ -267,11 +267,11 @@ type judged struct {
 	// farmCounts and permanentCounts: the overlap is at least the minimum
 	// mapping unit and 1 % of the patch, so it may drive the priority.
 	farmCounts, permanentCounts bool
-	tblx, tblxConf, tblxReason                             string
-	judgement, reason                                      string
-	approvalNos                                            []string
-	township                                               *Zone
-	patrol                                                 *Zone
+	tblx, tblxConf, tblxReason  string
+	judgement, reason           string
+	approvalNos                 []string
+	township                    *Zone
+	patrol                      *Zone
 }
 
 func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, error) {
