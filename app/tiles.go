@@ -151,8 +151,13 @@ func (t *Tiles) renderer(ctx context.Context, b pipeline.Batch) (*xyz.Renderer, 
 			return nil, invalid("批次 %s 的影像没有红、绿、蓝波段（%v），无法显示", b.ID, sc.BandNames)
 		}
 		in := xyz.Scene{Grid: sc.Grid, Sources: [2]raster.Source{sc.Before, sc.After}, Bands: bands, PixelSizeM: sc.PixelSize}
-		if sc.Stats != nil {
-			in.Gain, in.Offset = sc.Stats.Gain, sc.Stats.Offset
+		// The after date is shown at the before date's brightness, as
+		// detect compares them (each date relative to its own median).
+		if st := sc.Stats; st != nil && st.ScaleBefore > 0 && st.ScaleAfter > 0 {
+			for range sc.BandNames {
+				in.Gain = append(in.Gain, st.ScaleBefore/st.ScaleAfter)
+				in.Offset = append(in.Offset, 0)
+			}
 		}
 		r, err := xyz.NewRenderer(context.WithoutCancel(ctx), in)
 		if err != nil {

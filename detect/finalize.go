@@ -26,8 +26,13 @@ type Result struct {
 	Patches []pipeline.Patch
 	// Runs holds each patch's pixels on the scene grid (same order as
 	// Patches); used by evaluation and image chips, not exported.
-	Runs    [][]region.Run
-	Summary Summary
+	Runs [][]region.Run
+	// NonConcern holds the changes of no concern (crop cycles, season,
+	// revegetation) with their reason, and NonConcernRuns their pixels:
+	// they go to nonconcern.geojson/.gpkg, never to 图斑.
+	NonConcern     []pipeline.Patch
+	NonConcernRuns [][]region.Run
+	Summary        Summary
 }
 
 // Finalize merges the tiles' regions across seams (per class), drops
@@ -35,6 +40,9 @@ type Result struct {
 // transforms them to WGS84 and computes each patch's attributes. It needs the
 // result of every tile of the scene exactly once.
 func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	g := s.Tiles()
 	seen := map[string]bool{}
 	for _, t := range results {
@@ -80,7 +88,7 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 		runs  []region.Run
 	}
 	var groups []group
-	for _, c := range change.Classes {
+	for _, c := range []change.Class{change.Changed} {
 		parts := byClass[c]
 		if len(parts) == 0 {
 			continue
@@ -96,7 +104,9 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 			}
 			// Cheap pre-filter: the grid pixel area is close to the
 			// true area; the exact test follows.
-			if st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
+			// Hysteresis: a region without a pixel above the change
+			// threshold is only weak evidence.
+			if st.Strong == 0 || st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
 				continue
 			}
 			groups = append(groups, group{class: c, st: st, runs: grp.Runs})
@@ -131,26 +141,40 @@ func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, er
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
+	var other []cand
 	for i, p := range built {
-		if p.AreaM2 >= s.Params.MMU {
+		if p.AreaM2 < s.Params.MMU {
+			continue
+		}
+		if p.Concern {
 			cands = append(cands, cand{patch: p, runs: groups[i].runs})
+		} else {
+			other = append(other, cand{patch: p, runs: groups[i].runs})
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i].runs[0], cands[j].runs[0]
-		if a.Y != b.Y {
-			return a.Y < b.Y
-		}
-		if a.X0 != b.X0 {
-			return a.X0 < b.X0
-		}
-		return cands[i].patch.Class < cands[j].patch.Class
-	})
+	order := func(cs []cand) {
+		sort.SliceStable(cs, func(i, j int) bool {
+			a, b := cs[i].runs[0], cs[j].runs[0]
+			if a.Y != b.Y {
+				return a.Y < b.Y
+			}
+			if a.X0 != b.X0 {
+				return a.X0 < b.X0
+			}
+			return cs[i].patch.Class < cs[j].patch.Class
+		})
+	}
+	order(cands)
+	order(other)
 	for _, c := range cands {
 		out.Patches = append(out.Patches, c.patch)
 		out.Runs = append(out.Runs, c.runs)
 	}
-	out.Summary = s.summary(out.Patches, counts)
+	for _, c := range other {
+		out.NonConcern = append(out.NonConcern, c.patch)
+		out.NonConcernRuns = append(out.NonConcernRuns, c.runs)
+	}
+	out.Summary = s.summary(out.Patches, out.NonConcern, counts)
 	return out, nil
 }
 
@@ -163,8 +187,12 @@ func (c *tileCounts) add(t *TileResult) {
 	c.shadow += t.Shadow
 }
 
-// patch builds the attributes of one merged region.
+// patch builds the attributes of one merged region and types it by its
+// land-cover transition.
 func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *raster.Transformer) (pipeline.Patch, error) {
+	length, width, fill := shape(runs, s.PixelSize)
+	typed := change.Classify(st, float64(st.Pixels)*s.PixelSize*s.PixelSize, fill, s.Params)
+	c = typed.Class
 	poly, err := region.Trace(runs)
 	if err != nil {
 		return pipeline.Patch{}, fmt.Errorf("detect: trace %s region at row %d: %w", c, runs[0].Y, err)
@@ -199,21 +227,22 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 	first := runs[0]
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%d|%d", s.ID, c, first.Y, first.X0)))
 	conf := "low"
-	share := float64(st.Agree) / float64(st.Pixels)
+	strength := float64(st.StrengthSum) / 1000 / float64(st.Pixels)
 	switch {
-	case share >= 0.5:
+	case strength >= s.Params.HighStrength:
 		conf = "high"
-	case share >= 0.2:
+	case strength >= s.Params.MediumStrength:
 		conf = "medium"
 	}
-	length, width := shape(runs, s.PixelSize)
 	return pipeline.Patch{
-		BrightRatio: float64(st.BrightSum) / 1000 / float64(st.Pixels),
-		SatAfter:    float64(st.SatSum) / 1000 / float64(st.Pixels),
-		LengthM:     length, WidthM: width, Elongation: length / math.Max(width, 1e-9),
+		BrightRatio: float64(st.BrightB) / math.Max(float64(st.BrightA), 1),
+		SatAfter:    float64(st.SatB) / 1000 / float64(st.Pixels),
+		Concern:     c.Concern(), BeforeState: string(typed.Before), AfterState: string(typed.After), Reason: typed.Reason,
+		Fill:    fill,
+		LengthM: length, WidthM: width, Elongation: length / math.Max(width, 1e-9),
 		ID:    "WP" + hex.EncodeToString(h[:])[:16],
 		Class: c.String(), ClassLabel: c.Label(), Confidence: conf,
-		Score:   float64(st.StrengthSum) / 1000 / float64(st.Pixels),
+		Score:   strength,
 		MADChi2: float64(st.Chi2Sum) / 100 / float64(st.Pixels),
 		AreaM2:  area, AreaMu: geodesy.Mu(area), AreaCRS: fmt.Sprintf("EPSG:%d", zone.EPSG),
 		CentroidLon: clon, CentroidLat: clat,
@@ -224,8 +253,10 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 
 // shape returns the length and mean width in metres of the ellipse with the
 // same second moments as the region (a rectangle L×W has variance L²/12 along
-// its length): length = √(12·λ1), width = area / length.
-func shape(runs []region.Run, px float64) (length, width float64) {
+// its length): length = √(12·λ1), width = area / length; and its fill, the
+// share of the rectangle with the same second moments (12·√(λ1·λ2)) that it
+// covers: 1 for a rectangle, less for rings, edges and ragged shapes.
+func shape(runs []region.Run, px float64) (length, width, fill float64) {
 	var n, sx, sy, sxx, syy, sxy float64
 	for _, r := range runs {
 		k := float64(r.X1 - r.X0)
@@ -247,9 +278,11 @@ func shape(runs []region.Run, px float64) (length, width float64) {
 	cxy := sxy/n - mx*my
 	tr, det := cxx+cyy, cxx*cyy-cxy*cxy
 	l1 := tr/2 + math.Sqrt(math.Max(tr*tr/4-det, 0))
+	l2 := math.Max(tr-l1, 1.0/12)
 	length = math.Sqrt(12*l1) * px
 	width = n * px * px / length
-	return length, width
+	fill = math.Min(1, n/(12*math.Sqrt(l1*l2)))
+	return length, width, fill
 }
 
 // sumSquares returns Σ v² over v = a, a+1, …, b.

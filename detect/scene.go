@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -15,8 +16,28 @@ import (
 	"github.com/weipian/weipian/tiles"
 )
 
-// DefaultTileSize is the default processing tile side in pixels.
-const DefaultTileSize = 1024
+// DefaultTileSize is the default processing tile side in pixels;
+// MinTileSize and MaxTileSize bound what may be asked for.
+const (
+	DefaultTileSize = 1024
+	MinTileSize     = 64
+	MaxTileSize     = 16384
+)
+
+// Check refuses option values that are out of range (rather than silently
+// replacing them by defaults).
+func (o Options) Check() error {
+	if !(o.MMU >= 0) || math.IsInf(o.MMU, 0) {
+		return fmt.Errorf("detect: minimum mapping unit %v m²: want a number >= 0 (0: the default)", o.MMU)
+	}
+	if o.TileSize != 0 && (o.TileSize < MinTileSize || o.TileSize > MaxTileSize) {
+		return fmt.Errorf("detect: tile size %d: want %d to %d pixels (0: the default %d)", o.TileSize, MinTileSize, MaxTileSize, DefaultTileSize)
+	}
+	if !(o.PixelSize >= 0) || math.IsInf(o.PixelSize, 0) {
+		return fmt.Errorf("detect: pixel size %v m: want a number >= 0 (0: from the files)", o.PixelSize)
+	}
+	return nil
+}
 
 // Options are the optional inputs of Ingest. The zero value uses defaults.
 type Options struct {
@@ -32,6 +53,9 @@ type Options struct {
 	PixelSize float64
 	// WorkDir receives intermediate rasters (the warped after image).
 	WorkDir string
+	// Tune, when set, adjusts the parameters after the defaults (parameter
+	// search in evaluation only; batches never set it).
+	Tune func(*change.Params)
 }
 
 // Scene is the outcome of Ingest: everything the tile and finalize stages
@@ -98,6 +122,12 @@ func DecodeScene(b []byte) (*Scene, error) {
 // scene and computes its statistics (IR-MAD normalisation and thresholds)
 // once. Bad input gives a *raster.InputError naming the file.
 func Ingest(ctx context.Context, beforePath, afterPath string, opt Options) (*Scene, error) {
+	if err := opt.Check(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	bi, err := raster.Inspect(beforePath)
 	if err != nil {
 		return nil, err
@@ -121,6 +151,9 @@ func Ingest(ctx context.Context, beforePath, afterPath string, opt Options) (*Sc
 	if opt.MMU > 0 {
 		p.MMU = opt.MMU
 	}
+	if opt.Tune != nil {
+		opt.Tune(&p)
+	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -143,16 +176,16 @@ func Ingest(ctx context.Context, beforePath, afterPath string, opt Options) (*Sc
 		return nil, err
 	}
 	r := p.Radii()
-	margin := r.Smooth + 1
-	if r.UseTexture {
-		margin += r.Texture
-	}
+	margin := r.Smooth
 	plan := change.SamplePlan(s.Grid.Width, s.Grid.Height, p.SampleTarget, margin)
 	wins, hash, err := readSample(ctx, s, plan)
 	if err != nil {
 		return nil, err
 	}
 	st, err := change.Estimate(wins, bands, p)
+	if errors.Is(err, change.ErrCloudy) {
+		return nil, &raster.InputError{Path: afterPath, Err: err, Problem: fmt.Sprintf("with %s: %v", beforePath, err)}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("detect: scene statistics of %s and %s: %w", beforePath, afterPath, err)
 	}
@@ -246,4 +279,20 @@ func sceneID(s *Scene, sample []byte) string {
 	h.Write(meta)
 	h.Write(sample)
 	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// ReadAll reads the whole aligned pair of a scene as one window (for
+// evaluation and baselines on small benchmark images only).
+func ReadAll(ctx context.Context, s *Scene) (*change.Window, error) {
+	rb, err := raster.OpenReader(s.Before)
+	if err != nil {
+		return nil, err
+	}
+	defer rb.Close()
+	ra, err := raster.OpenReader(s.After)
+	if err != nil {
+		return nil, err
+	}
+	defer ra.Close()
+	return readWindow(ctx, rb, ra, image.Rect(0, 0, s.Grid.Width, s.Grid.Height), len(s.BandNames))
 }

@@ -15,18 +15,22 @@ import (
 // Summary is written to summary.json. Every field is deterministic; timings
 // go to a separate file.
 type Summary struct {
-	Algorithm  Algorithm          `json:"algorithm"`
-	SceneID    string             `json:"scene_id"`
-	Inputs     [2]InputInfo       `json:"inputs"`
-	Grid       GridInfo           `json:"grid"`
-	Alignment  []string           `json:"alignment"`
-	Bands      []string           `json:"bands"`
-	Parameters change.Params      `json:"parameters"`
-	Statistics *change.SceneStats `json:"statistics"`
-	Tiles      TilesInfo          `json:"tiles"`
-	Masked     Masked             `json:"masked"`
-	Patches    PatchTotals        `json:"patches"`
-	Outputs    []string           `json:"outputs"`
+	Algorithm  Algorithm     `json:"algorithm"`
+	SceneID    string        `json:"scene_id"`
+	Inputs     [2]InputInfo  `json:"inputs"`
+	Grid       GridInfo      `json:"grid"`
+	Alignment  []string      `json:"alignment"`
+	Bands      []string      `json:"bands"`
+	Parameters change.Params `json:"parameters"`
+	// ParameterOrigins says where each parameter's value comes from.
+	ParameterOrigins map[string]string  `json:"parameter_origins"`
+	Statistics       *change.SceneStats `json:"statistics"`
+	Tiles            TilesInfo          `json:"tiles"`
+	Masked           Masked             `json:"masked"`
+	Patches          PatchTotals        `json:"patches"`
+	// NonConcern are the changes of no concern set aside (nonconcern.geojson/.gpkg).
+	NonConcern PatchTotals `json:"nonconcern"`
+	Outputs    []string    `json:"outputs"`
 }
 
 // Algorithm names and describes the method.
@@ -79,56 +83,92 @@ type ClassTotals struct {
 }
 
 var steps = []string{
-	"alignment: after warped onto before's grid over the overlap when grids differ (bilinear)",
+	"alignment: after warped onto before's grid over the overlap when grids differ (bilinear); a resolution ratio beyond raster.MaxResolutionRatio is refused",
+	"radiometry: each date is read relative to its own median brightness (per-mille), so data type (8/16-bit, float) and sensor gain do not matter; raw values of the two dates are never differenced",
 	"smoothing: box mean over valid pixels (params.SmoothM)",
-	"IR-MAD (Nielsen 2007) on a sample, weights = chi-square no-change probability, stopped before weight collapse",
-	"radiometric normalisation: orthogonal regression of each after band on the IR-MAD invariant pixels",
-	"change measures: IR-MAD chi-square, saturation loss, brightness log-ratio, vegetation index (NDVI or ExG) difference, water index (NDWI) difference, texture (gradient energy) log-ratio at <= TextureMaxPixel m",
-	"thresholds: once per scene from the sample, Otsu (log scale for chi-square and saturation), never below physical floors",
-	"classes: water gain, vegetation gain, built/hardened gain (neutral or blue surface), vegetation loss, other surface change",
-	"masks: nodata; clouds (bright white outliers >= MinCloudM2) paired with shadows (darker in every band), buffered",
-	"clean-up: per-class morphological opening then closing (square elements), 4-connected regions, minimum mapping unit",
+	"context change (after SiROC, Kondmann et al. 2021): per band, each pixel's log contrast to the mean of its context within its own date (params.ContextM); the change is the RMS over bands of the difference of the two dates' contrasts, so illumination, season and sensor shifts shared by a neighbourhood cancel",
+	"land-cover state per date and pixel: vegetated (vegetation index NDVI with NIR, excess green without, above Otsu's threshold of the date's own histogram), water (NDWI > 0, with NIR), neutral/built (saturation < params.NeutralSaturation), else bare soil",
+	"change score: the context change of pixels not vegetated after, averaged over params.ScoreM; changed where it exceeds params.ChangeT (unitless, chosen leave-one-dataset-out over the shared benchmarks)",
+	"masks: nodata; clouds (bright white outliers >= MinCloudM2 paired with shadows; or neutral pixels near the date's brightest where the other date is not), buffered; a date more than params.MaxCloudShare cloud is refused",
+	"clean-up: morphological opening then closing (square elements), 4-connected regions merged across tiles, minimum mapping unit",
+	"typing by transition (majority state of each date in the patch): →water: water gain; →vegetated: vegetation gain (no concern); vegetated/bare→bare over a whole field (>= params.FieldM2, filling >= params.FieldFill of its equivalent rectangle): farming (no concern); →built: built/hardened gain; vegetated→bare: vegetation loss/earthworks; else other surface change",
+	"outputs: changes of concern in patches.geojson/.gpkg (they become 图斑); changes of no concern with their reason in nonconcern.geojson/.gpkg",
 	"areas and centroids: CGCS2000 3-degree Gauss-Kruger zone inside China, UTM elsewhere",
-	"confidence: high when >= 50% of a patch's pixels have two or more evidence families, medium >= 20%",
+	"confidence: mean score/threshold >= params.HighStrength high, >= params.MediumStrength medium, else low",
+	"IR-MAD (Nielsen 2007) on the sample: its chi-square is reported per patch (MADKF), it decides nothing",
 }
 
-func (s *Scene) summary(patches []pipeline.Patch, c tileCounts) Summary {
+// ParameterOrigins says where each default parameter comes from.
+var ParameterOrigins = map[string]string{
+	"ChangeT":           "leave-one-dataset-out over levir_cd_samples, oscd_s2_samples, sztaki_airchange_samples with the Jülich month as constraint (weipian eval --lodo; grid 0.3/0.35/0.4/0.45): 0.4 chosen on all three and on each pair of two",
+	"GrowT":             "prototype on the shared benchmarks (0.7, 0.8, 0.85 and none gave F1 within 0.01), then kept fixed",
+	"FieldM2":           "leave-one-dataset-out (grid 0.5/1/2 ha), subject to the Jülich month (farmland, no labels) keeping patches of concern <= 1% of the scene: 1 ha",
+	"FieldFill":         "fixed: a field fills most of its equivalent rectangle (0.6); not tuned",
+	"FieldCV":           "fixed: a farmed field is uniform (brightness CV <= 0.15); not tuned",
+	"ContextM":          "leave-one-dataset-out (grid 60/120 m; 120 m chosen on all three and each pair)",
+	"ScoreM":            "prototype on the shared benchmarks (10 m best of 0/5/10/20 m), then kept fixed",
+	"PixelSize":         "the images' georeferencing",
+	"SmoothM":           "physical: about a pixel of VHR imagery",
+	"NeutralSaturation": "physical: grey, white and black surfaces",
+	"MMU":               "the practice (--mmu-m2)",
+	"MinPixels":         "physical: below 4 pixels the sensor does not resolve a change",
+	"OpenM":             "physical: removes lines narrower than about 2 m (field paths)",
+	"CloseM":            "physical",
+	"HighStrength":      "in-sample on the shared benchmarks: the level boundaries (1.3, 1.1) that order pixel precision high > medium > low",
+	"MediumStrength":    "as HighStrength",
+	"MaxCloudShare":     "policy: a date mostly cloud is refused as unusable",
+	"CloudSearchM":      "physical: shadow distance for sun elevations above about 20°",
+	"CloudBufferM":      "physical: cloud edges and haze",
+	"MinCloudM2":        "physical: smaller bright objects are roofs, not clouds",
+	"ContextMaxPx":      "cost cap (256 px: 120 m reaches down to 0.47 m pixels)",
+	"MaxCloudSearchPx":  "cost cap",
+	"SampleTarget":      "statistics precision",
+	"MaxIter":           "IR-MAD convergence",
+}
+
+func (s *Scene) summary(patches, nonconcern []pipeline.Patch, c tileCounts) Summary {
 	px := s.PixelSize * s.PixelSize
 	sum := Summary{
 		Algorithm: Algorithm{Version: s.Version, Steps: steps},
 		SceneID:   s.ID, Inputs: s.Inputs,
 		Grid: GridInfo{Width: s.Grid.Width, Height: s.Grid.Height, PixelSizeM: s.PixelSize,
 			GeoTransform: s.Grid.GeoTransform, CRS: s.Grid.WKT, Warped: s.Warped},
-		Alignment: append([]string{}, s.Notes...), Bands: s.BandNames, Parameters: s.Params, Statistics: s.Stats,
+		Alignment: append([]string{}, s.Notes...), Bands: s.BandNames, Parameters: s.Params, ParameterOrigins: ParameterOrigins, Statistics: s.Stats,
 		Tiles: TilesInfo{Size: s.TileSize, Halo: s.Halo, Count: s.Tiles().Count()},
 		Masked: Masked{ValidM2: pipeline.Round(float64(c.valid)*px, 2), NoDataM2: pipeline.Round(float64(c.nodata)*px, 2),
 			CloudM2: pipeline.Round(float64(c.cloud)*px, 2), ShadowM2: pipeline.Round(float64(c.shadow)*px, 2)},
-		Patches: PatchTotals{ByClass: map[string]ClassTotals{}, ByConfidence: map[string]int{}},
-		Outputs: []string{"patches.geojson", "patches.gpkg", "summary.json"},
+		Outputs: []string{"patches.geojson", "patches.gpkg", "nonconcern.geojson", "nonconcern.gpkg", "summary.json"},
 	}
 	if s.Params.Radii().UseCloud {
 		sum.Masked.CloudMask = "on"
 	} else {
 		sum.Masked.CloudMask = fmt.Sprintf("off: pixels of %.2f m are too fine for the %.0f m² minimum cloud within the search window (VHR imagery is expected cloud-screened)", s.PixelSize, s.Params.MinCloudM2)
 	}
+	sum.Patches = totals(patches)
+	sum.NonConcern = totals(nonconcern)
+	return sum
+}
+
+func totals(patches []pipeline.Patch) PatchTotals {
+	t := PatchTotals{ByClass: map[string]ClassTotals{}, ByConfidence: map[string]int{}}
 	for _, p := range patches {
-		sum.Patches.Count++
-		sum.Patches.AreaM2 += p.AreaM2
-		ct := sum.Patches.ByClass[p.Class]
+		t.Count++
+		t.AreaM2 += p.AreaM2
+		ct := t.ByClass[p.Class]
 		ct.Label = p.ClassLabel
 		ct.Count++
 		ct.AreaM2 += p.AreaM2
-		sum.Patches.ByClass[p.Class] = ct
-		sum.Patches.ByConfidence[p.Confidence]++
+		t.ByClass[p.Class] = ct
+		t.ByConfidence[p.Confidence]++
 	}
-	sum.Patches.AreaMu = pipeline.Round(sum.Patches.AreaM2/(10000.0/15.0), 4)
-	sum.Patches.AreaM2 = pipeline.Round(sum.Patches.AreaM2, 2)
-	for k, ct := range sum.Patches.ByClass {
+	t.AreaMu = pipeline.Round(t.AreaM2/(10000.0/15.0), 4)
+	t.AreaM2 = pipeline.Round(t.AreaM2, 2)
+	for k, ct := range t.ByClass {
 		ct.AreaMu = pipeline.Round(ct.AreaM2/(10000.0/15.0), 4)
 		ct.AreaM2 = pipeline.Round(ct.AreaM2, 2)
-		sum.Patches.ByClass[k] = ct
+		t.ByClass[k] = ct
 	}
-	return sum
+	return t
 }
 
 // WriteOutputs writes patches.geojson, patches.gpkg and summary.json into
@@ -138,48 +178,47 @@ func WriteOutputs(dir string, r *Result) error {
 	if err := raster.EnsureDir(dir); err != nil {
 		return err
 	}
-	var gj bytes.Buffer
-	if err := pipeline.WritePatchesGeoJSON(&gj, r.Patches); err != nil {
-		return err
-	}
-	if err := writeAtomic(filepath.Join(dir, "patches.geojson"), gj.Bytes()); err != nil {
-		return err
-	}
-	fields := make([]raster.Field, len(pipeline.PatchFields))
-	for i, f := range pipeline.PatchFields {
-		fields[i] = raster.Field{Name: f.Name, Type: raster.String}
-	}
-	feats := make([]raster.Feature, len(r.Patches))
-	for i := range r.Patches {
-		vals := r.Patches[i].Values()
-		for j, v := range vals {
-			switch v.(type) {
-			case float64:
-				fields[j].Type = raster.Real
-			case int64, int:
-				fields[j].Type = raster.Integer
-			}
+	for _, l := range []struct {
+		name    string
+		patches []pipeline.Patch
+	}{{"patches", r.Patches}, {"nonconcern", r.NonConcern}} {
+		if err := writeLayer(dir, l.name, l.patches); err != nil {
+			return err
 		}
-		feats[i] = raster.Feature{Geometry: pipeline.RoundPolygon(r.Patches[i].Geometry), Values: vals}
-	}
-	if len(r.Patches) == 0 {
-		for j, v := range (&pipeline.Patch{}).Values() {
-			switch v.(type) {
-			case float64:
-				fields[j].Type = raster.Real
-			case int64, int:
-				fields[j].Type = raster.Integer
-			}
-		}
-	}
-	if err := raster.WriteGPKG(filepath.Join(dir, "patches.gpkg"), "patches", fields, feats); err != nil {
-		return err
 	}
 	b, err := json.MarshalIndent(r.Summary, "", "  ")
 	if err != nil {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
+}
+
+// writeLayer writes NAME.geojson and NAME.gpkg.
+func writeLayer(dir, name string, patches []pipeline.Patch) error {
+	var gj bytes.Buffer
+	if err := pipeline.WriteGeoJSON(&gj, name, patches); err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(dir, name+".geojson"), gj.Bytes()); err != nil {
+		return err
+	}
+	fields := make([]raster.Field, len(pipeline.PatchFields))
+	for i, f := range pipeline.PatchFields {
+		fields[i] = raster.Field{Name: f.Name, Type: raster.String}
+	}
+	feats := make([]raster.Feature, len(patches))
+	for j, v := range (&pipeline.Patch{}).Values() {
+		switch v.(type) {
+		case float64:
+			fields[j].Type = raster.Real
+		case int64, int:
+			fields[j].Type = raster.Integer
+		}
+	}
+	for i := range patches {
+		feats[i] = raster.Feature{Geometry: pipeline.RoundPolygon(patches[i].Geometry), Values: patches[i].Values()}
+	}
+	return raster.WriteGPKG(filepath.Join(dir, name+".gpkg"), name, fields, feats)
 }
 
 // writeAtomic writes data to path through a temporary file and a rename.

@@ -56,7 +56,7 @@ func Tile(ctx context.Context, s *Scene, key tiles.Key) (*TileResult, error) {
 	return tr, nil
 }
 
-const tileMagic = "WPT2"
+const tileMagic = "WPT3"
 
 // Encode serialises a tile result in a compact binary form (varints).
 func (t *TileResult) Encode() []byte {
@@ -78,9 +78,9 @@ func (t *TileResult) Encode() []byte {
 		put(p.Pixels)
 		put(p.StrengthSum)
 		put(p.Chi2Sum)
-		put(p.Agree)
-		put(p.BrightSum)
-		put(p.SatSum)
+		for _, v := range []int64{p.Strong, p.BrightA, p.BrightB, p.BrightB2, p.SatB, p.VegA, p.VegB, p.WatA, p.WatB, p.NeutralA, p.NeutralB} {
+			put(v)
+		}
 		put(int64(len(p.Runs)))
 		var py int32
 		for _, r := range p.Runs {
@@ -119,7 +119,10 @@ func DecodeTileResult(data []byte) (*TileResult, error) {
 		return nil, fmt.Errorf("%w: header", ErrCorruptTile)
 	}
 	for i := int64(0); i < n; i++ {
-		p := change.Part{Class: change.Class(get()), Pixels: get(), StrengthSum: get(), Chi2Sum: get(), Agree: get(), BrightSum: get(), SatSum: get()}
+		p := change.Part{Class: change.Class(get()), Pixels: get(), StrengthSum: get(), Chi2Sum: get()}
+		for _, v := range []*int64{&p.Strong, &p.BrightA, &p.BrightB, &p.BrightB2, &p.SatB, &p.VegA, &p.VegB, &p.WatA, &p.WatB, &p.NeutralA, &p.NeutralB} {
+			*v = get()
+		}
 		nr := get()
 		if err != nil || nr <= 0 || nr > int64(len(data)) {
 			return nil, fmt.Errorf("%w: part %d", ErrCorruptTile, i)

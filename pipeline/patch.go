@@ -35,19 +35,44 @@ type Patch struct {
 	BeforeDate, AfterDate string
 	// Pixels is the number of pixels of the patch on the scene grid.
 	Pixels int64
-	// BrightRatio is the after date's mean brightness relative to the
-	// scene's median; SatAfter its mean saturation (0–1). LengthM and WidthM
-	// are the length and mean width of the patch's equivalent ellipse in
-	// metres, Elongation their ratio: what the change type (TBLX) needs
-	// beyond the change class.
-	BrightRatio, SatAfter       float64
-	LengthM, WidthM, Elongation float64
+	// BrightRatio is the patch's brightness after relative to before (each
+	// date measured against its own median, so a season or sensor shift
+	// of the whole scene cancels): > 1 means it became brighter. SatAfter
+	// is its mean saturation after (0–1). LengthM and WidthM are the
+	// length and mean width of the patch's equivalent ellipse in metres,
+	// Elongation their ratio, Fill the share of its equivalent rectangle
+	// it covers: what the change type (TBLX) needs beyond the class.
+	BrightRatio, SatAfter             float64
+	LengthM, WidthM, Elongation, Fill float64
+	// BeforeState and AfterState are the land-cover states of the two
+	// dates (vegetated, bare, built, water; StateLabel gives their zh-CN
+	// names); the class follows from the transition. Reason
+	// says why (zh-CN). Concern is false for changes of no concern (crop
+	// cycles, vegetation gain): they never become 图斑.
+	BeforeState, AfterState string
+	Reason                  string
+	Concern                 bool
 	// Geometry is the outline in WGS84 lon/lat (exterior counter-clockwise).
 	Geometry orb.Polygon
 	// Issued is set for a patch issued (下发) by a ministry, province or
 	// city rather than detected: judging keeps its JCBH, change type and
 	// deadline, and always makes a task of it.
 	Issued *Issued `json:"-"`
+}
+
+// StateLabel returns the zh-CN name of a land-cover state.
+func StateLabel(s string) string {
+	switch s {
+	case "vegetated":
+		return "植被"
+	case "bare":
+		return "裸土"
+	case "built":
+		return "建筑/硬化"
+	case "water":
+		return "水体"
+	}
+	return s
 }
 
 // ConfidenceLabel returns the zh-CN label of a confidence level.
@@ -80,6 +105,10 @@ var PatchFields = []struct{ Name, Desc string }{
 	{"QSX", "前时相"},
 	{"HSX", "后时相"},
 	{"XSS", "像素数"},
+	{"QSXDL", "前时相地表状态"},
+	{"HSXDL", "后时相地表状态"},
+	{"LDBH", "亮度比(后/前)"},
+	{"PDYJ", "判定依据"},
 }
 
 // Values returns the patch's attribute values in PatchFields order, rounded
@@ -91,6 +120,7 @@ func (p *Patch) Values() []any {
 		Round(p.AreaM2, 2), Round(p.AreaMu, 4), p.AreaCRS,
 		Round(p.CentroidLon, 7), Round(p.CentroidLat, 7),
 		p.BeforeDate, p.AfterDate, p.Pixels,
+		StateLabel(p.BeforeState), StateLabel(p.AfterState), Round(p.BrightRatio, 3), p.Reason,
 	}
 }
 
@@ -120,8 +150,14 @@ func RoundPolygon(p orb.Polygon) orb.Polygon {
 // (WGS84). Properties keep PatchFields order; the output is byte-identical
 // for identical input.
 func WritePatchesGeoJSON(w io.Writer, patches []Patch) error {
+	return WriteGeoJSON(w, "patches", patches)
+}
+
+// WriteGeoJSON writes patches as an RFC 7946 FeatureCollection of the given
+// name (patches, nonconcern).
+func WriteGeoJSON(w io.Writer, name string, patches []Patch) error {
 	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString(`{"type":"FeatureCollection","name":"patches","features":[`); err != nil {
+	if _, err := bw.WriteString(`{"type":"FeatureCollection","name":` + strconv.Quote(name) + `,"features":[`); err != nil {
 		return err
 	}
 	for i := range patches {

@@ -17,6 +17,9 @@ var (
 	ErrBandMismatch = errors.New("raster: band counts cannot be matched")
 	ErrAllNoData    = errors.New("raster: all pixels are nodata")
 	ErrBadVector    = errors.New("raster: bad vector data")
+	ErrTooLarge     = errors.New("raster: too large")
+	ErrResolution   = errors.New("raster: resolutions too far apart")
+	ErrAmbiguous    = errors.New("raster: band roles are ambiguous")
 )
 
 // InputError is a problem with an input file: it names the file and says

@@ -21,8 +21,12 @@ type Info struct {
 	WKT           string     // CRS
 	NoData        []float64  // per band; NaN when the band has none
 	// BandNames are the roles read from the file (colour interpretation or
-	// band descriptions: "R", "G", "B", "NIR"), or nil when unknown.
+	// band descriptions: "R", "G", "B", "NIR"; a band without a role is
+	// "bandN"), or nil when no band has a role.
 	BandNames []string
+	// BandProblem says why the file's band roles cannot be used (two
+	// bands claim the same role), or "".
+	BandProblem string
 	// Date is the acquisition date (YYYY-MM-DD) from the metadata or the
 	// file name, or "".
 	Date string
@@ -48,6 +52,9 @@ func Inspect(path string) (Info, error) {
 		return info, inputErr(path, ErrEmpty, "is empty (%d×%d pixels, %d bands)", info.Width, info.Height, info.Bands)
 	}
 	info.DataType = st.DataType.String()
+	if px := int64(info.Width) * int64(info.Height); px > MaxPixels {
+		return info, inputErr(path, ErrTooLarge, "is %d×%d pixels (%.3g): more than the %.3g pixels weipian processes in one scene; cut it into scenes first", info.Width, info.Height, float64(px), float64(MaxPixels))
+	}
 	gt, gterr := ds.GeoTransform(gdalErrs)
 	info.WKT = ds.Projection()
 	if gterr != nil || gt == [6]float64{0, 1, 0, 0, 0, 1} || info.WKT == "" {
@@ -69,7 +76,7 @@ func Inspect(path string) (Info, error) {
 			info.NoData[i] = math.NaN()
 		}
 	}
-	info.BandNames = bandNames(bands)
+	info.BandNames, info.BandProblem = bandNames(bands)
 	info.Date = acquisitionDate(ds, path)
 	ps, err := pixelSize(ds, gt, info.Width, info.Height)
 	if err != nil {
@@ -82,9 +89,17 @@ func Inspect(path string) (Info, error) {
 	return info, nil
 }
 
+// MaxPixels is the largest scene (width × height) Inspect accepts: about
+// 44,700 pixels square, 20 times the area of a GF-2 PMS scene. Larger
+// rasters (or VRTs that claim to be) are refused before any pixel is read.
+const MaxPixels = 2_000_000_000
+
 // bandNames reads band roles from colour interpretation or descriptions.
-func bandNames(bands []godal.Band) []string {
+// Bands without a role are named bandN; no role at all gives nil (the
+// default order applies); two bands claiming one role are ambiguous.
+func bandNames(bands []godal.Band) ([]string, string) {
 	names := make([]string, len(bands))
+	found := 0
 	for i, b := range bands {
 		switch b.ColorInterp() {
 		case godal.CIRed:
@@ -93,9 +108,9 @@ func bandNames(bands []godal.Band) []string {
 			names[i] = "G"
 		case godal.CIBlue:
 			names[i] = "B"
-		default:
-			d := strings.ToUpper(strings.TrimSpace(b.Description()))
-			switch d {
+		}
+		if names[i] == "" {
+			switch strings.ToUpper(strings.TrimSpace(b.Description())) {
 			case "R", "RED":
 				names[i] = "R"
 			case "G", "GREEN":
@@ -104,19 +119,27 @@ func bandNames(bands []godal.Band) []string {
 				names[i] = "B"
 			case "NIR", "N", "NIR1", "NEAR INFRARED", "NEAR-INFRARED":
 				names[i] = "NIR"
-			default:
-				return nil
 			}
 		}
-	}
-	seen := map[string]bool{}
-	for _, n := range names {
-		if seen[n] {
-			return nil
+		if names[i] != "" {
+			found++
 		}
-		seen[n] = true
 	}
-	return names
+	if found == 0 {
+		return nil, ""
+	}
+	seen := map[string]int{}
+	for i, n := range names {
+		if n == "" {
+			names[i] = fmt.Sprintf("band%d", i+1)
+			continue
+		}
+		if j, dup := seen[n]; dup {
+			return nil, fmt.Sprintf("bands %d and %d are both tagged %s", j+1, i+1, n)
+		}
+		seen[n] = i
+	}
+	return names, ""
 }
 
 var dateInName = regexp.MustCompile(`(?:^|[^0-9])((?:19|20)[0-9]{2})[-_]?([01][0-9])[-_]?([0-3][0-9])(?:[^0-9]|$)`)

@@ -94,6 +94,11 @@ type AlignOptions struct {
 	DefaultNames func(n int) []string
 }
 
+// MaxResolutionRatio is the largest ratio of the two images' pixel sizes
+// Align accepts: beyond it one image would be resampled so much that its
+// pixels invent detail (or hide it).
+const MaxResolutionRatio = 4.0
+
 // Align puts after onto before's grid over their overlap. When the two
 // share a CRS and pixel size and their origins differ by whole pixels, it only
 // computes offsets; otherwise it warps after (bilinear, with an alpha band)
@@ -110,6 +115,16 @@ func Align(ctx context.Context, before, after Info, opt AlignOptions) (*Pair, er
 		return nil, err
 	}
 	p := &Pair{PixelSize: before.PixelSize}
+	ratio := math.Max(after.PixelSize/before.PixelSize, before.PixelSize/after.PixelSize)
+	if !(ratio <= MaxResolutionRatio) {
+		return nil, &InputError{Path: after.Path, Err: ErrResolution, Problem: fmt.Sprintf(
+			"has %.4g m pixels and %s has %.4g m: a resolution ratio of %.1f, more than %.0f; resample the finer image or use a pair of comparable resolution",
+			after.PixelSize, before.Path, before.PixelSize, ratio, MaxResolutionRatio)}
+	}
+	if ratio > 1.5 {
+		p.Notes = append(p.Notes, fmt.Sprintf("resolutions differ: before %.4g m, after %.4g m (ratio %.2f); the after image is resampled onto the before grid and changes smaller than the coarser pixel are not resolved",
+			before.PixelSize, after.PixelSize, ratio))
+	}
 	idx := map[string]int{}
 	for i, n := range an {
 		idx[strings.ToUpper(n)] = i
@@ -195,14 +210,16 @@ func Align(ctx context.Context, before, after Info, opt AlignOptions) (*Pair, er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	dst := filepath.Join(opt.WorkDir, "after_aligned.tif")
+	// The warp is a VRT: GDAL warps each window when it is read, so the
+	// reads (per tile, with a cancellation check each) are the only work
+	// and every stage stays cancellable.
+	dst := filepath.Join(opt.WorkDir, "after_aligned.vrt")
 	ext := p.Grid
 	sw := []string{
-		"-of", "GTiff", "-t_srs", before.WKT,
+		"-of", "VRT", "-t_srs", before.WKT,
 		"-te", f64(ext.GeoTransform[0]), f64(ext.GeoTransform[3] + float64(ext.Height)*gt[5]), f64(ext.GeoTransform[0] + float64(ext.Width)*gt[1]), f64(ext.GeoTransform[3]),
 		"-ts", fmt.Sprint(ext.Width), fmt.Sprint(ext.Height),
-		"-r", "bilinear", "-dstalpha", "-overwrite", "-multi",
-		"-co", "TILED=YES", "-co", "COMPRESS=NONE", "-co", "BIGTIFF=IF_SAFER",
+		"-r", "bilinear", "-dstalpha", "-overwrite",
 	}
 	if nd := after.NoData; len(nd) > 0 && !math.IsNaN(nd[0]) {
 		sw = append(sw, "-srcnodata", f64(nd[0]))
@@ -234,6 +251,10 @@ func resolveNames(info Info, given []string, def func(int) []string) ([]string, 
 				"%d band names given (%s) but the file has %d bands", len(given), strings.Join(given, ","), info.Bands)}
 		}
 		return given, nil
+	}
+	if info.BandProblem != "" {
+		return nil, &InputError{Path: info.Path, Err: ErrAmbiguous, Problem: fmt.Sprintf(
+			"band roles are ambiguous: %s; name the bands with --bands (or --before-bands/--after-bands)", info.BandProblem)}
 	}
 	if info.BandNames != nil {
 		return info.BandNames, nil

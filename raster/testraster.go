@@ -108,3 +108,73 @@ func ReadVectorForTest(path string) ([]map[string]string, error) {
 	}
 	return out, nil
 }
+
+// Derived describes a raster written from another by WriteDerived: its
+// data type ("Byte", "UInt16", "Float32"), a function that makes each band's
+// values from the source band's (nil: copy), extra bands (copies of source
+// band ExtraFrom) and the colour interpretation of each band ("" keeps
+// GDAL's default; "Undefined", "Red", "Green", "Blue").
+type Derived struct {
+	DataType  string
+	Values    func(band int, v []float32, w, h int)
+	Extra     int
+	ExtraFrom int
+	Colors    []string
+}
+
+// WriteDerived writes a GeoTIFF at dst with src's georeferencing and
+// pixels changed as d says. For tests of other packages.
+func WriteDerived(src, dst string, d Derived) error {
+	register()
+	planes, w, h, err := ReadImage(src)
+	if err != nil {
+		return err
+	}
+	info, err := Inspect(src)
+	if err != nil {
+		return err
+	}
+	for k := 0; k < d.Extra; k++ {
+		planes = append(planes, append([]float32(nil), planes[d.ExtraFrom]...))
+	}
+	dt := map[string]godal.DataType{"Byte": godal.Byte, "UInt16": godal.UInt16, "Float32": godal.Float32}[d.DataType]
+	if dt == godal.Unknown {
+		dt = godal.Byte
+	}
+	ds, err := godal.Create(godal.GTiff, dst, len(planes), dt, w, h, gdalErrs, cfg())
+	if err != nil {
+		return fmt.Errorf("raster: create %s: %w", dst, err)
+	}
+	sr, err := godal.NewSpatialRefFromWKT(info.WKT, gdalErrs)
+	if err != nil {
+		ds.Close()
+		return err
+	}
+	defer sr.Close()
+	if err := ds.SetSpatialRef(sr); err != nil {
+		ds.Close()
+		return err
+	}
+	if err := ds.SetGeoTransform(info.GeoTransform); err != nil {
+		ds.Close()
+		return err
+	}
+	ci := map[string]godal.ColorInterp{"Undefined": godal.CIUndefined, "Red": godal.CIRed, "Green": godal.CIGreen, "Blue": godal.CIBlue, "Gray": godal.CIGray}
+	for i, b := range ds.Bands() {
+		v := planes[i]
+		if d.Values != nil {
+			d.Values(i, v, w, h)
+		}
+		if i < len(d.Colors) && d.Colors[i] != "" {
+			if err := b.SetColorInterp(ci[d.Colors[i]]); err != nil {
+				ds.Close()
+				return err
+			}
+		}
+		if err := b.Write(0, 0, v, w, h); err != nil {
+			ds.Close()
+			return err
+		}
+	}
+	return ds.Close()
+}

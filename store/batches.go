@@ -460,9 +460,9 @@ FROM tiles WHERE batch_id = ?`, id)
 
 const patchColumns = `patch_id, class, class_label, confidence, score, mad_chi2, area_m2, area_mu, area_crs,
     centroid_lon, centroid_lat, before_date, after_date, pixels, geometry,
-    bright_ratio, sat_after, length_m, width_m, elongation`
+    bright_ratio, sat_after, length_m, width_m, elongation, before_state, after_state, reason, fill`
 
-const patchColumnCount = 22 // with batch_id and seq
+const patchColumnCount = 26 // with batch_id and seq
 
 // ReplacePatches stores patches as the batch's patches, in their order,
 // replacing any stored before, and sets PatchCount, in one transaction.
@@ -481,7 +481,7 @@ func (s *Store) ReplacePatches(ctx context.Context, id string, patches []pipelin
 			{"Score", p.Score}, {"MADChi2", p.MADChi2}, {"AreaM2", p.AreaM2}, {"AreaMu", p.AreaMu},
 			{"CentroidLon", p.CentroidLon}, {"CentroidLat", p.CentroidLat},
 			{"BrightRatio", p.BrightRatio}, {"SatAfter", p.SatAfter}, {"LengthM", p.LengthM},
-			{"WidthM", p.WidthM}, {"Elongation", p.Elongation},
+			{"WidthM", p.WidthM}, {"Elongation", p.Elongation}, {"Fill", p.Fill},
 		} {
 			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 				return fmt.Errorf("store: patches of %s: patch %d (%s): %s is %v: %w", id, i, p.ID, f.name, f.v, pipeline.ErrInvalid)
@@ -514,7 +514,8 @@ func (s *Store) ReplacePatches(ctx context.Context, id string, patches []pipelin
 				p := &patches[i]
 				args = append(args, id, i, p.ID, p.Class, p.ClassLabel, p.Confidence, p.Score, p.MADChi2,
 					p.AreaM2, p.AreaMu, p.AreaCRS, p.CentroidLon, p.CentroidLat, p.BeforeDate, p.AfterDate,
-					p.Pixels, geoms[i], p.BrightRatio, p.SatAfter, p.LengthM, p.WidthM, p.Elongation)
+					p.Pixels, geoms[i], p.BrightRatio, p.SatAfter, p.LengthM, p.WidthM, p.Elongation,
+					p.BeforeState, p.AfterState, p.Reason, p.Fill)
 			}
 			q := `INSERT INTO patches (batch_id, seq, ` + patchColumns + `) VALUES ` +
 				repeatJoin("("+placeholders(patchColumnCount)+")", end-start)
@@ -541,7 +542,8 @@ func (s *Store) Patches(ctx context.Context, id string) ([]pipeline.Patch, error
 		)
 		err := rows.Scan(&p.ID, &p.Class, &p.ClassLabel, &p.Confidence, &p.Score, &p.MADChi2, &p.AreaM2, &p.AreaMu,
 			&p.AreaCRS, &p.CentroidLon, &p.CentroidLat, &p.BeforeDate, &p.AfterDate, &p.Pixels, &geom,
-			&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation)
+			&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation,
+			&p.BeforeState, &p.AfterState, &p.Reason, &p.Fill)
 		if err == nil {
 			p.Geometry, err = decodePolygon(geom)
 		}

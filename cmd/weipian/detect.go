@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,14 +34,21 @@ func (a *cli) detectCmd() *cobra.Command {
 		Long: `Detect reads a before and an after image (any raster GDAL reads), aligns
 them on one grid, and writes the change patches (图斑) to DIR/patches.geojson
 (WGS84), DIR/patches.gpkg and DIR/summary.json; stage timings go to
-DIR/timings.json.`,
+DIR/timings.json. Changes of no concern (crop cycles, vegetation gain) go to
+DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if before == "" || after == "" || out == "" {
 				return usageError{fmt.Errorf("detect needs --before, --after and --out")}
 			}
-			if mmu < 0 {
-				return usageError{fmt.Errorf("--mmu-m2 %v: want >= 0", mmu)}
+			if !(mmu >= 0) || math.IsInf(mmu, 0) {
+				return usageError{fmt.Errorf("--mmu-m2 %v: want a number of m² >= 0", mmu)}
+			}
+			if tileSize < detect.MinTileSize || tileSize > detect.MaxTileSize {
+				return usageError{fmt.Errorf("--tile-size %d: want %d to %d pixels", tileSize, detect.MinTileSize, detect.MaxTileSize)}
+			}
+			if nworkers < 0 {
+				return usageError{fmt.Errorf("--workers %d: want >= 0 (0: the number of CPUs)", nworkers)}
 			}
 			opt := detect.Options{MMU: mmu, TileSize: tileSize,
 				BeforeBands: splitBands(beforeBands), AfterBands: splitBands(afterBands)}
@@ -71,7 +79,7 @@ DIR/timings.json.`,
 			s := res.Summary
 			a.log.Info("done", "patches", s.Patches.Count, "area_mu", s.Patches.AreaMu,
 				"cloud_m2", s.Masked.CloudM2, "shadow_m2", s.Masked.ShadowM2, "seconds", fmt.Sprintf("%.2f", tm.Total.Seconds()))
-			fmt.Fprintf(a.stdout, "%d patches (%.1f 亩) written to %s\n", s.Patches.Count, s.Patches.AreaMu, out)
+			fmt.Fprintf(a.stdout, "%d patches of concern (%.1f 亩) and %d changes of no concern written to %s\n", s.Patches.Count, s.Patches.AreaMu, s.NonConcern.Count, out)
 			return nil
 		},
 	}

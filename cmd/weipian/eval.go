@@ -3,7 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,64 +15,176 @@ import (
 	"github.com/weipian/weipian/eval"
 )
 
+// parseDataset reads DIR or DIR@METRES.
+func parseDataset(s string) (eval.Dataset, error) {
+	if i := strings.LastIndex(s, "@"); i > 0 {
+		v, err := strconv.ParseFloat(s[i+1:], 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return eval.Dataset{}, fmt.Errorf("--data %s: the pixel size after @ must be a positive number of metres", s)
+		}
+		return eval.Dataset{Dir: s[:i], PixelSize: v}, nil
+	}
+	return eval.Dataset{Dir: s}, nil
+}
+
 func (a *cli) evalCmd() *cobra.Command {
-	var data, classes, jsonOut string
+	var data []string
+	var classes, jsonOut string
 	var pixel, mmu float64
 	var nworkers int
+	var lodo bool
+	var quiet string
+	var quietMax float64
 	cmd := &cobra.Command{
-		Use:   "eval --data DIR",
-		Short: "Score detection against labelled pairs in A/ B/ label/ folders (e.g. LEVIR-CD)",
-		Long: `Eval runs detection on every pair of DIR/A and DIR/B and compares the
-patches with DIR/label (0 = no change, >127 = change): pixel precision,
-recall, F1 and IoU per pair and pooled over all pairs, and object recall (the
-share of labelled change blobs a patch touches). It prints JSON, then a last
-line "f1=… object_recall=…".
+		Use:   "eval --data DIR[@METRES] [--data DIR2 …]",
+		Short: "Score detection against labelled pairs in A/ B/ label/ folders, beside the CVA baseline",
+		Long: `Eval runs detection on every pair of each DIR/A and DIR/B and compares the
+patches of concern with DIR/label (0 = no change, >127 = change): pixel
+precision, recall, F1 and IoU per pair and pooled, object recall (the share
+of labelled change blobs a patch touches), the false-alarm area, and the
+precision of each confidence level. Beside each figure it computes the
+textbook baseline on the same aligned pair: per-band standardised change
+vector magnitude with an Otsu threshold (CVA), and the ratio of the two.
 
-By default only built/hardened-gain patches (建(构)筑物/硬化) are scored, the
-class that building-change labels such as LEVIR-CD mark; --classes all scores
-every patch.`,
+Georeferenced pairs keep their georeferencing (pixel size and areas from
+the CRS; B is aligned onto A's grid as detect aligns it; the label lies on
+A's grid). Images without georeferencing get a grid of the dataset's pixel
+size: DIR@METRES, else --pixel-size.
+
+It prints JSON, a table per dataset, and last one line per dataset:
+"dataset=NAME f1=… object_recall=… baseline_f1=…".
+
+--lodo runs the leave-one-dataset-out parameter choice over the given
+datasets (see README, "Scoring against labels").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if data == "" {
+			if len(data) == 0 {
 				return usageError{fmt.Errorf("eval needs --data DIR")}
 			}
-			if !(pixel > 0) {
+			if !(pixel > 0) || math.IsInf(pixel, 0) {
 				return usageError{fmt.Errorf("--pixel-size %v: want a positive number of metres", pixel)}
 			}
+			if !(mmu >= 0) || math.IsInf(mmu, 0) {
+				return usageError{fmt.Errorf("--mmu-m2 %v: want a number >= 0", mmu)}
+			}
+			if nworkers < 0 {
+				return usageError{fmt.Errorf("--workers %d: want >= 0 (0: number of CPUs)", nworkers)}
+			}
+			var sets []eval.Dataset
+			for _, d := range data {
+				ds, err := parseDataset(d)
+				if err != nil {
+					return usageError{err}
+				}
+				sets = append(sets, ds)
+			}
 			var cls []string
-			if classes != "all" {
+			if classes != "" && classes != "all" {
 				cls = splitBands(classes)
 			}
-			rep, err := eval.Run(cmd.Context(), data, eval.Options{PixelSize: pixel, MMU: mmu, Classes: cls, Concurrency: nworkers})
+			opt := eval.Options{PixelSize: pixel, MMU: mmu, Classes: cls, Concurrency: nworkers}
+			if lodo {
+				var qp *eval.QuietPair
+				if quiet != "" {
+					parts := splitBands(quiet)
+					if len(parts) != 2 {
+						return usageError{fmt.Errorf("--quiet-pair %q: want BEFORE,AFTER", quiet)}
+					}
+					qp = &eval.QuietPair{Before: parts[0], After: parts[1], MaxShare: quietMax}
+				}
+				lr, err := eval.LODO(cmd.Context(), sets, opt, eval.DefaultGrid(), qp)
+				if err != nil {
+					return err
+				}
+				b, _ := json.MarshalIndent(lr, "", "  ")
+				if jsonOut != "" {
+					if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintln(a.stdout, string(b))
+				eval.WriteLODOTable(a.stdout, lr)
+				return nil
+			}
+			m, err := eval.RunAll(cmd.Context(), sets, opt)
 			if err != nil {
 				return err
 			}
-			b, _ := json.MarshalIndent(rep, "", "  ")
+			b, _ := json.MarshalIndent(m, "", "  ")
 			if jsonOut != "" {
 				if err := os.WriteFile(jsonOut, append(b, '\n'), 0o644); err != nil {
 					return err
 				}
 			}
 			fmt.Fprintln(a.stdout, string(b))
-			fmt.Fprintf(a.stdout, "f1=%.3f object_recall=%.3f precision=%.3f recall=%.3f iou=%.3f mean_pair_f1=%.3f classes=%s\n",
-				rep.Overall.F1, rep.Overall.ObjectRecall, rep.Overall.Precision, rep.Overall.Recall, rep.Overall.IoU, rep.MeanF1,
-				strings.Join(append([]string{}, orAll(cls)...), ","))
+			writeEvalTable(a.stdout, m)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&data, "data", "", "folder with A/, B/ and label/")
-	f.Float64Var(&pixel, "pixel-size", 0.5, "pixel size in metres of images without georeferencing (LEVIR-CD: 0.5)")
+	f.StringArrayVar(&data, "data", nil, "folder with A/, B/ and label/; DIR@METRES gives the pixel size of images without georeferencing (repeat for several datasets)")
+	f.Float64Var(&pixel, "pixel-size", 0.5, "pixel size in metres of images without georeferencing when DIR@METRES does not give it (LEVIR-CD: 0.5)")
 	f.Float64Var(&mmu, "mmu-m2", 200, "minimum mapping unit in m²")
-	f.StringVar(&classes, "classes", "built_gain", `change classes scored as change, comma separated, or "all"`)
+	f.StringVar(&classes, "classes", "all", `change classes scored as change, comma separated, or "all" (every patch of concern)`)
 	f.StringVar(&jsonOut, "json", "", "also write the JSON report to this file")
 	f.IntVar(&nworkers, "workers", 0, "tile goroutines (0: number of CPUs)")
+	f.BoolVar(&lodo, "lodo", false, "choose the parameters leave-one-dataset-out and report those figures")
+	f.StringVar(&quiet, "quiet-pair", "", "with --lodo: BEFORE,AFTER of an unlabelled pair on which almost nothing of concern happens (e.g. the Jülich month)")
+	f.Float64Var(&quietMax, "quiet-max", 0.01, "with --quiet-pair: the largest share of its scene the patches of concern may cover")
 	return cmd
 }
 
-func orAll(c []string) []string {
-	if len(c) == 0 {
-		return []string{"all"}
+// writeEvalTable prints a table per dataset and the last lines.
+func writeEvalTable(w io.Writer, m *eval.Multi) {
+	for _, r := range m.Datasets {
+		fmt.Fprintf(w, "\n%s\n%-22s %6s %6s %6s %6s %7s %8s %12s\n", r.Name, "pair", "P", "R", "F1", "objR", "cvaF1", "ratio", "false_m2")
+		for _, p := range r.Pairs {
+			bf := 0.0
+			if p.Baseline != nil {
+				bf = p.Baseline.F1
+			}
+			fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %7.3f %8s %12.0f\n", p.Name, p.Precision, p.Recall, p.F1, p.ObjectRecall, bf, ratio(p.F1, bf), p.FalseAlarmM2)
+		}
+		bf := 0.0
+		if r.Baseline != nil {
+			bf = r.Baseline.F1
+		}
+		fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %7.3f %8s %12.0f\n", "pooled", r.Overall.Precision, r.Overall.Recall, r.Overall.F1, r.Overall.ObjectRecall, bf, ratio(r.Overall.F1, bf), r.Overall.FalseAlarmM2)
+		writeLevels(w, r.ByConfidence)
 	}
-	return c
+	fmt.Fprintln(w)
+	if len(m.Datasets) > 1 {
+		bf := 0.0
+		if m.PooledBaseline != nil {
+			bf = m.PooledBaseline.F1
+		}
+		fmt.Fprintf(w, "pooled f1=%.3f object_recall=%.3f baseline_f1=%.3f mean_dataset_f1=%.3f\n", m.Pooled.F1, m.Pooled.ObjectRecall, bf, m.MeanF1)
+	}
+	for _, r := range m.Datasets {
+		bf := 0.0
+		if r.Baseline != nil {
+			bf = r.Baseline.F1
+		}
+		fmt.Fprintf(w, "dataset=%s f1=%.3f object_recall=%.3f baseline_f1=%.3f ratio=%s precision=%.3f recall=%.3f false_alarm_m2=%.0f\n",
+			r.Name, r.Overall.F1, r.Overall.ObjectRecall, bf, ratio(r.Overall.F1, bf), r.Overall.Precision, r.Overall.Recall, r.Overall.FalseAlarmM2)
+	}
+}
+
+func writeLevels(w io.Writer, lv map[string]eval.Level) {
+	var keys []string
+	for k := range lv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		l := lv[k]
+		fmt.Fprintf(w, "  confidence %-6s patches=%d pixel_precision=%.3f patch_precision=%.3f\n", k, l.Patches, l.Precision, l.ObjectPrecision)
+	}
+}
+
+func ratio(a, b float64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", a/b)
 }

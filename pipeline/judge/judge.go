@@ -70,9 +70,12 @@ type Zones struct {
 
 // Config holds the judging thresholds; they are configuration, not law.
 type Config struct {
-	// FarmlandMinM2 and FarmlandMinShare: a patch is on farmland (耕地 or
-	// 永久基本农田) or on the red line when it covers at least this many m²
-	// of it, or this share of its area (defaults 10 m², 5%).
+	// FarmlandMinM2 and FarmlandMinShare: an overlap of a patch with 耕地,
+	// 永久基本农田 or the red line counts only when it is at least this many
+	// m² (the minimum mapping unit) and at least this share of the patch
+	// (defaults 200 m², 1%). A smaller overlap (a patch touching a parcel
+	// edge) makes no farmland 图斑 and does not drive the task's priority;
+	// its area is kept on the 图斑.
 	FarmlandMinM2, FarmlandMinShare float64
 	// ApprovalShare is the share of a patch that fitting, valid approvals
 	// must cover for 已有用地手续 (default 0.8).
@@ -93,7 +96,7 @@ type Config struct {
 
 // DefaultConfig returns the default thresholds.
 func DefaultConfig() Config {
-	return Config{FarmlandMinM2: 10, FarmlandMinShare: 0.05, ApprovalShare: 0.8, MatchShare: 0.3, Rules: task.DefaultRules()}
+	return Config{FarmlandMinM2: 200, FarmlandMinShare: 0.01, ApprovalShare: 0.8, MatchShare: 0.3, Rules: task.DefaultRules()}
 }
 
 // Input is what Run judges.
@@ -272,13 +275,16 @@ func Run(ctx context.Context, in Input, cfg Config) (Output, error) {
 // judged holds what judging found for one patch.
 type judged struct {
 	farm, permanent, farmOrPermanent, redline, approvedFit float64
-	tblx, tblxConf, tblxReason                             string
-	judgement, reason                                      string
-	approvalNos                                            []string
-	dlbm, dlmc                                             string
-	builtShare                                             float64
-	township                                               *Zone
-	patrol                                                 *Zone
+	// farmCounts and permanentCounts: the overlap is at least the minimum
+	// mapping unit and 1 % of the patch, so it may drive the priority.
+	farmCounts, permanentCounts bool
+	tblx, tblxConf, tblxReason  string
+	judgement, reason           string
+	approvalNos                 []string
+	dlbm, dlmc                  string
+	builtShare                  float64
+	township                    *Zone
+	patrol                      *Zone
 }
 
 func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, error) {
@@ -382,11 +388,15 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 		}
 	}
 	area := p.AreaM2
-	onFarm := j.farmOrPermanent >= cfg.FarmlandMinM2 || (area > 0 && j.farmOrPermanent >= cfg.FarmlandMinShare*area)
-	onRed := j.redline >= cfg.FarmlandMinM2 || (area > 0 && j.redline >= cfg.FarmlandMinShare*area)
+	significant := func(a float64) bool { return a > 0 && a >= cfg.FarmlandMinM2 && a >= cfg.FarmlandMinShare*area }
+	onFarm := significant(j.farmOrPermanent)
+	onRed := significant(j.redline)
+	j.farmCounts, j.permanentCounts = significant(j.farm), significant(j.permanent)
 	switch {
 	case j.tblx == TypeRevegetation:
 		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "植被恢复，不涉及违法用地"
+	case j.tblx == TypeFarming:
+		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "农业耕作/季节变化，不涉及违法用地"
 	case !onFarm && !onRed && j.builtShare >= BuiltLandShare:
 		j.judgement, j.reason = pipeline.JudgeNotOfInterest, fmt.Sprintf("位于现状建设用地（原地类 %s %s），非新增建设用地", j.dlbm, j.dlmc)
 	case !onFarm && !onRed:
@@ -400,10 +410,10 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 	default:
 		j.judgement = pipeline.JudgeSuspected
 		var parts []string
-		if j.permanent > 0 {
+		if j.permanentCounts {
 			parts = append(parts, fmt.Sprintf("占用永久基本农田%.2f亩", geodesy.Mu(j.permanent)))
 		}
-		if j.farm > 0 {
+		if j.farmCounts {
 			parts = append(parts, fmt.Sprintf("占用耕地%.2f亩", geodesy.Mu(j.farm)))
 		}
 		if onRed {
@@ -522,7 +532,7 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 			HSX: p.AfterDate, AreaM2: p.AreaM2, TBLX: j.tblx, At: in.Now})
 	}
 	tb.UpdatedAt = in.Now
-	tk, err := taskFor(&tb, oldArea, match != nil, p.Issued != nil, in, cfg)
+	tk, err := taskFor(&tb, oldArea, match != nil, p.Issued != nil, j, in, cfg)
 	if err != nil {
 		return tb, nil, err
 	}
@@ -555,9 +565,17 @@ func batchCode(afterDate string, created time.Time) string {
 // taskFor creates, updates or reopens the 图斑's task.
 // An issued 图斑 always has a task: the county must verify and report every
 // one, with the issuer's deadline (XJJZSJ) when it gave one.
-func taskFor(tb *pipeline.Tuban, oldArea float64, matched, issued bool, in Input, cfg Config) (*task.Task, error) {
+func taskFor(tb *pipeline.Tuban, oldArea float64, matched, issued bool, j judged, in Input, cfg Config) (*task.Task, error) {
 	want := issued || tb.Judgement == pipeline.JudgeSuspected || (cfg.TasksForAll && tb.Judgement != pipeline.JudgeNotOfInterest)
-	tp := task.Patch{TubanID: tb.ID, JCBH: tb.JCBH, AreaM2: tb.JCMJ, FarmlandM2: tb.JCGDMJ, BasicFarmlandM2: tb.YJJBNTMJ}
+	tp := task.Patch{TubanID: tb.ID, JCBH: tb.JCBH, AreaM2: tb.JCMJ}
+	// Overlaps below the minimum mapping unit or 1 % of the patch do not
+	// drive the priority.
+	if j.farmCounts {
+		tp.FarmlandM2 = tb.JCGDMJ
+	}
+	if j.permanentCounts {
+		tp.BasicFarmlandM2 = tb.YJJBNTMJ
+	}
 	zone := task.Zone{Name: tb.PatrolZone, Team: tb.Team, Grade: task.Grade(tb.Grade)}
 	if !zone.Grade.Valid() {
 		zone.Grade = task.Grade3

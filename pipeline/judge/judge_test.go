@@ -258,3 +258,46 @@ func TestChangeTypes(t *testing.T) {
 		}
 	}
 }
+
+// An overlap below the minimum mapping unit (or 1 % of the patch) makes no
+// farmland 图斑 and does not drive the priority: a large patch touching a
+// basic-farmland parcel by 21 m² is not ranked for 永久基本农田.
+func TestSmallOverlapsDoNotCount(t *testing.T) {
+	b := pipeline.Batch{ID: "b1", Spec: pipeline.BatchSpec{Name: "二季度"}, CreatedAt: now}
+	touch := patch("p1", "built_gain", rect(99.79, 0, 500, 100)) // 21 m² on jb1, 10021 m² on gd1
+	edge := patch("p2", "built_gain", rect(199.79, 0, 400, 100)) // 21 m² on gd1 only
+	out := run(t, b, []pipeline.Patch{touch, edge}, nil, nil)
+	if len(out.Tubans) != 2 {
+		t.Fatalf("%d 图斑", len(out.Tubans))
+	}
+	tb := out.Tubans[0]
+	if !near(tb.YJJBNTMJ, 21) {
+		t.Errorf("the 21 m² overlap must still be recorded, got %.2f", tb.YJJBNTMJ)
+	}
+	if strings.Contains(tb.JudgementReason, "永久基本农田") || tb.Judgement != pipeline.JudgeSuspected {
+		t.Errorf("p1: %s (%s): the farmland overlap counts, the 21 m² of basic farmland does not", tb.Judgement, tb.JudgementReason)
+	}
+	if len(out.Tasks) != 1 || out.Tasks[0].BasicFarmlandM2 != 0 || out.Tasks[0].FarmlandM2 < 10000 {
+		t.Fatalf("tasks: %+v", out.Tasks)
+	}
+	if !strings.HasPrefix(out.Tasks[0].PriorityReason, "未占用永久基本农田") {
+		t.Errorf("priority driven by a 21 m² overlap: %s", out.Tasks[0].PriorityReason)
+	}
+	if e := out.Tubans[1]; e.Judgement != pipeline.JudgeNotOfInterest {
+		t.Errorf("p2 touches farmland by 21 m² only: %s (%s), want %s", e.Judgement, e.JudgementReason, pipeline.JudgeNotOfInterest)
+	}
+}
+
+// The change type reads the land-cover transition and compares brightness
+// with the before image, not with the scene.
+func TestChangeTypeUsesTheTransition(t *testing.T) {
+	p := pipeline.Patch{Class: "surface_change", Confidence: "high", BrightRatio: 0.75, BeforeState: "bare", AfterState: "bare"}
+	tblx, _, reason := ChangeType(&p)
+	if tblx != TypeOther || !strings.Contains(reason, "裸土→裸土") || !strings.Contains(reason, "0.75") || strings.Contains(reason, "变亮") {
+		t.Errorf("darkening bare soil: %s (%s)", tblx, reason)
+	}
+	f := pipeline.Patch{Class: "farming", Confidence: "high", BeforeState: "vegetated", AfterState: "bare"}
+	if tblx, _, _ := ChangeType(&f); tblx != TypeFarming {
+		t.Errorf("farming: %s", tblx)
+	}
+}

@@ -8,15 +8,6 @@ import (
 	"github.com/weipian/weipian/raster/region"
 )
 
-// Evidence families that can support a change at a pixel; a patch is of high
-// confidence when most of its pixels have two or more.
-const (
-	famSpectral   = 1 << iota // IR-MAD chi-square significant
-	famRadiometry             // brightness ratio beyond threshold
-	famChromatic              // saturation, vegetation or water index change
-	famStructural             // texture (gradient energy) change
-)
-
 // Mask bits of Result.Mask.
 const (
 	MaskNoData = 1 << iota
@@ -24,28 +15,37 @@ const (
 	MaskShadow
 )
 
+// Land-cover state bits of Result.State (per date).
+const (
+	stVegA = 1 << iota
+	stVegB
+	stWatA
+	stWatB
+	stNeutralA
+	stNeutralB
+)
+
 // Result is the per-pixel outcome of Detect on a window.
 type Result struct {
 	W, H  int
 	Class []Class
-	// Strength is how far the deciding measure exceeds its threshold
-	// (1 = at the threshold), in thousandths.
+	// Strength is the change score relative to its threshold (1 = at the
+	// threshold), in thousandths.
 	Strength []uint32
-	// Families holds the evidence-family bits of each pixel.
-	Families []uint8
+	// State holds the land-cover state bits of both dates.
+	State []uint8
 	// Chi2 is the IR-MAD chi-square in hundredths (capped).
 	Chi2 []uint32
 	// Mask holds MaskNoData/MaskCloud/MaskShadow bits.
 	Mask []uint8
-	// Bright is the after date's brightness relative to the scene's median
-	// brightness, and Sat the after date's saturation, both in thousandths
-	// (for the change type of patches: greenhouses are bright and white).
-	Bright, Sat []uint16
+	// BrightA and BrightB are each date's brightness in per-mille of the
+	// date's median, and SatB the after date's saturation in thousandths.
+	BrightA, BrightB, SatB []uint16
 }
 
-// Detect classifies every pixel of a window. Values inside the window are
-// exact (equal to a whole-scene computation) at least Params.Halo pixels away
-// from any window edge that is not a scene edge.
+// Detect classifies every pixel of a window as changed or not. Values inside
+// the window are exact (equal to a whole-scene computation) at least
+// Params.Halo pixels away from any window edge that is not a scene edge.
 func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 	if err := win.Check(); err != nil {
 		return nil, err
@@ -58,19 +58,16 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		return nil, fmt.Errorf("change: window has %d bands, scene statistics have %d", len(win.Before), model.Bands.Count())
 	}
 	r := p.Radii()
-	fc := newFeatCtx(win, model, r)
+	fc := newFeatCtx(win, model, r, p)
 	w, h := win.W, win.H
 	n := w * h
 	th := st.Thresholds
 	res := &Result{W: w, H: h, Class: make([]Class, n), Strength: make([]uint32, n),
-		Families: make([]uint8, n), Chi2: make([]uint32, n), Mask: make([]uint8, n),
-		Bright: make([]uint16, n), Sat: make([]uint16, n)}
-	vegetated := float32(p.VegetatedExG)
-	invScale := 1000 / float32(max(st.Scale, 1e-9))
-	if fc.veg == vegNDVI {
-		vegetated = float32(p.VegetatedNDVI)
-	}
+		State: make([]uint8, n), Chi2: make([]uint32, n), Mask: make([]uint8, n),
+		BrightA: make([]uint16, n), BrightB: make([]uint16, n), SatB: make([]uint16, n)}
 	cs := st.Cloud
+	neutral := float32(p.NeutralSaturation)
+	vegA, vegB := float32(th.VegetationBefore), float32(th.VegetationAfter)
 	var cand []uint8 // cloud/shadow candidate bits, allocated on first use
 	var f pix
 	for i := 0; i < n; i++ {
@@ -79,8 +76,10 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 			continue
 		}
 		fc.at(i, &f)
-		res.Bright[i] = uint16(min(max(f.brB*invScale, 0), 65535))
-		res.Sat[i] = uint16(min(max(f.satB*1000, 0), 65535))
+		res.BrightA[i] = uint16(min(max(f.brA, 0), 65535))
+		res.BrightB[i] = uint16(min(max(f.brB, 0), 65535))
+		res.SatB[i] = uint16(min(max(f.satB*1000, 0), 65535))
+		res.Chi2[i] = uint32(math.Min(float64(f.chi2)*100, 1e9))
 		if r.UseCloud {
 			if c := cloudCandidate(&f, &cs); c != 0 {
 				if cand == nil {
@@ -89,70 +88,33 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 				cand[i] = c
 			}
 		}
-		chi := float64(f.chi2)
-		res.Chi2[i] = uint32(math.Min(chi*100, 1e9))
-		satd := 100 * float64(f.satA-f.satB)
-		lbr := float64(f.lbr)
-		dv := float64(f.vegB - f.vegA)
-		var fam uint8
-		var rVeg, rWat, rTex float64
-		rMAD := chi / th.Chi2
-		if rMAD > 1 {
-			fam |= famSpectral
-		}
-		rSat := satd / th.Saturation
-		rUp := lbr / th.Brighter
-		rDown := -lbr / th.Darker
-		if rUp > 1 || rDown > 1 {
-			fam |= famRadiometry
-		}
+		var s uint8
 		if fc.veg != vegNone {
-			rVeg = math.Abs(dv) / th.Vegetation
-		}
-		if fc.water {
-			rWat = float64(f.watB-f.watA) / th.Water
-		}
-		if rSat > 1 || rVeg > 1 || rWat > 1 {
-			fam |= famChromatic
-		}
-		if fc.tex != nil {
-			rTex = float64(f.tex) / th.Texture
-			if rTex > 1 {
-				fam |= famStructural
+			if f.vegA > vegA {
+				s |= stVegA
+			}
+			if f.vegB > vegB {
+				s |= stVegB
 			}
 		}
-		res.Families[i] = fam
-		if fam == 0 {
-			continue
+		if fc.water {
+			if f.watA > 0 {
+				s |= stWatA
+			}
+			if f.watB > 0 {
+				s |= stWatB
+			}
 		}
-		neutral := f.satB < float32(p.NeutralSaturation) || f.blueB > float32(p.BlueRoof)
-		vegB := fc.veg != vegNone && f.vegB > vegetated
-		vegA := fc.veg != vegNone && f.vegA > vegetated
-		var c Class
-		var s float64
-		switch {
-		case rWat > 1 && f.watB > 0:
-			c, s = WaterGain, rWat
-		case rVeg > 1 && dv > 0 && (vegB || rVeg > 2 || lbr < 0):
-			// strong greening, or greening that darkens (growing
-			// vegetation), is vegetation gain even where haze keeps
-			// the absolute index low (visible-band composites)
-			c, s = VegetationGain, rVeg
-		case neutral && !vegB && (rUp > 1 || rTex > 1 || (rSat > 1 && rDown <= 1 && (r.UseTexture || (rMAD > 1 && lbr >= 0)))):
-			// Saturation loss is weaker evidence than brightening or
-			// new texture: it must come without strong darkening, and
-			// at coarse resolution (no texture measure) it must also
-			// be a significant IR-MAD change that does not darken,
-			// since there haze and fields turning grey dominate it.
-			c, s = BuiltGain, math.Max(rSat, math.Max(rUp, rTex))
-		case rVeg > 1 && dv < 0 && vegA:
-			c, s = VegetationLoss, rVeg
-		case rMAD > 1 && (fam&^famSpectral) != 0:
-			c, s = SurfaceChange, rMAD
+		if f.satA < neutral {
+			s |= stNeutralA
 		}
-		if c != None {
-			res.Class[i] = c
-			res.Strength[i] = uint32(math.Min(s*1000, 1e9))
+		if f.satB < neutral {
+			s |= stNeutralB
+		}
+		res.State[i] = s
+		if ratio := float64(f.score) / th.Change; ratio > p.GrowT {
+			res.Class[i] = Changed
+			res.Strength[i] = uint32(math.Min(ratio*1000, 1e9))
 		}
 	}
 	if cand != nil {
@@ -168,6 +130,8 @@ const (
 	cloudB
 	shadowA
 	shadowB
+	whiteA
+	whiteB
 )
 
 // cloudCandidate decides whether a pixel may be cloud (bright, white, an
@@ -195,6 +159,12 @@ func cloudCandidate(f *pix, cs *CloudStats) uint8 {
 	if f.rlong < dark && ratio < dim && float64(f.brB) < cs.MedianAfter {
 		c |= shadowB
 	}
+	if whiteCloud(float64(f.brA), float64(f.satA), float64(f.brB), cs.WhiteBefore, cs.WhiteAfter, cs.ShareBefore) {
+		c |= whiteA
+	}
+	if whiteCloud(float64(f.brB), float64(f.satB), float64(f.brA), cs.WhiteAfter, cs.WhiteBefore, cs.ShareAfter) {
+		c |= whiteB
+	}
 	return c
 }
 
@@ -211,7 +181,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	t := newSAT(w, h)
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
-	for _, bit := range []uint8{cloudA, cloudB} {
+	for _, bit := range []uint8{cloudA, cloudB, whiteA, whiteB} {
 		t.build(func(i int) bool { return cand[i]&bit != 0 })
 		for i := 0; i < n; i++ {
 			if cand[i]&bit != 0 {
@@ -225,11 +195,19 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	// Counts are only taken at the candidates that need them.
 	masked := make([]bool, n)
 	kind := make([]uint8, n)
+	any := false
+	// White cloud (near the date's brightest, neutral, where the other
+	// date is not) needs no shadow: overcast scenes have none in view.
+	for i := 0; i < n; i++ {
+		if cand[i]&(whiteA|whiteB) != 0 {
+			masked[i], kind[i] = true, MaskCloud
+			any = true
+		}
+	}
 	pairs := []struct{ self, other, kind uint8 }{
 		{cloudA, shadowA, MaskCloud}, {cloudB, shadowB, MaskCloud},
 		{shadowA, cloudA, MaskShadow}, {shadowB, cloudB, MaskShadow},
 	}
-	any := false
 	for _, pr := range pairs {
 		built := false
 		for i := 0; i < n; i++ {
@@ -284,7 +262,7 @@ func cleanClasses(res *Result, r Radii) {
 	tmp := make([]bool, n)
 	out := make([]Class, n)
 	m := make([]bool, n)
-	for _, c := range Classes {
+	for _, c := range []Class{Changed} {
 		if !present[c] {
 			continue
 		}
@@ -301,27 +279,39 @@ func cleanClasses(res *Result, r Radii) {
 	res.Class = out
 }
 
-// Part is one connected region of one class found in a tile's core, with
-// additive statistics so that parts from different tiles can be merged.
+// Part is one connected region of changed pixels found in a tile's core,
+// with additive statistics so that parts from different tiles can be merged.
 type Part struct {
 	Class       Class        `json:"c"`
 	Runs        []region.Run `json:"-"`
 	Pixels      int64        `json:"n"`
-	StrengthSum int64        `json:"s"` // sum of Strength (thousandths)
-	Chi2Sum     int64        `json:"x"` // sum of Chi2 (hundredths)
-	Agree       int64        `json:"a"` // pixels with two or more evidence families
-	BrightSum   int64        `json:"b"` // sum of Bright (thousandths of the scene median)
-	SatSum      int64        `json:"t"` // sum of Sat (thousandths)
+	StrengthSum int64        `json:"s"`  // sum of Strength (thousandths)
+	Chi2Sum     int64        `json:"x"`  // sum of Chi2 (hundredths)
+	Strong      int64        `json:"g"`  // pixels above the change threshold (a region without any is dropped)
+	BrightA     int64        `json:"ba"` // sum of BrightA (per-mille of the before median)
+	BrightB     int64        `json:"bb"` // sum of BrightB (per-mille of the after median)
+	BrightB2    int64        `json:"bq"` // sum of BrightB² (uniformity)
+	SatB        int64        `json:"t"`  // sum of SatB (thousandths)
+	// Pixels of each land-cover state per date.
+	VegA, VegB, WatA, WatB, NeutralA, NeutralB int64
 }
 
 // Add accumulates the statistics of o into p (not the runs).
 func (p *Part) Add(o *Part) {
 	p.Pixels += o.Pixels
 	p.StrengthSum += o.StrengthSum
+	p.Strong += o.Strong
 	p.Chi2Sum += o.Chi2Sum
-	p.Agree += o.Agree
-	p.BrightSum += o.BrightSum
-	p.SatSum += o.SatSum
+	p.BrightA += o.BrightA
+	p.BrightB += o.BrightB
+	p.BrightB2 += o.BrightB2
+	p.SatB += o.SatB
+	p.VegA += o.VegA
+	p.VegB += o.VegB
+	p.WatA += o.WatA
+	p.WatB += o.WatB
+	p.NeutralA += o.NeutralA
+	p.NeutralB += o.NeutralB
 }
 
 // Parts labels the regions of every class inside core (in window
@@ -332,7 +322,7 @@ func (res *Result) Parts(core image.Rectangle, ox, oy int) []Part {
 	cw, ch := core.Dx(), core.Dy()
 	mask := make([]uint8, cw*ch)
 	var parts []Part
-	for _, c := range Classes {
+	for _, c := range []Class{Changed} {
 		anyPix := false
 		for y := 0; y < ch; y++ {
 			row := (core.Min.Y+y)*res.W + core.Min.X
@@ -357,26 +347,27 @@ func (res *Result) Parts(core image.Rectangle, ox, oy int) []Part {
 					i := wy*res.W + (x - ox)
 					pt.Pixels++
 					pt.StrengthSum += int64(res.Strength[i])
-					pt.Chi2Sum += int64(res.Chi2[i])
-					pt.BrightSum += int64(res.Bright[i])
-					pt.SatSum += int64(res.Sat[i])
-					if famCount(res.Families[i]) >= 2 {
-						pt.Agree++
+					if res.Strength[i] > 1000 {
+						pt.Strong++
 					}
+					pt.Chi2Sum += int64(res.Chi2[i])
+					pt.BrightA += int64(res.BrightA[i])
+					pt.BrightB += int64(res.BrightB[i])
+					pt.BrightB2 += int64(res.BrightB[i]) * int64(res.BrightB[i])
+					pt.SatB += int64(res.SatB[i])
+					s := res.State[i]
+					pt.VegA += int64(s & stVegA)
+					pt.VegB += int64(s>>1) & 1
+					pt.WatA += int64(s>>2) & 1
+					pt.WatB += int64(s>>3) & 1
+					pt.NeutralA += int64(s>>4) & 1
+					pt.NeutralB += int64(s>>5) & 1
 				}
 			}
 			parts = append(parts, pt)
 		}
 	}
 	return parts
-}
-
-func famCount(f uint8) int {
-	n := 0
-	for ; f != 0; f &= f - 1 {
-		n++
-	}
-	return n
 }
 
 // MaskCounts returns the number of core pixels masked as no data, cloud and shadow.

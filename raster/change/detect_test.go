@@ -1,9 +1,13 @@
 package change
 
 import (
+	"errors"
 	"image"
+	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/weipian/weipian/raster/region"
 )
 
 // scene is a synthetic 4-band (B,G,R,NIR) pair for behaviour tests: a
@@ -120,34 +124,73 @@ func count(res *Result, c Class) int {
 	return k
 }
 
+// patchAt returns the typed class of the changed region that holds pixel
+// (x, y), or None.
+func patchAt(res *Result, p Params, x, y int) (Typed, *Part) {
+	for _, pt := range res.Parts(image.Rect(0, 0, res.W, res.H), 0, 0) {
+		for _, r := range pt.Runs {
+			if int(r.Y) == y && int(r.X0) <= x && x < int(r.X1) {
+				pt := pt
+				return Classify(&pt, float64(pt.Pixels)*p.PixelSize*p.PixelSize, fillOf(pt.Runs), p), &pt
+			}
+		}
+	}
+	return Typed{Class: None}, nil
+}
+
+// fillOf is the share of the equivalent rectangle a region covers.
+func fillOf(runs []region.Run) float64 {
+	var n, sx, sy, sxx, syy, sxy float64
+	for _, r := range runs {
+		for x := r.X0; x < r.X1; x++ {
+			fx, fy := float64(x)+0.5, float64(r.Y)+0.5
+			n++
+			sx += fx
+			sy += fy
+			sxx += fx * fx
+			syy += fy * fy
+			sxy += fx * fy
+		}
+	}
+	mx, my := sx/n, sy/n
+	cxx, cyy, cxy := sxx/n-mx*mx+1.0/12, syy/n-my*my+1.0/12, sxy/n-mx*my
+	return min(1, n/(12*math.Sqrt(cxx*cyy-cxy*cxy)))
+}
+
 func TestDetectClasses(t *testing.T) {
-	rect := image.Rect(40, 40, 70, 70)
 	for _, tc := range []struct {
-		name   string
-		before [4]float32
-		after  [4]float32
-		want   Class
+		name          string
+		rect          image.Rectangle
+		before, after [4]float32
+		want          Class
 	}{
-		{"new grey roof on grass", grass, roof, BuiltGain},
-		{"new roof on bare soil", soil, roof, BuiltGain},
-		{"pond dug in grass", grass, water, WaterGain},
-		{"crop grows on bare soil", soil, crop, VegetationGain},
-		{"grass stripped to soil", grass, soil, VegetationLoss},
+		{"new grey roof on grass", image.Rect(40, 40, 70, 70), grass, roof, BuiltGain},
+		{"new light roof on bare soil", image.Rect(40, 40, 70, 70), soil, [4]float32{230, 235, 235, 240}, BuiltGain},
+		{"pond dug in grass", image.Rect(40, 40, 70, 70), grass, water, WaterGain},
+		{"small plot of grass stripped to soil", image.Rect(40, 40, 55, 55), grass, soil, VegetationLoss},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newScene(160, 120, 1)
-			s.paint(false, rect, tc.before)
-			s.paint(true, rect, tc.after)
-			res, _ := detectScene(t, s, DefaultParams(2))
-			core := rect.Inset(3)
-			if got := share(res, core, tc.want); got < 0.9 {
-				t.Errorf("share of %v inside the changed square = %.2f, want >= 0.9", tc.want, got)
+			s.paint(false, tc.rect, tc.before)
+			s.paint(true, tc.rect, tc.after)
+			p := DefaultParams(2)
+			res, _ := detectScene(t, s, p)
+			c := tc.rect.Min.Add(tc.rect.Size().Div(2))
+			typed, pt := patchAt(res, p, c.X, c.Y)
+			if typed.Class != tc.want {
+				t.Fatalf("class at the centre %v = %v (%s), want %v", c, typed.Class, typed.Reason, tc.want)
+			}
+			if typed.Class.Concern() != (tc.want != Farming) {
+				t.Errorf("concern = %v", typed.Class.Concern())
+			}
+			if got := float64(pt.Pixels) / float64(tc.rect.Dx()*tc.rect.Dy()); got < 0.4 || got > 1.6 {
+				t.Errorf("the patch holds %d pixels, the changed area %d", pt.Pixels, tc.rect.Dx()*tc.rect.Dy())
 			}
 			// nothing else changed: almost no change elsewhere
 			changed := 0
 			for y := 0; y < s.h; y++ {
 				for x := 0; x < s.w; x++ {
-					if !image.Pt(x, y).In(rect.Inset(-3)) && res.Class[y*s.w+x] != None {
+					if !image.Pt(x, y).In(tc.rect.Inset(-8)) && res.Class[y*s.w+x] != None {
 						changed++
 					}
 				}
@@ -159,14 +202,89 @@ func TestDetectClasses(t *testing.T) {
 	}
 }
 
+// A whole field ploughed is farming: the context cancels its inside, and
+// whatever is left is typed farming, never a change of concern over the
+// field.
+func TestWholeFieldIsFarming(t *testing.T) {
+	s := newScene(240, 200, 1)
+	f := image.Rect(20, 20, 200, 160)
+	s.paint(false, f, grass)
+	s.paint(true, f, soil)
+	p := DefaultParams(10)
+	res, _ := detectScene(t, s, p)
+	for _, pt := range res.Parts(image.Rect(0, 0, s.w, s.h), 0, 0) {
+		pt := pt
+		typed := Classify(&pt, float64(pt.Pixels)*100, fillOf(pt.Runs), p)
+		t.Logf("%v %d px: %s", typed.Class, pt.Pixels, typed.Reason)
+		if typed.Class.Concern() && pt.Pixels > 50 {
+			t.Errorf("a ploughed field gave a %v patch of %d pixels (%s)", typed.Class, pt.Pixels, typed.Reason)
+		}
+	}
+}
+
+// Crops growing on bare soil are no change of concern: pixels vegetated
+// after never score.
+func TestCropGrowthIsNotOfConcern(t *testing.T) {
+	s := newScene(160, 120, 1)
+	r := image.Rect(40, 40, 70, 70)
+	s.paint(false, r, soil)
+	s.paint(true, r, crop)
+	p := DefaultParams(2)
+	res, _ := detectScene(t, s, p)
+	for _, pt := range res.Parts(image.Rect(0, 0, s.w, s.h), 0, 0) {
+		pt := pt
+		if typed := Classify(&pt, float64(pt.Pixels)*4, fillOf(pt.Runs), p); typed.Class.Concern() {
+			t.Errorf("crop growth gave a %v patch of %d pixels (%s)", typed.Class, pt.Pixels, typed.Reason)
+		}
+	}
+}
+
 func TestDetectNoChangeGivesNothing(t *testing.T) {
 	s := newScene(160, 120, 2)
 	res, st := detectScene(t, s, DefaultParams(2))
 	if n := len(res.Class) - count(res, None); n > 0 {
 		t.Errorf("%d pixels flagged on a pair without change (thresholds %+v)", n, st.Thresholds)
 	}
-	if st.Normalisation[:8] != "orthogon" {
-		t.Errorf("normalisation = %q, want a regression on invariant pixels", st.Normalisation)
+}
+
+// The same content as 8-bit, as 16-bit ×40 and as float ÷255 gives the
+// same change: every measure is relative to its own date.
+func TestDataTypeScaleDoesNotInventChange(t *testing.T) {
+	base := newScene(160, 120, 8)
+	base.paint(true, image.Rect(40, 40, 70, 70), roof)
+	p := DefaultParams(2)
+	ref, _ := detectScene(t, base, p)
+	for _, k := range []float32{40, 1.0 / 255} {
+		s := newScene(160, 120, 8)
+		s.paint(true, image.Rect(40, 40, 70, 70), roof)
+		for b := 0; b < 4; b++ {
+			for i := range s.after[b] {
+				s.after[b][i] *= k
+				s.before[b][i] *= k
+			}
+		}
+		res, _ := detectScene(t, s, p)
+		diff := 0
+		for i := range res.Class {
+			if res.Class[i] != ref.Class[i] {
+				diff++
+			}
+		}
+		if diff > len(res.Class)/1000 {
+			t.Errorf("scale ×%g: %d pixels change class", k, diff)
+		}
+		// Only the after date rescaled (another sensor's gain).
+		s2 := newScene(160, 120, 8)
+		s2.paint(true, image.Rect(40, 40, 70, 70), roof)
+		for b := 0; b < 4; b++ {
+			for i := range s2.after[b] {
+				s2.after[b][i] *= k
+			}
+		}
+		res2, _ := detectScene(t, s2, p)
+		if n := count(res2, Changed) - count(ref, Changed); n > count(ref, Changed)/10 || -n > count(ref, Changed)/10 {
+			t.Errorf("after date ×%g: %d changed pixels, 8-bit pair %d", k, count(res2, Changed), count(ref, Changed))
+		}
 	}
 }
 
@@ -188,7 +306,7 @@ func TestDetectNoData(t *testing.T) {
 			}
 		}
 	}
-	if share(res, image.Rect(53, 43, 77, 77), BuiltGain) < 0.9 {
+	if share(res, image.Rect(53, 43, 77, 77), Changed) < 0.9 {
 		t.Error("the valid part of the roof must still be detected")
 	}
 }
@@ -242,8 +360,11 @@ func TestWhiteRoofBesideAsphaltIsNotCloud(t *testing.T) {
 			t.Fatalf("pixel (%d,%d) masked as cloud/shadow", i%s.w, i/s.w)
 		}
 	}
-	if share(res, r, BuiltGain) < 0.99 {
-		t.Errorf("the white roof must be built gain, got share %.2f", share(res, r, BuiltGain))
+	if share(res, r, Changed) < 0.99 {
+		t.Errorf("the white roof must be a change, got share %.2f", share(res, r, Changed))
+	}
+	if typed, _ := patchAt(res, DefaultParams(28.5), r.Min.X+1, r.Min.Y+1); typed.Class != BuiltGain {
+		t.Errorf("the white roof is %v (%s), want built gain", typed.Class, typed.Reason)
 	}
 }
 
@@ -253,7 +374,7 @@ func TestDetectTilingInvariance(t *testing.T) {
 	s.paint(true, image.Rect(100, 90, 160, 130), water)
 	s.paint(true, image.Rect(55, 50, 120, 95), crop)
 	s.paint(false, image.Rect(170, 100, 200, 140), cloud)
-	p := DefaultParams(10) // texture off, cloud mask on
+	p := DefaultParams(10) // cloud mask on
 	p.MaxCloudSearchPx = 10
 	p.CloudBufferM = 20
 	whole, st := detectScene(t, s, p)
@@ -272,7 +393,8 @@ func TestDetectTilingInvariance(t *testing.T) {
 						i := y*s.w + x
 						j := (y-win.Min.Y)*res.W + x - win.Min.X
 						if whole.Class[i] != res.Class[j] || whole.Strength[i] != res.Strength[j] ||
-							whole.Mask[i] != res.Mask[j] || whole.Families[i] != res.Families[j] || whole.Chi2[i] != res.Chi2[j] {
+							whole.Mask[i] != res.Mask[j] || whole.State[i] != res.State[j] || whole.Chi2[i] != res.Chi2[j] ||
+							whole.BrightA[i] != res.BrightA[j] || whole.BrightB[i] != res.BrightB[j] || whole.SatB[i] != res.SatB[j] {
 							t.Fatalf("tile %d at (%d,%d): pixel (%d,%d) differs from the whole-scene result", size, tx, ty, x, y)
 						}
 					}
@@ -312,5 +434,49 @@ func BenchmarkDetectTile(b *testing.B) {
 			}
 			b.ReportMetric(float64(512*512*b.N)/b.Elapsed().Seconds()/1e6, "Mpx/s")
 		})
+	}
+}
+
+// An after image that is all cloud is refused as unusable, with the share;
+// a half-clouded one has its cloud masked.
+func TestCloudyAfterImage(t *testing.T) {
+	p := DefaultParams(28.5)
+	all := newScene(200, 160, 9)
+	for b := 0; b < 4; b++ {
+		for i := range all.after[b] {
+			all.after[b][i] = 245 + float32(i*7%11)
+		}
+	}
+	bands, _ := NewBands([]string{"B", "G", "R", "NIR"})
+	r := image.Rect(0, 0, all.w, all.h)
+	if _, err := Estimate([]SampleWindow{{Window: *all.window(r), Inner: r}}, bands, p); !errors.Is(err, ErrCloudy) {
+		t.Fatalf("all-cloud after image: %v, want ErrCloudy", err)
+	}
+	half := newScene(200, 160, 9)
+	for b := 0; b < 4; b++ {
+		for i := range half.after[b] {
+			if i%half.w < half.w/2 {
+				half.after[b][i] = 245 + float32(i*7%11)
+			}
+		}
+	}
+	res, st := detectScene(t, half, p)
+	if st.Cloud.ShareAfter < 0.4 || st.Cloud.ShareAfter > 0.6 {
+		t.Errorf("cloud share after %.2f, want about 0.5", st.Cloud.ShareAfter)
+	}
+	masked, changed := 0, 0
+	for i, m := range res.Mask {
+		if i%half.w < half.w/2 && m&MaskCloud != 0 {
+			masked++
+		}
+		if res.Class[i] != None {
+			changed++
+		}
+	}
+	if masked < half.w*half.h/2*95/100 {
+		t.Errorf("%d of %d cloud pixels masked", masked, half.w*half.h/2)
+	}
+	if changed > half.w*half.h/100 {
+		t.Errorf("%d pixels flagged as change on a half-clouded pair", changed)
 	}
 }

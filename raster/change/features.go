@@ -2,26 +2,39 @@ package change
 
 import "math"
 
-// Model is what the per-pixel measures need to know about a scene:
-// the band roles, the radiometric normalisation of the after date onto the
-// before date, the IR-MAD projections and a brightness scale.
+// Model is what the per-pixel measures need to know about a scene: the band
+// roles, each date's brightness scale (every date is measured relative to
+// itself, so raw values of the two dates are never compared), each date's
+// vegetation threshold and the IR-MAD projections.
 type Model struct {
-	Bands  Bands
-	Gain   []float64 // after' = Gain*after + Offset, per band
-	Offset []float64
-	MAD    *MAD
-	// Scale is the median brightness of the before date in data units; it
-	// sets the small constants that keep ratios finite on dark pixels.
-	Scale float64
+	Bands Bands
+	// ScaleBefore and ScaleAfter are the median brightness of each date in
+	// its own data units: bands are read as per-mille of it.
+	ScaleBefore, ScaleAfter float64
+	// VegBefore and VegAfter are the vegetation index thresholds of each date.
+	VegBefore, VegAfter float64
+	// Shift is the scene's median log ratio after/before of each band
+	// (prescaled): the season's and sensor's shift, removed from a pixel's
+	// own change.
+	Shift []float64
+	MAD   *MAD
 }
 
-// pix holds the measures of one pixel: smoothed brightness, saturation,
-// vegetation and water index of each date, the excess of blue after (blue
-// steel roofs), the IR-MAD chi-square, the log brightness ratio after/before,
-// the after/before ratio of the longest-wavelength band (NIR, else red; a
-// shadow darkens it most) and the texture log-ratio (0 when unused).
+// unit is the value of a date's median brightness after prescaling, and
+// floor the constant that keeps logarithms and ratios finite on dark pixels
+// (1 % of the median).
+const (
+	unit  = 1000
+	floor = 10
+)
+
+// pix holds the measures of one pixel: smoothed brightness (per-mille of its
+// date's median), saturation, vegetation and water index of each date, the
+// IR-MAD chi-square, the after/before ratio of the longest-wavelength band
+// (NIR, else red; a shadow darkens it most), the context change and the
+// change score.
 type pix struct {
-	brA, brB, satA, satB, vegA, vegB, watA, watB, blueB, chi2, lbr, rlong, tex float32
+	brA, brB, satA, satB, vegA, vegB, watA, watB, chi2, rlong, ctx, score float32
 }
 
 const (
@@ -35,16 +48,15 @@ const (
 type featCtx struct {
 	w, h                        int
 	valid                       []bool
-	A, Braw                     [][]float32 // smoothed before and (unnormalised) after
-	gain, off                   []float32
+	A, B                        [][]float32 // smoothed, prescaled before and after
 	mm                          *madMap
 	vis                         []int
 	blue, green, red, nir, long int
 	veg                         int
-	water, rgb                  bool
-	eps                         float32
-	tex                         []float32 // nil when the texture measure is unused
-	x, y, b                     []float32 // scratch, one per band
+	water                       bool
+	vegA, vegB                  []float32
+	ctx, score                  []float32
+	x, y                        []float32 // scratch, one per band
 }
 
 // boxMean returns the mean of v over the (2r+1)² square around each pixel,
@@ -53,86 +65,130 @@ type featCtx struct {
 // unit) in a summed-area table: O(1) per pixel whatever r, and exact, so a
 // pixel's value does not depend on where the window starts.
 func boxMean(v []float32, valid []bool, w, h, r int) []float32 {
+	return newBoxer(w, h, valid).mean(v, r, nil)
+}
+
+// boxer computes box means over one window, reusing its summed-area tables
+// (the count table depends only on the valid mask and the radius).
+type boxer struct {
+	w, h  int
+	valid []bool
+	sum   []int64
+	cnt   map[int][]int32
+}
+
+func newBoxer(w, h int, valid []bool) *boxer {
+	return &boxer{w: w, h: h, valid: valid, cnt: map[int][]int32{}}
+}
+
+// counts returns the number of valid pixels in the square of radius r
+// around each pixel.
+func (bx *boxer) counts(r int) []int32 {
+	if c, ok := bx.cnt[r]; ok {
+		return c
+	}
+	w, h := bx.w, bx.h
+	w1 := w + 1
+	tab := make([]int32, w1*(h+1))
+	for y := 0; y < h; y++ {
+		var rc int32
+		for x := 0; x < w; x++ {
+			if bx.valid[y*w+x] {
+				rc++
+			}
+			k := (y+1)*w1 + x + 1
+			tab[k] = tab[k-w1] + rc
+		}
+	}
+	out := make([]int32, w*h)
+	for y := 0; y < h; y++ {
+		y0, y1 := max(0, y-r)*w1, min(h, y+r+1)*w1
+		for x := 0; x < w; x++ {
+			x0, x1 := max(0, x-r), min(w, x+r+1)
+			out[y*w+x] = tab[y1+x1] - tab[y0+x1] - tab[y1+x0] + tab[y0+x0]
+		}
+	}
+	bx.cnt[r] = out
+	return out
+}
+
+// mean is boxMean into out (allocated when nil); r <= 0 returns v itself.
+func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 	if r <= 0 {
 		// No smoothing: the input plane itself (callers only read
 		// valid pixels, and never write to it).
 		return v
 	}
 	const one = 1 << 16
+	w, h := bx.w, bx.h
 	w1 := w + 1
-	sum := make([]int64, w1*(h+1))
-	cnt := make([]int32, w1*(h+1))
+	if len(bx.sum) < w1*(h+1) {
+		bx.sum = make([]int64, w1*(h+1))
+	}
+	sum := bx.sum
+	valid := bx.valid
 	for y := 0; y < h; y++ {
 		var rs int64
-		var rc int32
 		row := y * w
+		k := (y+1)*w1 + 1
 		for x := 0; x < w; x++ {
 			if valid[row+x] {
 				rs += int64(math.Round(float64(v[row+x]) * one))
-				rc++
 			}
-			k := (y+1)*w1 + x + 1
-			sum[k] = sum[k-w1] + rs
-			cnt[k] = cnt[k-w1] + rc
+			sum[k+x] = sum[k+x-w1] + rs
 		}
 	}
-	out := make([]float32, w*h)
+	cnt := bx.counts(r)
+	if out == nil {
+		out = make([]float32, w*h)
+	}
 	for y := 0; y < h; y++ {
 		y0, y1 := max(0, y-r)*w1, min(h, y+r+1)*w1
 		for x := 0; x < w; x++ {
-			x0, x1 := max(0, x-r), min(w, x+r+1)
-			c := cnt[y1+x1] - cnt[y0+x1] - cnt[y1+x0] + cnt[y0+x0]
-			if c > 0 {
-				s := sum[y1+x1] - sum[y0+x1] - sum[y1+x0] + sum[y0+x0]
-				out[y*w+x] = float32(float64(s) / one / float64(c))
-			}
-		}
-	}
-	return out
-}
-
-// gradient returns the Sobel gradient magnitude of v (divided by 8, so it is
-// in data units per pixel). Neighbours outside the window or invalid take the
-// centre value.
-func gradient(v []float32, valid []bool, w, h int) []float32 {
-	out := make([]float32, w*h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
 			i := y*w + x
-			if !valid[i] {
-				continue
+			if c := cnt[i]; c > 0 {
+				x0, x1 := max(0, x-r), min(w, x+r+1)
+				s := sum[y1+x1] - sum[y0+x1] - sum[y1+x0] + sum[y0+x0]
+				out[i] = float32(float64(s) / one / float64(c))
+			} else {
+				out[i] = 0
 			}
-			c := v[i]
-			at := func(dx, dy int) float32 {
-				xx, yy := x+dx, y+dy
-				if xx < 0 || yy < 0 || xx >= w || yy >= h || !valid[yy*w+xx] {
-					return c
-				}
-				return v[yy*w+xx]
-			}
-			gx := at(1, -1) + 2*at(1, 0) + at(1, 1) - at(-1, -1) - 2*at(-1, 0) - at(-1, 1)
-			gy := at(-1, 1) + 2*at(0, 1) + at(1, 1) - at(-1, -1) - 2*at(0, -1) - at(1, -1)
-			out[i] = float32(math.Sqrt(float64(gx*gx+gy*gy)) / 8)
 		}
 	}
 	return out
 }
 
-// newFeatCtx smooths both dates and, at fine resolution, computes the
-// texture plane; per-pixel measures then come from at.
-func newFeatCtx(win *Window, m *Model, r Radii) *featCtx {
+// prescale returns v·k rounded to 1/1024 (a date in per-mille of its own
+// median brightness), 0 where invalid.
+func prescale(v []float32, k float64, valid []bool) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		if valid[i] {
+			out[i] = float32(math.Round(float64(x)*k*1024) / 1024)
+		}
+	}
+	return out
+}
+
+// newFeatCtx prescales and smooths both dates, then computes the context
+// change and the change score planes.
+//
+// The context change of a pixel is min(contextual, own): the RMS over bands
+// of the change of its log contrast to its context, and of its own log
+// change less the scene's median shift of the band.
+func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	w, h := win.W, win.H
 	n := w * h
-	p := len(win.Before)
+	nb := len(win.Before)
 	bd := m.Bands
-	c := &featCtx{w: w, h: h, valid: win.Valid, A: make([][]float32, p), Braw: make([][]float32, p),
-		gain: make([]float32, p), off: make([]float32, p), mm: newMADMap(m.MAD), vis: bd.visible(),
-		blue: bd.Blue, green: bd.Green, red: bd.Red, nir: bd.NIR, rgb: bd.HasRGB(),
-		water: bd.WaterIndex() != "", x: make([]float32, p), y: make([]float32, p), b: make([]float32, p)}
-	for b := 0; b < p; b++ {
-		c.A[b] = boxMean(win.Before[b], win.Valid, w, h, r.Smooth)
-		c.Braw[b] = boxMean(win.After[b], win.Valid, w, h, r.Smooth)
-		c.gain[b], c.off[b] = float32(m.Gain[b]), float32(m.Offset[b])
+	c := &featCtx{w: w, h: h, valid: win.Valid, A: make([][]float32, nb), B: make([][]float32, nb),
+		mm: newMADMap(m.MAD), vis: bd.visible(), blue: bd.Blue, green: bd.Green, red: bd.Red, nir: bd.NIR,
+		water: bd.WaterIndex() != "", x: make([]float32, nb), y: make([]float32, nb)}
+	ka, kb := unit/m.ScaleBefore, unit/m.ScaleAfter
+	bx := newBoxer(w, h, win.Valid)
+	for b := 0; b < nb; b++ {
+		c.A[b] = bx.mean(prescale(win.Before[b], ka, win.Valid), r.Smooth, nil)
+		c.B[b] = bx.mean(prescale(win.After[b], kb, win.Valid), r.Smooth, nil)
 	}
 	switch bd.VegetationIndex() {
 	case "NDVI":
@@ -147,48 +203,77 @@ func newFeatCtx(win *Window, m *Model, r Radii) *featCtx {
 	if c.long < 0 {
 		c.long = c.vis[len(c.vis)-1]
 	}
-	c.eps = float32(0.01 * m.Scale)
-	if !(c.eps > 0) {
-		c.eps = 1e-6
-	}
-	if r.UseTexture {
-		brA := make([]float32, n)
-		brB := make([]float32, n)
-		nv := float32(len(c.vis))
-		for i := 0; i < n; i++ {
-			if !win.Valid[i] {
-				continue
-			}
-			var sa, sb float32
-			for _, b := range c.vis {
-				sa += c.A[b][i]
-				sb += c.gain[b]*c.Braw[b][i] + c.off[b]
-			}
-			brA[i], brB[i] = sa/nv, sb/nv
-		}
-		ga := boxMean(gradient(brA, win.Valid, w, h), win.Valid, w, h, r.Texture)
-		gb := boxMean(gradient(brB, win.Valid, w, h), win.Valid, w, h, r.Texture)
-		c.tex = make([]float32, n)
-		k := 4 * c.eps
+	// Context change: per band, the log contrast of each pixel to the mean
+	// of its context within its own date; the change is the RMS over bands
+	// of the difference of the two dates' contrasts.
+	acc := make([]float64, n)
+	own := make([]float64, n)
+	la := make([]float32, n)
+	lb := make([]float32, n)
+	ma := make([]float32, n)
+	mb := make([]float32, n)
+	for b := 0; b < nb; b++ {
 		for i := 0; i < n; i++ {
 			if win.Valid[i] {
-				c.tex[i] = float32(math.Log(float64((gb[i] + k) / (ga[i] + k))))
+				la[i] = flog(max(c.A[b][i], 0) + floor)
+				lb[i] = flog(max(c.B[b][i], 0) + floor)
+			}
+		}
+		ma = bx.mean(la, r.Context, ma)
+		mb = bx.mean(lb, r.Context, mb)
+		sh := m.Shift[b]
+		for i := 0; i < n; i++ {
+			if win.Valid[i] {
+				d := float64((lb[i] - mb[i]) - (la[i] - ma[i]))
+				acc[i] += d * d
+				o := float64(lb[i]-la[i]) - sh
+				own[i] += o * o
 			}
 		}
 	}
+	c.ctx = make([]float32, n)
+	c.vegA = make([]float32, n)
+	c.vegB = make([]float32, n)
+	gated := make([]float32, n)
+	for i := 0; i < n; i++ {
+		if !win.Valid[i] {
+			continue
+		}
+		// A change must show both relative to the pixel's context (a
+		// shift shared by a neighbourhood cancels) and in the pixel
+		// itself beyond the scene's shift (a pixel beside a changed
+		// field changed its context, not itself).
+		c.ctx[i] = float32(math.Sqrt(math.Min(acc[i], own[i]) / float64(nb)))
+		c.vegA[i] = c.vegIndex(c.A, i)
+		c.vegB[i] = c.vegIndex(c.B, i)
+		if c.veg == vegNone || float64(c.vegB[i]) <= m.VegAfter {
+			gated[i] = c.ctx[i]
+		}
+	}
+	c.score = bx.mean(gated, r.Score, nil)
 	return c
+}
+
+func (c *featCtx) vegIndex(P [][]float32, i int) float32 {
+	switch c.veg {
+	case vegNDVI:
+		return nd(P[c.nir][i], P[c.red][i], floor)
+	case vegExG:
+		r, g, b := max(P[c.red][i], 0), max(P[c.green][i], 0), max(P[c.blue][i], 0)
+		return (2*g - r - b) / (r + g + b + 3*floor)
+	}
+	return 0
 }
 
 // at computes the measures of valid pixel i into q.
 func (c *featCtx) at(i int, q *pix) {
-	p := len(c.A)
-	for b := 0; b < p; b++ {
+	nb := len(c.A)
+	for b := 0; b < nb; b++ {
 		c.x[b] = c.A[b][i]
-		c.y[b] = c.Braw[b][i]
-		c.b[b] = c.gain[b]*c.y[b] + c.off[b]
+		c.y[b] = c.B[b][i]
 	}
 	q.chi2 = c.mm.chi2(c.x, c.y)
-	A, B, eps := c.x, c.b, c.eps
+	A, B := c.x, c.y
 	var sa, sb float32
 	maxA, minA := A[c.vis[0]], A[c.vis[0]]
 	maxB, minB := B[c.vis[0]], B[c.vis[0]]
@@ -201,40 +286,21 @@ func (c *featCtx) at(i int, q *pix) {
 	}
 	nv := float32(len(c.vis))
 	q.brA, q.brB = sa/nv, sb/nv
-	q.lbr = float32(math.Log(float64((max(q.brB, 0) + eps) / (max(q.brA, 0) + eps))))
-	q.rlong = (max(B[c.long], 0) + eps) / (max(A[c.long], 0) + eps)
+	q.rlong = (max(B[c.long], 0) + floor) / (max(A[c.long], 0) + floor)
 	if len(c.vis) >= 2 {
-		q.satA = (maxA - minA) / (max(maxA, 0) + eps)
-		q.satB = (maxB - minB) / (max(maxB, 0) + eps)
+		q.satA = (maxA - minA) / (max(maxA, 0) + floor)
+		q.satB = (maxB - minB) / (max(maxB, 0) + floor)
 	} else {
 		q.satA, q.satB = 0, 0
 	}
-	switch c.veg {
-	case vegNDVI:
-		q.vegA = nd(A[c.nir], A[c.red], eps)
-		q.vegB = nd(B[c.nir], B[c.red], eps)
-	case vegExG:
-		q.vegA = (2*A[c.green] - A[c.red] - A[c.blue]) / (max(sa, 0) + 3*eps)
-		q.vegB = (2*B[c.green] - B[c.red] - B[c.blue]) / (max(sb, 0) + 3*eps)
-	default:
-		q.vegA, q.vegB = 0, 0
-	}
+	q.vegA, q.vegB = c.vegA[i], c.vegB[i]
 	if c.water {
-		q.watA = nd(A[c.green], A[c.nir], eps)
-		q.watB = nd(B[c.green], B[c.nir], eps)
+		q.watA = nd(A[c.green], A[c.nir], floor)
+		q.watB = nd(B[c.green], B[c.nir], floor)
 	} else {
 		q.watA, q.watB = 0, 0
 	}
-	if c.rgb {
-		q.blueB = (B[c.blue] - max(B[c.red], B[c.green])) / (max(q.brB, 0) + eps)
-	} else {
-		q.blueB = 0
-	}
-	if c.tex != nil {
-		q.tex = c.tex[i]
-	} else {
-		q.tex = 0
-	}
+	q.ctx, q.score = c.ctx[i], c.score[i]
 }
 
 // nd is the normalised difference (a-b)/(a+b).
@@ -281,4 +347,24 @@ func (mm *madMap) chi2(x, y []float32) float32 {
 		s += z * z
 	}
 	return s
+}
+
+// flog is the natural logarithm of a positive float32 to about 1e-7
+// relative error: the exponent from the bits, and log(m) for the mantissa m
+// in [√½, √2) from the series of atanh((m-1)/(m+1)). It is plain
+// arithmetic, so its result is the same in every window (and about four
+// times faster than math.Log).
+func flog(x float32) float32 {
+	b := math.Float32bits(x)
+	e := int32(b>>23&0xff) - 127
+	m := math.Float32frombits(b&0x007fffff | 0x3f800000) // [1, 2)
+	if m > math.Sqrt2 {
+		m *= 0.5
+		e++
+	}
+	t := float64(m-1) / float64(m+1)
+	t2 := t * t
+	// 2·(t + t³/3 + t⁵/5 + t⁷/7 + t⁹/9): |t| < 0.172, so t¹¹/11 < 5e-10.
+	l := 2 * t * (1 + t2*(1.0/3+t2*(1.0/5+t2*(1.0/7+t2*(1.0/9)))))
+	return float32(float64(e)*math.Ln2 + l)
 }

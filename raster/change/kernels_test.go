@@ -142,26 +142,33 @@ func TestMorphology(t *testing.T) {
 
 func TestParamsRadiiScaleWithPixelSize(t *testing.T) {
 	for _, tc := range []struct {
-		px                    float64
-		smooth, open, texture int
-		useTex, useCloud      bool
+		px                           float64
+		smooth, open, context, score int
+		useCloud                     bool
 	}{
-		{0.5, 1, 2, 6, true, false},
-		{2, 0, 1, 2, true, true},
-		{28.5, 0, 0, 1, false, true},
+		{0.5, 2, 2, 240, 20, false},
+		{2, 1, 1, 60, 5, true},
+		{28.5, 0, 0, 4, 0, true},
 	} {
 		r := DefaultParams(tc.px).Radii()
-		if r.Smooth != tc.smooth || r.Open != tc.open || r.Texture != tc.texture || r.UseTexture != tc.useTex || r.UseCloud != tc.useCloud {
+		if r.Smooth != tc.smooth || r.Open != tc.open || r.Context != tc.context || r.Score != tc.score || r.UseCloud != tc.useCloud {
 			t.Errorf("pixel %v m: got %+v", tc.px, r)
 		}
-		if DefaultParams(tc.px).Halo() <= 0 {
-			t.Errorf("pixel %v m: halo must be positive", tc.px)
+		if DefaultParams(tc.px).Halo() < r.Context+r.Score {
+			t.Errorf("pixel %v m: halo must cover the context and the score", tc.px)
 		}
 	}
-	bad := DefaultParams(1)
-	bad.PixelSize = 0
-	if bad.Validate() == nil {
-		t.Error("zero pixel size must be refused")
+	for name, f := range map[string]func(*Params){
+		"zero pixel size": func(p *Params) { p.PixelSize = 0 },
+		"NaN MMU":         func(p *Params) { p.MMU = math.NaN() },
+		"infinite change": func(p *Params) { p.ChangeT = math.Inf(1) },
+		"field fill 2":    func(p *Params) { p.FieldFill = 2 },
+	} {
+		bad := DefaultParams(1)
+		f(&bad)
+		if bad.Validate() == nil {
+			t.Errorf("%s must be refused", name)
+		}
 	}
 }
 
@@ -180,6 +187,14 @@ func TestBandsAndClasses(t *testing.T) {
 		back, err := ParseClass(c.String())
 		if err != nil || back != c || c.Label() == "" {
 			t.Errorf("class %v: round trip %v %v, label %q", c, back, err, c.Label())
+		}
+	}
+}
+
+func TestFlog(t *testing.T) {
+	for _, x := range []float32{1e-3, 0.5, 0.70710677, 1, 1.4142135, 2, 10, 999.5, 1000, 12345.678, 65535} {
+		if got, want := float64(flog(x)), math.Log(float64(x)); math.Abs(got-want) > 2e-6*math.Max(1, math.Abs(want)) {
+			t.Errorf("flog(%v) = %v, want %v", x, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package change
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -8,40 +9,51 @@ import (
 
 // Version identifies the detection algorithm. It is written into every
 // output and hashed into patch IDs, so a change of algorithm changes IDs.
-const Version = "weipian-change/1"
+const Version = "weipian-change/2"
 
 // Thresholds are the scene-wide decision thresholds, computed once per scene
 // from the sample and never per tile.
 type Thresholds struct {
-	Chi2       float64 `json:"mad_chi2"`          // IR-MAD chi-square
-	Saturation float64 `json:"saturation_loss"`   // saturation loss, percentage points
-	Brighter   float64 `json:"brightening"`       // log brightness ratio
-	Darker     float64 `json:"darkening"`         // minus log brightness ratio
-	Texture    float64 `json:"texture_gain"`      // log gradient-energy ratio (0 when unused)
-	Vegetation float64 `json:"vegetation_change"` // |Δ vegetation index|
-	Water      float64 `json:"water_gain"`        // Δ water index (0 without NIR)
+	Change           float64 `json:"change_score"`         // context change score (log units)
+	VegetationBefore float64 `json:"vegetation_before"`    // vegetation index of the before date above which a pixel is vegetated
+	VegetationAfter  float64 `json:"vegetation_after"`     // same, after date
+	VegetationIndex  string  `json:"vegetation_index"`     // NDVI, ExG or ""
+	WaterIndex       string  `json:"water_index"`          // NDWI or ""
+	Neutral          float64 `json:"neutral_saturation"`   // saturation below which a surface is neutral (built)
+	FieldM2          float64 `json:"farming_field_min_m2"` // farming: least field area
+	FieldFill        float64 `json:"farming_field_fill"`   // farming: least fill of the equivalent rectangle
 	// Method names how each threshold was found.
 	Method map[string]string `json:"method"`
 }
 
 // CloudStats are the robust brightness statistics of each date used by the
-// cloud and shadow masks.
+// cloud and shadow masks, in per-mille of the date's median brightness.
 type CloudStats struct {
 	MedianBefore, MedianAfter float64
 	BrightBefore, BrightAfter float64 // brightness above which a pixel may be cloud
+	// WhiteBefore and WhiteAfter are each date's 99.9th percentile of
+	// brightness: a neutral pixel within 15 % of it where the other date
+	// is not among its brightest is white cloud (it needs no shadow: an
+	// overcast scene has none).
+	WhiteBefore, WhiteAfter float64
+	// ShareBefore and ShareAfter are the shares of the sample that are
+	// white cloud in each date.
+	ShareBefore float64 `json:"share_before"`
+	ShareAfter  float64 `json:"share_after"`
 }
 
 // SceneStats is everything computed once per scene at ingest and shared by
 // every tile: serialise it (JSON) and hand it to the tile workers.
 type SceneStats struct {
-	Version       string     `json:"version"`
-	BandNames     []string   `json:"bands"`
+	Version   string   `json:"version"`
+	BandNames []string `json:"bands"`
+	// Normalisation says how the dates are made comparable.
 	Normalisation string     `json:"normalisation"`
-	Gain          []float64  `json:"gain"`
-	Offset        []float64  `json:"offset"`
+	ScaleBefore   float64    `json:"brightness_scale_before"`
+	ScaleAfter    float64    `json:"brightness_scale_after"`
+	Shift         []float64  `json:"band_log_shift"`
 	MAD           *MAD       `json:"mad"`
-	NoChangeShare float64    `json:"no_change_share"`
-	Scale         float64    `json:"brightness_scale"`
+	NoChangeShare float64    `json:"irmad_no_change_share"`
 	Thresholds    Thresholds `json:"thresholds"`
 	Cloud         CloudStats `json:"cloud"`
 	SamplePixels  int        `json:"sample_pixels"`
@@ -53,30 +65,35 @@ func (s *SceneStats) Model() (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.MAD == nil || len(s.Gain) != bands.Count() || len(s.Offset) != bands.Count() {
+	if s.MAD == nil || !(s.ScaleBefore > 0) || !(s.ScaleAfter > 0) || len(s.Shift) != bands.Count() {
 		return nil, fmt.Errorf("change: scene statistics are incomplete")
 	}
-	return &Model{Bands: bands, Gain: s.Gain, Offset: s.Offset, MAD: s.MAD, Scale: s.Scale}, nil
+	return &Model{Bands: bands, ScaleBefore: s.ScaleBefore, ScaleAfter: s.ScaleAfter, MAD: s.MAD, Shift: s.Shift,
+		VegBefore: s.Thresholds.VegetationBefore, VegAfter: s.Thresholds.VegetationAfter}, nil
 }
 
 // noChangeProb is the IR-MAD no-change probability above which a sample pixel
-// is used for the radiometric normalisation (Canty & Nielsen 2008).
+// counts as invariant (Canty & Nielsen 2008).
 const noChangeProb = 0.9
 
-// Estimate computes the scene statistics from sample windows: IR-MAD on the
-// smoothed bands, orthogonal regression of each after band on the before band
-// over the invariant (no-change) pixels, then every change measure on the
-// sample and a threshold for each. Thresholds are found with Otsu's method
-// on the sample's distribution (on log(1+x) for the heavy-tailed chi-square
-// and saturation measures) and never fall below the floors in Params.
+// ErrCloudy is returned when a date is mostly cloud: the pair is unusable.
+var ErrCloudy = errors.New("change: the pair is unusable: mostly cloud")
+
+// Estimate computes the scene statistics from sample windows: each date's
+// median brightness (every measure is taken relative to its own date, so the
+// raw values of the two dates are never compared and the data type and
+// sensor scale do not matter), each date's vegetation threshold (Otsu's
+// threshold of its own vegetation index), the cloud statistics, and IR-MAD on the
+// prescaled bands (its chi-square is reported per patch).
 func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	nb := bands.Count()
 	r := p.Radii()
-	var xs, ys []float64
-	var brA []float64
+	vis := bands.visible()
+	// Pass 1: each date's median brightness in data units.
+	var rawA, rawB []float64
 	for wi := range windows {
 		sw := &windows[wi]
 		if err := sw.Check(); err != nil {
@@ -85,193 +102,161 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 		if len(sw.Before) != nb {
 			return nil, fmt.Errorf("change: window has %d bands, scene has %d", len(sw.Before), nb)
 		}
-		A := make([][]float32, nb)
-		B := make([][]float32, nb)
-		for b := 0; b < nb; b++ {
-			A[b] = boxMean(sw.Before[b], sw.Valid, sw.W, sw.H, r.Smooth)
-			B[b] = boxMean(sw.After[b], sw.Valid, sw.W, sw.H, r.Smooth)
-		}
-		vis := bands.visible()
 		for y := sw.Inner.Min.Y; y < sw.Inner.Max.Y; y++ {
 			for x := sw.Inner.Min.X; x < sw.Inner.Max.X; x++ {
 				i := y*sw.W + x
 				if !sw.Valid[i] {
 					continue
 				}
-				s := 0.0
-				for b := 0; b < nb; b++ {
-					xs = append(xs, float64(A[b][i]))
-					ys = append(ys, float64(B[b][i]))
+				var a, b float64
+				for _, k := range vis {
+					a += float64(sw.Before[k][i])
+					b += float64(sw.After[k][i])
 				}
-				for _, b := range vis {
-					s += float64(A[b][i])
-				}
-				brA = append(brA, s/float64(len(vis)))
+				rawA = append(rawA, a/float64(len(vis)))
+				rawB = append(rawB, b/float64(len(vis)))
 			}
 		}
 	}
-	n := len(xs) / max(nb, 1)
-	if n == 0 {
+	if len(rawA) == 0 {
 		return nil, fmt.Errorf("change: the sample has no valid pixel (all nodata)")
+	}
+	st := &SceneStats{Version: Version, BandNames: bands.Names, SamplePixels: len(rawA)}
+	st.ScaleBefore, st.ScaleAfter = median(rawA), median(rawB)
+	if !(st.ScaleBefore > 0) || !(st.ScaleAfter > 0) {
+		return nil, fmt.Errorf("%w: median brightness %.4g before, %.4g after", ErrDegenerate, st.ScaleBefore, st.ScaleAfter)
+	}
+	st.Normalisation = fmt.Sprintf("none needed: each date is read relative to its own median brightness (before %.4g, after %.4g data units) and every change measure compares a pixel with its own date's context, so raw values of the two dates are never differenced", st.ScaleBefore, st.ScaleAfter)
+	// Pass 2: prescaled smoothed values.
+	model := &Model{Bands: bands, ScaleBefore: st.ScaleBefore, ScaleAfter: st.ScaleAfter}
+	var xs, ys, vA, vB, bA, bB, sA, sB []float64
+	for wi := range windows {
+		sw := &windows[wi]
+		A := make([][]float32, nb)
+		B := make([][]float32, nb)
+		for b := 0; b < nb; b++ {
+			A[b] = boxMean(prescale(sw.Before[b], unit/model.ScaleBefore, sw.Valid), sw.Valid, sw.W, sw.H, r.Smooth)
+			B[b] = boxMean(prescale(sw.After[b], unit/model.ScaleAfter, sw.Valid), sw.Valid, sw.W, sw.H, r.Smooth)
+		}
+		fc := &featCtx{vis: vis, blue: bands.Blue, green: bands.Green, red: bands.Red, nir: bands.NIR}
+		switch bands.VegetationIndex() {
+		case "NDVI":
+			fc.veg = vegNDVI
+		case "ExG":
+			fc.veg = vegExG
+		}
+		for y := sw.Inner.Min.Y; y < sw.Inner.Max.Y; y++ {
+			for x := sw.Inner.Min.X; x < sw.Inner.Max.X; x++ {
+				i := y*sw.W + x
+				if !sw.Valid[i] {
+					continue
+				}
+				var a, b, maxA, minA, maxB, minB float64
+				minA, minB = math.Inf(1), math.Inf(1)
+				for k := 0; k < nb; k++ {
+					xs = append(xs, float64(A[k][i]))
+					ys = append(ys, float64(B[k][i]))
+				}
+				for _, k := range vis {
+					av, bv := float64(A[k][i]), float64(B[k][i])
+					a += av
+					b += bv
+					maxA, minA = math.Max(maxA, av), math.Min(minA, av)
+					maxB, minB = math.Max(maxB, bv), math.Min(minB, bv)
+				}
+				bA = append(bA, a/float64(len(vis)))
+				bB = append(bB, b/float64(len(vis)))
+				if len(vis) >= 2 {
+					sA = append(sA, (maxA-minA)/(math.Max(maxA, 0)+floor))
+					sB = append(sB, (maxB-minB)/(math.Max(maxB, 0)+floor))
+				} else {
+					sA, sB = append(sA, 0), append(sB, 0)
+				}
+				vA = append(vA, float64(fc.vegIndex(A, i)))
+				vB = append(vB, float64(fc.vegIndex(B, i)))
+			}
+		}
+	}
+	n := len(bA)
+	st.Shift = make([]float64, nb)
+	lr := make([]float64, n)
+	for b := 0; b < nb; b++ {
+		for i := 0; i < n; i++ {
+			lr[i] = float64(flog(float32(math.Max(ys[i*nb+b], 0)+floor))) - float64(flog(float32(math.Max(xs[i*nb+b], 0)+floor)))
+		}
+		st.Shift[b] = median(lr)
 	}
 	mad, err := IRMAD(xs, ys, n, nb, p.MaxIter)
 	if err != nil {
 		return nil, err
 	}
-	st := &SceneStats{Version: Version, BandNames: bands.Names, MAD: mad, SamplePixels: n}
-	// Invariant pixels: the strict no-change test of IR-MAD. Its weighting
-	// settles with the MAD spread below the true no-change spread, so only
-	// about 1% of unchanged pixels pass, but they are reliably unchanged.
-	inv := make([]bool, n)
+	st.MAD = mad
 	nc := 0
-	for i, w := range mad.Weights {
+	for _, w := range mad.Weights {
 		if w > noChangeProb {
-			inv[i] = true
 			nc++
 		}
 	}
 	st.NoChangeShare = float64(nc) / float64(n)
-	how := fmt.Sprintf("%d IR-MAD invariant pixels (P(no change) > %.1f)", nc, noChangeProb)
-	st.Gain = make([]float64, nb)
-	st.Offset = make([]float64, nb)
-	const minInvariant = 100
-	scale := median(brA)
-	if !(scale > 0) {
-		scale = 1
-	}
-	identity := func(why string) {
-		st.Normalisation = "identity (" + why + ")"
-		for b := range st.Gain {
-			st.Gain[b], st.Offset[b] = 1, 0
-		}
-	}
-	if nc < minInvariant {
-		identity(fmt.Sprintf("only %d IR-MAD invariant pixels, need %d", nc, minInvariant))
+	th := Thresholds{Change: p.ChangeT, Neutral: p.NeutralSaturation, FieldM2: p.FieldM2, FieldFill: p.FieldFill,
+		VegetationIndex: bands.VegetationIndex(), WaterIndex: bands.WaterIndex(), Method: map[string]string{}}
+	th.Method["change_score"] = "params.ChangeT, chosen leave-one-dataset-out over the shared benchmarks (unitless: log contrast change)"
+	if th.VegetationIndex != "" {
+		th.VegetationBefore = Otsu(vA, 256)
+		th.VegetationAfter = Otsu(vB, 256)
+		th.Method["vegetation"] = fmt.Sprintf("Otsu's threshold of each date's own %s histogram (vegetated / not vegetated; no parameter)", th.VegetationIndex)
 	} else {
-		st.Normalisation = "orthogonal regression on " + how
-		bx := make([]float64, 0, nc)
-		by := make([]float64, 0, nc)
-		all := make([]float64, n)
-		for b := 0; b < nb; b++ {
-			bx, by = bx[:0], by[:0]
-			for i := 0; i < n; i++ {
-				all[i] = xs[i*nb+b]
-				if inv[i] {
-					bx = append(bx, ys[i*nb+b])
-					by = append(by, xs[i*nb+b])
-				}
-			}
-			st.Offset[b], st.Gain[b] = orthoRegress(bx, by)
-			// A regression over a narrow range of values (e.g. only
-			// shadows and water) extrapolates badly: require the
-			// invariant pixels to span at least half the spread of
-			// the band.
-			if spread, full := stddev(by), stddev(all); spread < 0.5*full {
-				identity(fmt.Sprintf("invariant pixels span too narrow a range of band %s: std %.3g of %.3g", bands.Names[b], spread, full))
-				break
-			}
-			// Between two acquisitions a radiometric correction is a
-			// modest one; a large gain or offset means the invariant
-			// set is not to be trusted (and large per-band offsets
-			// would distort colour on dark pixels).
-			if st.Gain[b] < 2.0/3 || st.Gain[b] > 1.5 || math.Abs(st.Offset[b]) > 0.2*scale {
-				identity(fmt.Sprintf("implausible correction for band %s: after = %.3f×before %+.3g (median brightness %.3g)", bands.Names[b], st.Gain[b], st.Offset[b], scale))
-				break
-			}
-		}
+		th.Method["vegetation"] = "unused (no red/NIR or RGB bands)"
 	}
-	st.Scale = scale
-	model, err := st.Model()
-	if err != nil {
-		return nil, err
-	}
-	// Measures on the sample.
-	var chi, sat, up, down, tex, veg, wat, bA, bB []float64
-	for wi := range windows {
-		sw := &windows[wi]
-		fc := newFeatCtx(&sw.Window, model, r)
-		var f pix
-		for y := sw.Inner.Min.Y; y < sw.Inner.Max.Y; y++ {
-			for x := sw.Inner.Min.X; x < sw.Inner.Max.X; x++ {
-				i := y*sw.W + x
-				if !sw.Valid[i] {
-					continue
-				}
-				fc.at(i, &f)
-				chi = append(chi, float64(f.chi2))
-				sat = append(sat, math.Max(0, 100*float64(f.satA-f.satB)))
-				if l := float64(f.lbr); l > 0 {
-					up = append(up, l)
-				} else if l < 0 {
-					down = append(down, -l)
-				}
-				if fc.tex != nil && f.tex > 0 {
-					tex = append(tex, float64(f.tex))
-				}
-				veg = append(veg, math.Abs(float64(f.vegB-f.vegA)))
-				if d := float64(f.watB - f.watA); d > 0 {
-					wat = append(wat, d)
-				}
-				bA = append(bA, float64(f.brA))
-				bB = append(bB, float64(f.brB))
-			}
-		}
-	}
-	th := Thresholds{Method: map[string]string{}}
-	th.Chi2 = pick(&th, "mad_chi2", chi, true, chi2Quantile(0.99, nb), "chi-square 0.99 quantile")
-	th.Saturation = pick(&th, "saturation_loss", sat, true, p.FloorSaturation, "floor")
-	th.Brighter = pick(&th, "brightening", up, false, p.FloorBrightness, "floor")
-	th.Darker = pick(&th, "darkening", down, false, p.FloorBrightness, "floor")
-	if r.UseTexture {
-		th.Texture = pick(&th, "texture_gain", tex, false, p.FloorTexture, "floor")
-	} else {
-		th.Method["texture_gain"] = fmt.Sprintf("unused (pixel %.2f m > %.1f m)", p.PixelSize, p.TextureMaxPixel)
-	}
-	switch bands.VegetationIndex() {
-	case "NDVI":
-		th.Vegetation = pick(&th, "vegetation_change", veg, false, p.FloorNDVI, "floor")
-	case "ExG":
-		th.Vegetation = pick(&th, "vegetation_change", veg, false, p.FloorExG, "floor")
-	default:
-		th.Method["vegetation_change"] = "unused (no red/NIR or RGB bands)"
-	}
-	if bands.WaterIndex() != "" {
-		th.Water = pick(&th, "water_gain", wat, false, p.FloorWater, "floor")
-	} else {
-		th.Method["water_gain"] = "unused (no NIR band)"
-	}
+	th.Method["farming"] = "params.FieldM2 and params.FieldFill, chosen leave-one-dataset-out with the Jülich month as the no-concern constraint"
 	st.Thresholds = th
 	st.Cloud = cloudStats(bA, bB)
+	wa, wb := 0, 0
+	for i := range bA {
+		if white(bA[i], sA[i], st.Cloud.WhiteBefore) {
+			wa++
+		}
+		if white(bB[i], sB[i], st.Cloud.WhiteAfter) {
+			wb++
+		}
+	}
+	st.Cloud.ShareBefore = float64(wa) / float64(n)
+	st.Cloud.ShareAfter = float64(wb) / float64(n)
+	if r.UseCloud {
+		for _, d := range []struct {
+			name  string
+			share float64
+		}{{"before", st.Cloud.ShareBefore}, {"after", st.Cloud.ShareAfter}} {
+			if d.share > p.MaxCloudShare {
+				return nil, fmt.Errorf("%w: %.1f%% of the %s image is cloud (more than %.0f%%)", ErrCloudy, 100*d.share, d.name, 100*p.MaxCloudShare)
+			}
+		}
+	}
 	return st, nil
 }
 
-// pick computes Otsu's threshold of v (on log(1+v) when logScale) and raises
-// it to floor, recording which won.
-func pick(th *Thresholds, name string, v []float64, logScale bool, floor float64, floorName string) float64 {
-	method := "otsu"
-	if logScale {
-		method = "otsu on log(1+x)"
+// white: a neutral pixel within 15 % of its date's 99.9th percentile of
+// brightness.
+func white(br, sat, level float64) bool { return br >= 0.85*level && sat < 0.12 }
+
+// overcast is the white share of a date above which every white pixel of it
+// counts as cloud.
+const overcast = 0.3
+
+// whiteCloud: a white pixel where the other date is below 70 % of its own
+// brightest (white roofs are white in both dates), or any white pixel of a
+// heavily clouded date.
+func whiteCloud(br, sat, other, level, otherLevel, share float64) bool {
+	return white(br, sat, level) && (other < 0.7*otherLevel || share > overcast)
+}
+
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return 0
 	}
-	if len(v) < 100 {
-		th.Method[name] = fmt.Sprintf("%s (too few samples for %s)", floorName, method)
-		return floor
-	}
-	var t float64
-	if logScale {
-		lv := make([]float64, len(v))
-		for i, x := range v {
-			lv[i] = math.Log1p(x)
-		}
-		t = math.Expm1(Otsu(lv, 256))
-	} else {
-		t = Otsu(v, 256)
-	}
-	if !(t > floor) {
-		th.Method[name] = fmt.Sprintf("%s (%s gave %.4g)", floorName, method, t)
-		return floor
-	}
-	th.Method[name] = method
-	return t
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
 // Otsu returns the threshold that maximises the between-class variance of v,
@@ -371,16 +356,16 @@ func median(v []float64) float64 {
 // cloudStats: a cloud is a robust brightness outlier of its date: above the
 // median by six robust standard deviations (1.4826·MAD).
 func cloudStats(bA, bB []float64) CloudStats {
-	one := func(v []float64) (med, bright float64) {
+	one := func(v []float64) (med, bright, white float64) {
 		med = median(v)
 		dev := make([]float64, len(v))
 		for i, x := range v {
 			dev[i] = math.Abs(x - med)
 		}
-		return med, med + 6*1.4826*median(dev)
+		return med, med + 6*1.4826*median(dev), quantile(v, 0.999)
 	}
 	var c CloudStats
-	c.MedianBefore, c.BrightBefore = one(bA)
-	c.MedianAfter, c.BrightAfter = one(bB)
+	c.MedianBefore, c.BrightBefore, c.WhiteBefore = one(bA)
+	c.MedianAfter, c.BrightAfter, c.WhiteAfter = one(bB)
 	return c
 }

@@ -96,8 +96,8 @@ func TileOf(lon, lat float64, z int) (x, y int) {
 
 // Scene is the imagery a Renderer draws: the before and after sources on
 // one grid (as detect's ingest aligned them), the display bands, and the
-// IR-MAD normalisation of the after image (after' = Gain·after + Offset, by
-// scene band; nil: none).
+// brightness correction of the after image (after' = Gain·after + Offset,
+// by scene band; nil: none).
 type Scene struct {
 	Grid         raster.Grid
 	Sources      [2]raster.Source
