@@ -56,7 +56,7 @@ func Tile(ctx context.Context, s *Scene, key tiles.Key) (*TileResult, error) {
 	return tr, nil
 }
 
-const tileMagic = "WPT3"
+const tileMagic = "WPT4"
 
 // Encode serialises a tile result in a compact binary form (varints).
 func (t *TileResult) Encode() []byte {
@@ -78,7 +78,7 @@ func (t *TileResult) Encode() []byte {
 		put(p.Pixels)
 		put(p.StrengthSum)
 		put(p.Chi2Sum)
-		for _, v := range []int64{p.Strong, p.BrightA, p.BrightB, p.BrightB2, p.SatB, p.VegA, p.VegB, p.WatA, p.WatB, p.NeutralA, p.NeutralB} {
+		for _, v := range []int64{p.Strong, p.BrightA, p.BrightB, p.BrightA2, p.BrightB2, p.SatB, p.VegA, p.VegB, p.WatA, p.WatB, p.NeutralA, p.NeutralB} {
 			put(v)
 		}
 		put(int64(len(p.Runs)))
@@ -120,7 +120,7 @@ func DecodeTileResult(data []byte) (*TileResult, error) {
 	}
 	for i := int64(0); i < n; i++ {
 		p := change.Part{Class: change.Class(get()), Pixels: get(), StrengthSum: get(), Chi2Sum: get()}
-		for _, v := range []*int64{&p.Strong, &p.BrightA, &p.BrightB, &p.BrightB2, &p.SatB, &p.VegA, &p.VegB, &p.WatA, &p.WatB, &p.NeutralA, &p.NeutralB} {
+		for _, v := range []*int64{&p.Strong, &p.BrightA, &p.BrightB, &p.BrightA2, &p.BrightB2, &p.SatB, &p.VegA, &p.VegB, &p.WatA, &p.WatB, &p.NeutralA, &p.NeutralB} {
 			*v = get()
 		}
 		nr := get()

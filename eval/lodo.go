@@ -84,9 +84,9 @@ func (g Grid) Settings() []Setting {
 // on (see README): the parameters that decide what is a change of concern.
 func DefaultGrid() Grid {
 	return Grid{
-		"ChangeT":  {0.3, 0.35, 0.4, 0.45},
-		"FieldM2":  {5000, 10000, 20000},
-		"ContextM": {60, 120},
+		"ChangeT":     {0.14, 0.16, 0.18},
+		"GrowT":       {0.5, 0.6, 0.7},
+		"ChangeFloor": {1, 2},
 	}
 }
 

@@ -125,19 +125,21 @@ func Classify(p *Part, areaM2, fill float64, par Params) Typed {
 	trans := fmt.Sprintf("%s→%s", b.Label(), a.Label())
 	// A field: large, filling its equivalent rectangle, and uniform after
 	// (a construction site is not).
-	cv := 0.0
-	if p.Pixels > 0 && p.BrightB > 0 {
-		m := float64(p.BrightB) / float64(p.Pixels)
-		cv = math.Sqrt(math.Max(float64(p.BrightB2)/float64(p.Pixels)-m*m, 0)) / m
-	}
-	field := areaM2 >= par.FieldM2 && fill >= par.FieldFill && cv <= par.FieldCV
+	cvA, cvB := p.brightnessCV()
+	field := areaM2 >= par.FieldM2 && fill >= par.FieldFill && cvB <= par.FieldCV
+	// Uniform in both dates: a piece of a field that changed as a whole
+	// (crop ripening, harvest, ploughing); construction leaves the after
+	// date uneven.
+	uniform := areaM2 >= par.UniformM2 && cvA <= par.UniformCVBefore && cvB <= par.UniformCVAfter
 	switch {
 	case a == Water && b != Water:
 		t.Class, t.Reason = WaterGain, trans+"：新增水面"
 	case a == Vegetated:
 		t.Class, t.Reason = VegetationGain, trans+"：植被增加或作物生长，非关注变化"
 	case field && (b == Vegetated || b == Bare) && (a == Bare || a == Built):
-		t.Class, t.Reason = Farming, fmt.Sprintf("%s：整块均匀田块（%.1f公顷，充满度%.0f%%，亮度变异系数%.2f），农业耕作/季节变化（作物成熟、收割或翻耕），非关注变化", trans, areaM2/10000, 100*fill, cv)
+		t.Class, t.Reason = Farming, fmt.Sprintf("%s：整块均匀田块（%.1f公顷，充满度%.0f%%，亮度变异系数%.2f），农业耕作/季节变化（作物成熟、收割或翻耕），非关注变化", trans, areaM2/10000, 100*fill, cvB)
+	case uniform && b != Water && (a == Bare || a == Built):
+		t.Class, t.Reason = Farming, fmt.Sprintf("%s：前后时相均匀（亮度变异系数 前%.2f、后%.2f），田块内作物成熟、收割或翻耕，农业耕作/季节变化，非关注变化", trans, cvA, cvB)
 	case a == Built:
 		t.Class, t.Reason = BuiltGain, trans+"：新增建筑、构筑物或硬化地表"
 	case b == Vegetated && a == Bare:
@@ -146,4 +148,17 @@ func Classify(p *Part, areaM2, fill float64, par Params) Typed {
 		t.Class, t.Reason = SurfaceChange, trans+"：地表显著变化"
 	}
 	return t
+}
+
+// brightnessCV returns the coefficient of variation of the patch's
+// brightness in each date.
+func (p *Part) brightnessCV() (before, after float64) {
+	cv := func(s, s2 int64) float64 {
+		if p.Pixels == 0 || s <= 0 {
+			return 0
+		}
+		m := float64(s) / float64(p.Pixels)
+		return math.Sqrt(math.Max(float64(s2)/float64(p.Pixels)-m*m, 0)) / m
+	}
+	return cv(p.BrightA, p.BrightA2), cv(p.BrightB, p.BrightB2)
 }

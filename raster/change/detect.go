@@ -290,7 +290,8 @@ type Part struct {
 	Strong      int64        `json:"g"`  // pixels above the change threshold (a region without any is dropped)
 	BrightA     int64        `json:"ba"` // sum of BrightA (per-mille of the before median)
 	BrightB     int64        `json:"bb"` // sum of BrightB (per-mille of the after median)
-	BrightB2    int64        `json:"bq"` // sum of BrightB² (uniformity)
+	BrightA2    int64        `json:"aq"` // sum of BrightA² (uniformity before)
+	BrightB2    int64        `json:"bq"` // sum of BrightB² (uniformity after)
 	SatB        int64        `json:"t"`  // sum of SatB (thousandths)
 	// Pixels of each land-cover state per date.
 	VegA, VegB, WatA, WatB, NeutralA, NeutralB int64
@@ -304,6 +305,7 @@ func (p *Part) Add(o *Part) {
 	p.Chi2Sum += o.Chi2Sum
 	p.BrightA += o.BrightA
 	p.BrightB += o.BrightB
+	p.BrightA2 += o.BrightA2
 	p.BrightB2 += o.BrightB2
 	p.SatB += o.SatB
 	p.VegA += o.VegA
@@ -353,6 +355,7 @@ func (res *Result) Parts(core image.Rectangle, ox, oy int) []Part {
 					pt.Chi2Sum += int64(res.Chi2[i])
 					pt.BrightA += int64(res.BrightA[i])
 					pt.BrightB += int64(res.BrightB[i])
+					pt.BrightA2 += int64(res.BrightA[i]) * int64(res.BrightA[i])
 					pt.BrightB2 += int64(res.BrightB[i]) * int64(res.BrightB[i])
 					pt.SatB += int64(res.SatB[i])
 					s := res.State[i]

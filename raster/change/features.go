@@ -212,11 +212,12 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	lb := make([]float32, n)
 	ma := make([]float32, n)
 	mb := make([]float32, n)
+	cf := float32(p.ChangeFloor * unit)
 	for b := 0; b < nb; b++ {
 		for i := 0; i < n; i++ {
 			if win.Valid[i] {
-				la[i] = flog(max(c.A[b][i], 0) + floor)
-				lb[i] = flog(max(c.B[b][i], 0) + floor)
+				la[i] = flog(max(c.A[b][i], 0) + cf)
+				lb[i] = flog(max(c.B[b][i], 0) + cf)
 			}
 		}
 		ma = bx.mean(la, r.Context, ma)
@@ -251,6 +252,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 		}
 	}
 	c.score = bx.mean(gated, r.Score, nil)
+
 	return c
 }
 

@@ -30,6 +30,13 @@ type Params struct {
 	// et al. 2021).
 	ContextM     float64
 	ContextMaxPx int
+	// ChangeFloor is added to every band value (in units of its date's
+	// median brightness) before the logarithms of the change measure: with
+	// a floor near the median the measure is a change relative to the
+	// scene's brightness rather than to the pixel's own, so that noise in
+	// dark pixels (shadow, water, dense vegetation) does not count as much
+	// as a bright new surface.
+	ChangeFloor float64
 	// ScoreM is the radius over which the change score is averaged
 	// (objects, not speckle).
 	ScoreM float64
@@ -45,6 +52,10 @@ type Params struct {
 	// OpenM and CloseM are the half-widths of the square structuring
 	// elements of the morphological opening and closing of the change mask.
 	OpenM, CloseM float64
+	// VegBimodality is the least separability η of Otsu's split of a
+	// date's vegetation index histogram for the split to define
+	// vegetated pixels (below it the histogram holds one class).
+	VegBimodality float64
 	// NeutralSaturation is the saturation below which a surface counts as
 	// spectrally neutral (grey, white, black: roofs, concrete, asphalt).
 	NeutralSaturation float64
@@ -57,6 +68,13 @@ type Params struct {
 	// FieldCV is the largest coefficient of variation of a field's
 	// brightness after: a farmed field is uniform, a construction site not.
 	FieldCV float64
+	// UniformCVBefore, UniformCVAfter and UniformM2 decide farming for
+	// patches of any shape: a change (not from or to water or vegetation)
+	// of at least UniformM2 whose brightness varies by at most these
+	// coefficients in each date is a piece of a field that changed as a
+	// whole (ripening, harvest, ploughing, moisture); earthworks and
+	// construction leave the after date uneven.
+	UniformCVBefore, UniformCVAfter, UniformM2 float64
 	// HighStrength and MediumStrength are the mean score/threshold ratios
 	// of a patch from which its confidence is high or medium.
 	HighStrength, MediumStrength float64
@@ -95,15 +113,20 @@ func DefaultParams(pixelSize float64) Params {
 		SmoothM:           1.0,
 		ContextM:          120,
 		ContextMaxPx:      256,
+		ChangeFloor:       2,
 		ScoreM:            10,
-		ChangeT:           0.4,
-		GrowT:             0.7,
+		ChangeT:           0.16,
+		GrowT:             0.6,
 		OpenM:             1.0,
 		CloseM:            0.5,
 		NeutralSaturation: 0.2,
+		VegBimodality:     0.5,
 		FieldM2:           10000,
 		FieldFill:         0.6,
 		FieldCV:           0.15,
+		UniformCVBefore:   0.12,
+		UniformCVAfter:    0.08,
+		UniformM2:         2500,
 		HighStrength:      1.3,
 		MediumStrength:    1.1,
 		MaxCloudShare:     0.8,
@@ -119,8 +142,8 @@ func DefaultParams(pixelSize float64) Params {
 // Validate reports the first parameter that is out of range.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	for _, v := range []float64{p.PixelSize, p.MMU, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.OpenM, p.CloseM,
-		p.NeutralSaturation, p.FieldM2, p.FieldFill, p.FieldCV, p.HighStrength, p.MediumStrength, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
+	for _, v := range []float64{p.PixelSize, p.MMU, p.ChangeFloor, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.OpenM, p.CloseM,
+		p.NeutralSaturation, p.VegBimodality, p.FieldM2, p.FieldFill, p.FieldCV, p.UniformCVBefore, p.UniformCVAfter, p.UniformM2, p.HighStrength, p.MediumStrength, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
 		if !finite(v) {
 			return fmt.Errorf("change: parameter %v is not a finite number", v)
 		}
@@ -134,13 +157,17 @@ func (p Params) Validate() error {
 		return fmt.Errorf("change: negative filter size")
 	case !(p.ContextM > 0) || p.ContextMaxPx < 2:
 		return fmt.Errorf("change: context radius %v m (at most %d px): want > 0 m and at least 2 px", p.ContextM, p.ContextMaxPx)
+	case !(p.ChangeFloor > 0):
+		return fmt.Errorf("change: change floor %v: want > 0", p.ChangeFloor)
 	case !(p.ChangeT > 0):
 		return fmt.Errorf("change: change threshold %v: want > 0", p.ChangeT)
 	case !(p.GrowT > 0 && p.GrowT <= 1):
 		return fmt.Errorf("change: growth threshold %v of the change threshold: want in (0,1]", p.GrowT)
+	case p.VegBimodality < 0 || p.VegBimodality >= 1:
+		return fmt.Errorf("change: vegetation bimodality %v: want in [0,1)", p.VegBimodality)
 	case p.NeutralSaturation <= 0 || p.NeutralSaturation >= 1:
 		return fmt.Errorf("change: neutral saturation %v: want in (0,1)", p.NeutralSaturation)
-	case p.FieldM2 < 0 || p.FieldFill < 0 || p.FieldFill > 1:
+	case p.FieldM2 < 0 || p.UniformM2 < 0 || p.FieldFill < 0 || p.FieldFill > 1:
 		return fmt.Errorf("change: field size %v m² / fill %v: want >= 0 and a fill in [0,1]", p.FieldM2, p.FieldFill)
 	case !(p.MaxCloudShare > 0 && p.MaxCloudShare <= 1):
 		return fmt.Errorf("change: max cloud share %v: want in (0,1]", p.MaxCloudShare)

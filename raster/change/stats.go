@@ -9,7 +9,7 @@ import (
 
 // Version identifies the detection algorithm. It is written into every
 // output and hashed into patch IDs, so a change of algorithm changes IDs.
-const Version = "weipian-change/2"
+const Version = "weipian-change/3"
 
 // Thresholds are the scene-wide decision thresholds, computed once per scene
 // from the sample and never per tile.
@@ -180,9 +180,10 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 	n := len(bA)
 	st.Shift = make([]float64, nb)
 	lr := make([]float64, n)
+	cf := p.ChangeFloor * unit
 	for b := 0; b < nb; b++ {
 		for i := 0; i < n; i++ {
-			lr[i] = float64(flog(float32(math.Max(ys[i*nb+b], 0)+floor))) - float64(flog(float32(math.Max(xs[i*nb+b], 0)+floor)))
+			lr[i] = float64(flog(float32(math.Max(ys[i*nb+b], 0)+cf))) - float64(flog(float32(math.Max(xs[i*nb+b], 0)+cf)))
 		}
 		st.Shift[b] = median(lr)
 	}
@@ -202,9 +203,11 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 		VegetationIndex: bands.VegetationIndex(), WaterIndex: bands.WaterIndex(), Method: map[string]string{}}
 	th.Method["change_score"] = "params.ChangeT, chosen leave-one-dataset-out over the shared benchmarks (unitless: log contrast change)"
 	if th.VegetationIndex != "" {
-		th.VegetationBefore = Otsu(vA, 256)
-		th.VegetationAfter = Otsu(vB, 256)
-		th.Method["vegetation"] = fmt.Sprintf("Otsu's threshold of each date's own %s histogram (vegetated / not vegetated; no parameter)", th.VegetationIndex)
+		var etaA, etaB float64
+		th.VegetationBefore, etaA = vegThreshold(vA, p.VegBimodality)
+		th.VegetationAfter, etaB = vegThreshold(vB, p.VegBimodality)
+		th.Method["vegetation"] = fmt.Sprintf("Otsu's threshold of each date's own %s histogram (vegetated / not vegetated), used when the histogram is two-class (Otsu's separability η >= params.VegBimodality %.2f; before η=%.2f, after η=%.2f); a date whose histogram is one class has no vegetated pixels (threshold %g)",
+			th.VegetationIndex, p.VegBimodality, etaA, etaB, noVegetation)
 	} else {
 		th.Method["vegetation"] = "unused (no red/NIR or RGB bands)"
 	}
@@ -233,6 +236,51 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 		}
 	}
 	return st, nil
+}
+
+// noVegetation is the vegetation threshold of a date whose vegetation
+// index histogram is not two-class: above any index value.
+const noVegetation = 2.0
+
+// vegThreshold returns Otsu's threshold of a date's vegetation index and
+// its separability η (between-class over total variance); when η is below
+// minEta the histogram holds one class (a built-up scene, a bare scene) and
+// Otsu's split would cut through it, so nothing is vegetated.
+func vegThreshold(v []float64, minEta float64) (float64, float64) {
+	t := Otsu(v, 256)
+	eta := separability(v, t)
+	if eta < minEta {
+		return noVegetation, eta
+	}
+	return t, eta
+}
+
+// separability returns Otsu's η of the split of v at t: the between-class
+// variance over the total variance.
+func separability(v []float64, t float64) float64 {
+	var n0, n1, s0, s1, s, ss float64
+	for _, x := range v {
+		s += x
+		ss += x * x
+		if x > t {
+			n1++
+			s1 += x
+		} else {
+			n0++
+			s0 += x
+		}
+	}
+	n := n0 + n1
+	if n0 == 0 || n1 == 0 {
+		return 0
+	}
+	m := s / n
+	tot := ss/n - m*m
+	if !(tot > 0) {
+		return 0
+	}
+	d := s1/n1 - s0/n0
+	return (n0 / n) * (n1 / n) * d * d / tot
 }
 
 // white: a neutral pixel within 15 % of its date's 99.9th percentile of
