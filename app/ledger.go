@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -180,15 +181,15 @@ func (a *App) fileError(err error, path, name string) error {
 // patrolZones returns the 巡查区 layer as reconciliation zones.
 func patrolZones(zs judge.Zones) []reconcile.Zone {
 	var out []reconcile.Zone
-	for _, z := range zs.Layers["巡查区"] {
-		out = append(out, reconcile.Zone{ID: z.ID, Name: z.Name, Grade: reconcile.Grade(z.Grade), Team: z.Team, Geometry: z.Geometry})
+	for _, z := range zs.Layers[pipeline.ZonePatrol] {
+		out = append(out, reconcile.Zone{ID: strconv.FormatInt(z.ID, 10), Name: z.Name, Grade: reconcile.Grade(z.Grade), Team: z.Team, Geometry: z.Geometry})
 	}
 	return out
 }
 
 // countyBound returns the bounding box of the 行政区 layer, when there is one.
 func countyBound(zs judge.Zones) (b orb.Bound, ok bool) {
-	for i, z := range zs.Layers["行政区"] {
+	for i, z := range zs.Layers[pipeline.ZoneAdmin] {
 		if i == 0 {
 			b = z.Geometry.Bound()
 		} else {

@@ -228,6 +228,13 @@ func (z Zone) Label() string {
 	return "#" + strconv.FormatInt(z.ID, 10)
 }
 
+// ZoneSet is the active layer of each kind and its version, as judging
+// and reconciliation take them.
+type ZoneSet struct {
+	Layers   map[ZoneKind][]Zone
+	Versions map[ZoneKind]int
+}
+
 // ZoneLayer is one version of the layer of a kind: everything one import
 // of a file gave.
 type ZoneLayer struct {
