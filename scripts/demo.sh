@@ -37,10 +37,28 @@ $W reconcile --batch "$id" --period 2001-06 --out "$out/reconcile" $db
 echo
 $W tasks list $db
 
+echo "== 6. 下发: a province's batch (demo package), joined with the county's own detection; its verification returned"
+msg=$($W xiafa import testdata/demo-xiafa --source 省 --batch-name "2026年12月省级下发（演示）" $db)
+echo "$msg"
+xf=$(echo "$msg" | grep -o 'b[0-9a-f]\{15\}' | sed -n 1p)
+$W tasks transition 999001P2026120002 --to 核查中 --by 演示核查员 $db
+$W tasks findings 999001P2026120002 --by 演示核查员 --opinion 非农违法 --description "现场为新推平土地，堆放建材" --project "某物流堆场（演示）" $db
+$W tasks transition 999001P2026120002 --to 已核查 --verdict 违法 --type 违法占地 --reason "未取得用地批准" --by 演示核查员 $db
+$W xiafa export --batch "$xf" --out "$out/核查成果" $db
+
+echo "== 7. the web console and the API: an administrator and the imagery to submit batches from"
+printf 'weipian-demo\n' | $W users add admin --role 管理员 --display 演示管理员 --password-file - $db
+$W imagery add $B --name "2001-05-25 Landsat 7（演示）" $db
+$W imagery add $A --name "2001-06-26 Landsat 7（演示）" $db
+
 echo
 echo "Results in $out/:"
 echo "  detect/patches.geojson, detect/patches.gpkg (QGIS), detect/summary.json"
 echo "  weipian-data/batches/$id/   the batch's patches and summary"
 echo "  演示巡查二组_核查任务.zip     tasks for the field (GeoJSON, KML, GPX, XLSX, chips)"
-echo "  reconcile/                 对账_图斑.xlsx/.geojson, 对账_巡查区.xlsx"
+echo "  reconcile/                 对账_图斑.xlsx/.geojson, 对账_巡查区.xlsx
+  核查成果/                   the 下发 batch's return package (Shapefile GBK in CGCS2000, Excel, photos, manifest)"
 echo "  weipian.db                 the state (SQLite): bin/weipian tasks list --db $out/weipian.db"
+echo
+echo "Console: bin/weipian serve --db $out/weipian.db --data $out/weipian-data, then http://127.0.0.1:8080/"
+echo "         log in as admin / weipian-demo (a demo password: change it with weipian users passwd admin)"
