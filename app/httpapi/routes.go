@@ -300,21 +300,11 @@ func (s *Server) password(w http.ResponseWriter, r *http.Request, p app.Principa
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := s.app.ChangeUser(r.Context(), p, p.User, app.UserChange{Password: &req.Password})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return reply(w, http.StatusOK)(s.app.ChangeUser(r.Context(), p, p.User, app.UserChange{Password: &req.Password}))
 }
 
 func (s *Server) imageryList(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	ims, err := s.app.ImageryList(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ims)
-	return nil
+	return reply(w, http.StatusOK)(s.app.ImageryList(r.Context(), p))
 }
 
 func (s *Server) imageryAdd(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -339,12 +329,7 @@ func (s *Server) batches(w http.ResponseWriter, r *http.Request, p app.Principal
 	if err != nil {
 		return err
 	}
-	l, err := s.app.Batches(r.Context(), p, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Batches(r.Context(), p, pg))
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -366,21 +351,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, p app.Principal)
 }
 
 func (s *Server) batch(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	st, err := s.app.Batch(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Batch(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	b, err := s.app.CancelBatch(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, b)
-	return nil
+	return reply(w, http.StatusOK)(s.app.CancelBatch(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) output(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -686,21 +661,11 @@ func (s *Server) tubans(w http.ResponseWriter, r *http.Request, p app.Principal)
 }
 
 func (s *Server) tuban(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	t, err := s.app.Tuban(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Tuban(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) teams(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	ts, err := s.app.Teams(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ts)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Teams(r.Context(), p))
 }
 
 func taskQuery(r *http.Request) (app.TaskQuery, error) {
@@ -721,21 +686,11 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, p app.Principal) 
 	if err != nil {
 		return err
 	}
-	l, err := s.app.Tasks(r.Context(), p, q)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Tasks(r.Context(), p, q))
 }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	d, err := s.app.Task(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Task(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) transition(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -743,12 +698,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request, p app.Princi
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := s.app.Transition(r.Context(), p, r.PathValue("id"), app.TransitionRequest(req))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Transition(r.Context(), p, r.PathValue("id"), app.TransitionRequest(req)))
 }
 
 // evidence takes photos as multipart files (any field name), streamed to
@@ -814,12 +764,7 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request, p app.Principa
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := s.app.SetFindings(r.Context(), p, r.PathValue("id"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK)(s.app.SetFindings(r.Context(), p, r.PathValue("id"), req))
 }
 
 func (s *Server) photo(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -977,12 +922,7 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request, p app.Princip
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	us, err := s.app.Users(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, us)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Users(r.Context(), p))
 }
 
 func (s *Server) userAdd(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -990,12 +930,7 @@ func (s *Server) userAdd(w http.ResponseWriter, r *http.Request, p app.Principal
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := s.app.AddUser(r.Context(), p, app.UserSpec{Name: req.Name, Display: req.Display, Password: req.Password, Roles: req.Roles, Team: req.Team})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, u)
-	return nil
+	return reply(w, http.StatusCreated)(s.app.AddUser(r.Context(), p, app.UserSpec{Name: req.Name, Display: req.Display, Password: req.Password, Roles: req.Roles, Team: req.Team}))
 }
 
 func (s *Server) userPatch(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -1017,12 +952,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, p app.Principal) 
 	if err != nil {
 		return err
 	}
-	l, err := s.app.Audit(r.Context(), p, app.AuditQuery{Actor: r.URL.Query().Get("actor"), Action: r.URL.Query().Get("action"), Page: pg})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Audit(r.Context(), p, app.AuditQuery{Actor: r.URL.Query().Get("actor"), Action: r.URL.Query().Get("action"), Page: pg}))
 }
 
 func (s *Server) xiafaImport(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -1143,4 +1073,15 @@ func zipDir(w io.Writer, dir string) error {
 		}
 	}
 	return zw.Close()
+}
+
+// reply writes a use case's result as JSON with code, or returns its error.
+func reply(w http.ResponseWriter, code int) func(any, error) error {
+	return func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		writeJSON(w, code, v)
+		return nil
+	}
 }
