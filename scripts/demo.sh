@@ -18,7 +18,7 @@ $W detect --before $B --after $A --out "$out/detect" --log-level warn
 echo "== 2. zone layers (demo set: real farmland from train.shp; drawn patrol zones, townships, approval)"
 for kf in "耕地 gengdi" "永久基本农田 yjjbnt" "行政区 xingzhengqu" "巡查区 xunchaqu" "批准用地 pizhun"; do
   set -- $kf
-  $W zones import --kind "$1" "testdata/demo-zones/$2.geojson" --name "演示$1" $db | head -1
+  $W zones import --kind "$1" "testdata/demo-zones/$2.geojson" --name "演示$1" $db | sed -n 1p
 done
 
 echo "== 3. a batch: detect, judge into 图斑, create verification tasks"
