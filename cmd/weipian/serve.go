@@ -16,6 +16,7 @@ import (
 func (a *cli) serveCmd() *cobra.Command {
 	var listen, certFile, keyFile string
 	var trustProxy bool
+	var rf reportFlags
 	cmd := &cobra.Command{
 		Use:   "serve [--listen 127.0.0.1:8080] [--tls-cert F --tls-key F] [--trust-proxy]",
 		Short: "Serve the HTTP API (and, in the embedded mode, run the queued batches)",
@@ -31,6 +32,11 @@ Every route but /healthz, /metrics, /openapi.json and /docs needs a login
 			if (certFile == "") != (keyFile == "") {
 				return usageError{errors.New("--tls-cert and --tls-key go together")}
 			}
+			rc, err := rf.config()
+			if err != nil {
+				return err
+			}
+			a.cfg.Report = rc
 			ctx := cmd.Context()
 			s, err := a.open(ctx)
 			if err != nil {
@@ -73,5 +79,6 @@ Every route but /healthz, /metrics, /openapi.json and /docs needs a login
 	cmd.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate (PEM) to serve HTTPS")
 	cmd.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key (PEM)")
 	cmd.Flags().BoolVar(&trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address and scheme from X-Forwarded-For/-Proto")
+	rf.register(cmd.Flags()) // the reports of GET /reports
 	return cmd
 }
