@@ -18,6 +18,7 @@ build: setup-gdal
 
 ## demo: the whole loop on the bundled real Jülich Landsat pair (no server)
 demo: build
+	scripts/setup.sh report
 	scripts/demo.sh $(DEMO_OUT)
 
 lint:

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # setup.sh installs what weipian needs on a Debian 12 machine, idempotently.
-# Usage: scripts/setup.sh [gdal] [servers]   (no argument: everything)
+# Usage: scripts/setup.sh [gdal] [servers] [report]   (no argument: everything)
+#   report: Chromium (prints the PDF reports), Noto CJK fonts, poppler-utils (tests render PDFs)
 set -euo pipefail
 
-want_gdal=0; want_servers=0
-if [ $# -eq 0 ]; then want_gdal=1; want_servers=1; fi
+want_gdal=0; want_servers=0; want_report=0
+if [ $# -eq 0 ]; then want_gdal=1; want_servers=1; want_report=1; fi
 for a in "$@"; do
   case "$a" in
     gdal) want_gdal=1 ;;
     servers) want_servers=1 ;;
-    *) echo "setup.sh: unknown component $a (want gdal or servers)" >&2; exit 2 ;;
+    report) want_report=1 ;;
+    *) echo "setup.sh: unknown component $a (want gdal, servers or report)" >&2; exit 2 ;;
   esac
 done
 
@@ -26,6 +28,9 @@ if [ $want_servers -eq 1 ]; then
   need_pkg redis-server; need_pkg postgresql
   # deploy/local-cluster checks MinIO and creates its bucket with curl.
   need_pkg curl
+fi
+if [ $want_report -eq 1 ]; then
+  need_pkg chromium; need_pkg fonts-noto-cjk; need_pkg poppler-utils
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -32,7 +32,10 @@
 // is made; dates (结案 deadlines) are judged at Input.AsOf.
 //
 // Areas are m² in the input and in the figures; the documents show 亩
-// (1 亩 = 10000/15 m²).
+// (1 亩 = 10000/15 m²). Each 图斑's areas are first rounded to 0.01 亩, as
+// its attribute table shows them, and every figure is a sum of those: so
+// the rows of a table add up to its 合计 to the last digit, and the tables
+// agree with each other and with the lists (RoundMu).
 package stats
 
 import (
@@ -426,6 +429,17 @@ type Report struct {
 	NoZone int
 }
 
+// RoundMu rounds an area in m² to 0.01 亩 and returns it in m².
+// (Half up, as the lists round: the same bits as their 亩.)
+func RoundMu(m2 float64) float64 {
+	v := m2 / geodesy.SquareMetresPerMu
+	r := math.Floor(math.Abs(v)*100+0.5) / 100
+	if v < 0 {
+		r = -r
+	}
+	return r * geodesy.SquareMetresPerMu
+}
+
 // inScope reports whether a 图斑 is under enforcement.
 func inScope(t *Tuban) bool { return t.Issued() || t.Task != nil }
 
@@ -433,6 +447,16 @@ func inScope(t *Tuban) bool { return t.Issued() || t.Task != nil }
 func Compute(in Input, cfg Config) Report {
 	cfg = cfg.withDefaults()
 	r := Report{Period: in.Period, AsOf: in.AsOf, Config: cfg}
+	in.Tubans = slices.Clone(in.Tubans)
+	for i := range in.Tubans {
+		t := &in.Tubans[i]
+		t.JCMJ, t.JCGDMJ, t.YJJBNTMJ = RoundMu(t.JCMJ), RoundMu(t.JCGDMJ), RoundMu(t.YJJBNTMJ)
+	}
+	in.ApprovedFarmM2 = RoundMu(in.ApprovedFarmM2)
+	in.Approvals = slices.Clone(in.Approvals)
+	for i := range in.Approvals {
+		in.Approvals[i].FarmlandM2 = RoundMu(in.Approvals[i].FarmlandM2)
+	}
 	var ts []*Tuban
 	for i := range in.Tubans {
 		t := &in.Tubans[i]

@@ -250,8 +250,8 @@ func TestTable2(t *testing.T) {
 	}
 }
 
-// TestRatioLines: the 15 % line at, just above and just below, and the
-// local lines.
+// TestRatioLines: the 15 % line at, just above and just below (by 0.01 亩,
+// the tables' precision), and the local lines.
 func TestRatioLines(t *testing.T) {
 	t.Parallel()
 	r := Compute(input("2026"), Config{})
@@ -265,22 +265,23 @@ func TestRatioLines(t *testing.T) {
 	lines := []Line{DefaultLines()[0], {Label: "预警线", Ratio: 0.09}, {Label: "15%且100亩", Ratio: 0.15, MinMu: 100}}
 	for _, tc := range []struct {
 		name                 string
-		illegal, approved    float64 // m²
+		illegal, approved    float64 // 亩, to 0.01 亩 as the tables count
 		want15, want9, want2 bool
 	}{
-		{"at 15%", 15000, 85000, true, true, false},
-		{"just below", 14999, 85001, false, true, false},
-		{"just above", 15001, 84999, true, true, false},
-		{"at 9%", 9000, 91000, false, true, false},
-		{"just below 9%", 8999, 91001, false, false, false},
-		{"15% with 100 亩", mu(100), mu(100) * 85 / 15, true, true, true},
-		{"15% with 99.99 亩", mu(99.99), mu(99.99) * 85 / 15, true, true, false},
-		{"20% with 150 亩", mu(150), mu(600), true, true, true},
-		{"no illegal", 0, 1000, false, false, false},
+		{"at 15%", 15, 85, true, true, false},
+		{"just below", 14.99, 85.01, false, true, false},
+		{"just above", 15.01, 84.99, true, true, false},
+		{"at 9%", 9, 91, false, true, false},
+		{"just below 9%", 8.99, 91.01, false, false, false},
+		{"15% with 150 亩", 150, 850, true, true, true},
+		{"15% with 100 亩", 100, 566.67, false, true, false}, // 14.99998 %
+		{"15% with 99.99 亩", 99.99, 566.61, true, true, false},
+		{"20% with 150 亩", 150, 600, true, true, true},
+		{"no illegal", 0, 1, false, false, false},
 		{"nothing", 0, 0, false, false, false},
 	} {
-		in := Input{Period: Period{Kind: Year, Year: 2026}, ApprovedFarmM2: tc.approved,
-			Tubans: []Tuban{{ID: "X", Day: "2026-06-01", JCGDMJ: tc.illegal, Task: tk(task.Verified, task.VerdictIllegal, "", "")}}}
+		in := Input{Period: Period{Kind: Year, Year: 2026}, ApprovedFarmM2: mu(tc.approved),
+			Tubans: []Tuban{{ID: "X", Day: "2026-06-01", JCGDMJ: mu(tc.illegal), Task: tk(task.Verified, task.VerdictIllegal, "", "")}}}
 		got := Compute(in, Config{Lines: lines}).Ratio
 		if got.Lines[0].Reached != tc.want15 || got.Lines[1].Reached != tc.want9 || got.Lines[2].Reached != tc.want2 {
 			t.Errorf("%s: ratio %.6f: 15%% %v 9%% %v 15%%+100亩 %v; want %v %v %v", tc.name, got.Value,
@@ -487,5 +488,26 @@ func TestRating(t *testing.T) {
 		if got := Rating(tc.s); got != tc.want {
 			t.Errorf("%v: %s", tc.s, got)
 		}
+	}
+}
+
+// TestRounding: each 图斑's areas count to 0.01 亩, so the rows add up to
+// the 合计 to the last digit.
+func TestRounding(t *testing.T) {
+	t.Parallel()
+	in := Input{Period: Period{Kind: Year, Year: 2026}}
+	for i, town := range []string{jia, jia, yi} {
+		in.Tubans = append(in.Tubans, Tuban{ID: string(rune('a' + i)), XZQDM: town, Day: "2026-05-01", JCMJ: mu(1.004), JCGDMJ: mu(1.006),
+			Task: tk(task.Verified, task.VerdictIllegal, "", "")})
+	}
+	r := Compute(in, Config{})
+	if got := r.Total.Illegal.JCMJ; math.Abs(got-mu(3.00)) > 1e-9 {
+		t.Errorf("3 × 1.004 亩 = %.6f 亩, want 3.00 (each counted as 1.00)", got*15/10000)
+	}
+	if got := r.Total.Illegal.JCGDMJ; math.Abs(got-mu(3.03)) > 1e-9 {
+		t.Errorf("3 × 1.006 亩 = %.6f 亩, want 3.03 (each counted as 1.01)", got*15/10000)
+	}
+	if math.Abs(RoundMu(mu(1.234567))-mu(1.23)) > 1e-9 {
+		t.Error("RoundMu")
 	}
 }
