@@ -209,14 +209,21 @@ func TrendChart(months []stats.MonthRow) string {
 // RatioChart draws the 违法占用耕地面积比例 as a bar against its lines.
 func RatioChart(r stats.Ratio) string {
 	const w, h, left, right = 560.0, 110.0, 16.0, 24.0
-	scale := 0.30
-	if r.Value > 0 {
-		scale = math.Max(scale, math.Ceil(r.Value*1.2*20)/20)
+	// The scale runs to a multiple of 5 % above the ratio and the lines,
+	// ticked every 5 % (10 % beyond 50 %).
+	top := 0.30
+	for _, v := range []float64{r.Value * 1.15} {
+		top = math.Max(top, v)
 	}
 	for _, l := range r.Lines {
-		scale = math.Max(scale, math.Ceil(l.Line.Ratio*1.2*20)/20)
+		top = math.Max(top, l.Line.Ratio*1.3)
 	}
-	scale = math.Min(scale, 1)
+	scale := math.Min(1, math.Ceil(top/0.05-1e-9)*0.05)
+	tick := 0.05
+	if scale > 0.5 {
+		tick = 0.10
+		scale = math.Min(1, math.Ceil(scale/0.1-1e-9)*0.1)
+	}
 	plotW := w - left - right
 	var b svgBuf
 	b.open(w, h, "违法占用耕地面积比例")
@@ -232,9 +239,8 @@ func RatioChart(r stats.Ratio) string {
 	if r.Value > 0 {
 		b.rect(left, y0, plotW*math.Min(r.Value, scale)/scale, bh, fill)
 	}
-	for i := 0; i <= 10; i++ {
-		v := scale * float64(i) / 10
-		x := left + plotW*float64(i)/10
+	for v := 0.0; v <= scale+1e-9; v += tick {
+		x := left + plotW*v/scale
 		b.line(x, y0+bh, x, y0+bh+4, colAxis)
 		b.text(x, y0+bh+16, "middle", colAxis, fmt.Sprintf("%.0f%%", v*100))
 	}

@@ -35,10 +35,12 @@ type htmlRow struct {
 type htmlTable struct {
 	ID, Title, Unit string
 	First           bool
-	Head1           []htmlHead
-	Head2           []string
-	Rows            []htmlRow
-	Notes           []note
+	// Cols are the columns' widths in per cent.
+	Cols  []string
+	Head1 []htmlHead
+	Head2 []string
+	Rows  []htmlRow
+	Notes []note
 }
 
 type card struct {
@@ -81,6 +83,13 @@ func (c cell) class() string {
 
 func htmlTableOf(i int, t *table) htmlTable {
 	h := htmlTable{ID: fmt.Sprintf("t%d", i+1), Title: t.Title, Unit: t.Unit, Notes: t.Notes, First: i == 0}
+	var total float64
+	for _, w := range t.Widths {
+		total += w
+	}
+	for _, w := range t.Widths {
+		h.Cols = append(h.Cols, strconv.FormatFloat(w*100/total, 'f', 2, 64)+"%")
+	}
 	two := t.twoRows()
 	for _, g := range t.Groups {
 		if len(g.Cols) == 1 && g.Cols[0] == "" {

@@ -262,7 +262,7 @@ func (d *Document) Tables() []table {
 	checks = append(checks, r.Total.Checks[1:2])
 	t.Notes = append([]note{{Text: "核实后：核查任务已提交核查结论（判定）的图斑；合法、违法、其他按判定统计，其他含伪变化、设施农用地、农村道路及其他（见表1-3）。"}},
 		checkNotes([]string{"核实后 = 合法 + 违法 + 其他"}, names, checks)...)
-	t.Widths = widths(len(t.leaves()), 12, 9)
+	t.Widths = autoWidths(&t, 12)
 	out = append(out, t)
 
 	// 表1-3 其他细分与百亩大图斑.
@@ -295,7 +295,7 @@ func (d *Document) Tables() []table {
 	t.Totals = bold(row3(&r.Total))
 	checks = append(checks, r.Total.Checks[2:3])
 	t.Notes = checkNotes([]string{"其他 = 伪变化 + 设施农用地 + 农村道路 + 其他"}, names, checks)
-	t.Widths = widths(len(t.leaves()), 12, 9)
+	t.Widths = autoWidths(&t, 12)
 	out = append(out, t)
 
 	// 表2 整改情况.
@@ -339,7 +339,7 @@ func (d *Document) Tables() []table {
 	} else {
 		t.Notes = append(t.Notes, note{Red: true, Text: fmt.Sprintf("核对不符：%s，相差 %d 个", c.Rule, c.Diff.N)})
 	}
-	t.Widths = widths(len(t.leaves()), 12, 9)
+	t.Widths = autoWidths(&t, 12)
 	t.Widths[len(t.Widths)-1], t.Widths[len(t.Widths)-2] = 16, 16
 	out = append(out, t)
 
@@ -347,6 +347,26 @@ func (d *Document) Tables() []table {
 	out = append(out, d.assessTables()...)
 	out = append(out, d.listTable())
 	return out
+}
+
+// autoWidths sizes the columns by their headers: counts narrow, areas
+// wider, the first column for names.
+func autoWidths(t *table, first float64) []float64 {
+	leaves := t.leaves()
+	w := make([]float64, len(leaves))
+	for i, l := range leaves {
+		switch {
+		case i == 0:
+			w[i] = first
+		case l == "个数" || strings.HasSuffix(l, "（个）") || l == "":
+			w[i] = 6
+		case strings.Contains(l, "面积"):
+			w[i] = 10
+		default:
+			w[i] = max(8, float64(len([]rune(l)))*0.9)
+		}
+	}
+	return w
 }
 
 func widths(n int, first, rest float64) []float64 {
@@ -473,7 +493,7 @@ func (d *Document) assessTables() []table {
 	t.Notes = []note{
 		{Text: "考核依据：动态巡查工作考核百分制（第二十四条），八项分值10/10/10/10/25/15/10/10；各项扣分以该项分值为限；≥90分优秀，70–90分合格，<70分不合格。"},
 		{Text: "项目：" + strings.Join(itemText, "；") + "。"},
-		{Text: fmt.Sprintf("系统核算的扣分：巡查应发现而未发现每个扣%g分；制止率每低1个百分点扣%g分；未按期填报报告表每起扣%g分；台帐未登记报告日期每起扣%g分；一级（重点）区域覆盖率每低1个百分点扣%g分；二、三级区域频次未达标扣%g分；单人巡查每次扣%g分；立案率每低1个百分点扣%g分；法定期限（立案后%d日）内结案率低于%g%%的每低1个百分点扣%g分；巡查区未明确巡查组或责任人各扣%g分。",
+		{Text: fmt.Sprintf("系统核算的扣分：巡查应发现而未发现每个扣%g分；制止率每低1个百分点扣%g分；未按期填报报告表每起扣%g分；台帐未登记报告日期每起扣%g分；一级（重点）区域覆盖率每低1个百分点扣%g分；二、三级区域频次未达标每月扣%g分；单人巡查每次扣%g分；立案率每低1个百分点扣%g分；法定期限（立案后%d日）内结案率低于%g%%的每低1个百分点扣%g分；巡查区未明确巡查组或责任人各扣%g分。",
 			cfg.MissedDeduct, cfg.StopRatePerPoint, cfg.ReportDeduct, cfg.UndatedDeduct, cfg.CoveragePerPoint, cfg.FrequencyDeduct, cfg.SoloDeduct,
 			cfg.FileRatePerPoint, cfg.CloseDays, cfg.CloseTarget*100, cfg.CloseRatePerPoint, cfg.ResponsibilityDeduct)},
 		{Text: "人工评分项按配置的分值计入（未配置为满分），须由考核组据实核定。未巡查覆盖的图斑列出个数，不另扣分。"},
@@ -484,8 +504,8 @@ func (d *Document) assessTables() []table {
 	if a.Veto {
 		t.Notes = append(t.Notes, note{Red: true, Text: "违法占用耕地面积比例达到15%：动态巡查目标考核一票否决，考核结果为不合格。"})
 	}
-	t.Widths = widths(len(t.leaves()), 14, 7)
-	t.Widths[1] = 12
+	t.Widths = widths(len(t.leaves()), 14, 6.5)
+	t.Widths[1], t.Widths[2], t.Widths[len(t.Widths)-1] = 12, 5, 7
 
 	// The deductions, itemised.
 	dt := table{Sheet: "表5附 扣分明细", Title: "表5附 巡查考核扣分明细", Unit: "单位：分", Frozen: 1,

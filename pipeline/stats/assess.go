@@ -52,8 +52,9 @@ func Items() []Item {
 type AssessConfig struct {
 	// MissedDeduct is per 巡查应发现而未发现 图斑 (seed: 3–5; default 3).
 	MissedDeduct float64
-	// FrequencyDeduct is for a grade-2/3 zone whose frequency is not met
-	// (未按要求开展巡查, seed 2–5 per item; default 3).
+	// FrequencyDeduct is per calendar month in which a grade-2/3 zone's
+	// frequency is not met (at least one month when it is not met at all;
+	// 未按要求开展巡查, seed 2–5 per item; default 3).
 	FrequencyDeduct float64
 	// SoloDeduct is per patrol of fewer than two people (default 2).
 	SoloDeduct float64
@@ -128,7 +129,7 @@ type UnitFigures struct {
 	// Grade-1 patrol days and required days (coverage), and the grade-2/3
 	// zones whose frequency is not met.
 	G1Days, G1Required int
-	FrequencyShort     []string
+	FrequencyShort     []Shortfall
 	FrequencyMet       bool
 	PatrolDays         int
 	RequiredDays       int
@@ -140,6 +141,13 @@ type UnitFigures struct {
 	ClosedInTime                        int
 	// Ledger violations and their reports.
 	Violations, ReportBad, ReportUndated int
+}
+
+// Shortfall is a grade-2/3 zone whose patrol frequency is not met, and in
+// how many calendar months (at least 1).
+type Shortfall struct {
+	Zone   string
+	Months int
 }
 
 // UnitScore is the assessment of one patrol zone or team.
@@ -250,7 +258,7 @@ func zoneFigures(f *UnitFigures, z *PatrolZone) {
 	if z.Grade == 1 {
 		f.G1Days, f.G1Required = min(z.PatrolDays, z.RequiredDays), z.RequiredDays
 	} else if !z.FrequencyMet {
-		f.FrequencyShort = []string{z.Name}
+		f.FrequencyShort = []Shortfall{{z.Name, max(1, z.ShortMonths)}}
 	}
 	f.Violations = z.Violations
 	f.ReportBad = z.ReportLate + z.ReportMissing
@@ -313,7 +321,7 @@ func score(u UnitScore, cfg AssessConfig) UnitScore {
 			float64(f.G1Days)*100/float64(f.G1Required), f.G1Days, f.G1Required, p, cfg.CoveragePerPoint)
 	}
 	for _, z := range f.FrequencyShort {
-		add(3, cfg.FrequencyDeduct, "%s巡查频次未达标", z)
+		add(3, float64(z.Months)*cfg.FrequencyDeduct, "%s巡查频次未达标%d个月×%g分", z.Zone, z.Months, cfg.FrequencyDeduct)
 	}
 	add(3, float64(f.SoloPatrols)*cfg.SoloDeduct, "单人巡查%d次×%g分（巡查人员不少于2人）", f.SoloPatrols, cfg.SoloDeduct)
 	// 4. Ledger.
