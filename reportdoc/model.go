@@ -401,8 +401,8 @@ func (d *Document) ratioTable() table {
 	t.Rows = [][]cell{
 		{txt("违法占用耕地面积（亩）"), area(ra.IllegalFarmM2), txt("统计期内判定违法的图斑的耕地面积")},
 		{txt("批准新增建设用地占用耕地面积（亩）"), area(ra.ApprovedFarmM2), txt(fmt.Sprintf("统计期内批准的%d宗建设用地（农用地转用、土地征收、供地）与耕地的重叠面积，重叠只计一次", len(ra.Approvals)))},
-		{txt("新增建设用地占用耕地总面积（亩）"), area(ra.TotalFarmM2), txt("= 批准 + 违法")},
-		{txt("违法占用耕地面积比例"), v, txt("= 违法占用耕地面积 ÷ 新增建设用地占用耕地总面积")},
+		{txt("新增建设用地占用耕地总面积（亩）"), area(ra.TotalFarmM2), txt("批准与违法之和")},
+		{txt("违法占用耕地面积比例"), v, txt("违法占用耕地面积 ÷ 新增建设用地占用耕地总面积")},
 	}
 	for _, l := range ra.Lines {
 		status := cell{V: "未达到"}
