@@ -384,8 +384,16 @@ func (a *App) reportPatrol(ctx context.Context, in *stats.Input, layer pipeline.
 		rin.Tracks = append(rin.Tracks, tracks[i].Domain())
 	}
 	rules := a.judgeCfg.Rules
-	end := asOf.AddDate(0, 0, 1).Add(-time.Second)
-	res, err := reconcile.Assess(ctx, rin, nil, reconcile.Period{From: per.Start(loc), To: per.End(loc)},
+	// A period that runs is judged up to its as-of day.
+	to := per.End(loc)
+	if next := asOf.AddDate(0, 0, 1); next.Before(to) {
+		to = next
+	}
+	if !to.After(per.Start(loc)) {
+		return nil // the period has not begun
+	}
+	end := to.Add(-time.Second)
+	res, err := reconcile.Assess(ctx, rin, nil, reconcile.Period{From: per.Start(loc), To: to},
 		reconcile.WithLocation(loc), reconcile.WithNow(func() time.Time { return end }),
 		reconcile.WithWorkdays(func(t time.Time) bool { return rules.Calendar.IsWorkingDay(task.DateOf(t, loc)) }))
 	if err != nil {
