@@ -298,7 +298,8 @@ func MapChart(m MapData) string {
 			}
 		}
 	}
-	plotH := h - legendH - 2*pad
+	const scaleH = 22.0 // the strip under the map for the scale bar
+	plotH := h - legendH - 2*pad - scaleH
 	k := math.Min((w-2*pad)/math.Max(maxX-minX, 1), plotH/math.Max(maxY-minY, 1))
 	ox := pad + ((w-2*pad)-(maxX-minX)*k)/2
 	oy := legendH + pad + (plotH-(maxY-minY)*k)/2
@@ -368,8 +369,10 @@ func MapChart(m MapData) string {
 	if lenM > (w/3)/k {
 		lenM /= 2
 	}
-	bx, by := w-pad-lenM*k, h-pad
+	bx, by := pad, h-pad
 	b.line(bx, by, bx+lenM*k, by, "#000", ` stroke-width="2"`)
+	b.line(bx, by-5, bx, by, "#000", ` stroke-width="2"`)
+	b.line(bx+lenM*k, by-5, bx+lenM*k, by, "#000", ` stroke-width="2"`)
 	unit := fmt.Sprintf("%.0f 米", lenM)
 	if lenM >= 1000 {
 		unit = fmt.Sprintf("%g 千米", lenM/1000)
