@@ -144,7 +144,8 @@ func (a *App) Report(ctx context.Context, p Principal, req ReportRequest) (*repo
 		st := stats.Tuban{ID: t.ID, JCBH: t.JCBH, XZQDM: t.XZQDM, Township: t.XZQMC, Batch: batchName(t.FirstBatch),
 			Day: a.periodDay(ctx, t, loc), TBLX: t.TBLX, JCMJ: t.JCMJ, JCGDMJ: t.JCGDMJ, YJJBNTMJ: t.YJJBNTMJ,
 			PatrolZone: t.PatrolZone, Team: t.Team}
-		if t.XZQDM == "000000" {
+		if t.XZQMC == "" {
+			// The batch's or issuer's county code: in no township.
 			st.XZQDM = ""
 		}
 		if is := t.Issued; is != nil {

@@ -226,3 +226,26 @@ func TestReportOnDemoStore(t *testing.T) {
 		}
 	}
 }
+
+func TestReportUsage(t *testing.T) {
+	db := []string{"--db", filepath.Join(t.TempDir(), "w.db"), "--log-level", "warn"}
+	for _, args := range [][]string{
+		{"report"},
+		{"report", "--period", "2026", "--format", "doc"},
+		{"report", "--period", "2026", "--format", ""},
+		{"report", "--period", "2026", "--ratio-lines", "abc"},
+		{"report", "--period", "2026", "--manual-scores", "9=1"},
+		{"report", "--period", "2026", "--manual-scores", "5=26"},
+		{"report", "--period", "2026", "--big-mu", "0"},
+	} {
+		_, err := runCLI(t, append(args, db...)...)
+		if exitCode(err) != 2 {
+			t.Errorf("%v: %v (exit %d), want a usage error", args, err, exitCode(err))
+		}
+	}
+	// A bad period is refused by the use case, with exit status 2 too.
+	out, err := runCLI(t, append([]string{"report", "--period", "2026-13", "--out", t.TempDir()}, db...)...)
+	if exitCode(err) != 2 || !strings.Contains(message(err), "2026-13") {
+		t.Errorf("bad period: %v %s", err, out)
+	}
+}

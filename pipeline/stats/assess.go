@@ -135,10 +135,11 @@ type UnitFigures struct {
 	RequiredDays       int
 	Patrols            int
 	SoloPatrols        int
-	// 图斑 figures of the period.
-	Suspected, Missed, Uncovered, Found int
-	Illegal, Stopped, Filed, DueClose   int
-	ClosedInTime                        int
+	// 图斑 figures of the period: those reconciled with the ledger, and
+	// their outcomes.
+	Reconciled, Missed, Uncovered, Found int
+	Illegal, Stopped, Filed, DueClose    int
+	ClosedInTime                         int
 	// Ledger violations and their reports.
 	Violations, ReportBad, ReportUndated int
 }
@@ -196,7 +197,7 @@ func assess(in Input, ts []*Tuban, cfg AssessConfig, r Ratio) Assessment {
 			continue
 		}
 		if t.Patrol != "" {
-			f.Suspected++
+			f.Reconciled++
 			switch t.Patrol {
 			case PatrolFound:
 				f.Found++
@@ -277,7 +278,7 @@ func merge(t, f *UnitFigures) {
 	t.RequiredDays += f.RequiredDays
 	t.Patrols += f.Patrols
 	t.SoloPatrols += f.SoloPatrols
-	t.Suspected += f.Suspected
+	t.Reconciled += f.Reconciled
 	t.Missed += f.Missed
 	t.Uncovered += f.Uncovered
 	t.Found += f.Found
