@@ -75,9 +75,21 @@ func WritePDF(ctx context.Context, w io.Writer, d *Document, opt PDFOptions) err
 	return nil
 }
 
+// printers bounds the Chromium processes printing at once (each takes a
+// few hundred MB): a busy server queues PDF requests instead of starting a
+// browser per request.
+var printers = make(chan struct{}, 2)
+
 // PrintHTML prints an HTML page to PDF with headless Chromium (see
-// WritePDF).
+// WritePDF). At most two prints run at once; others wait (or give up when
+// ctx ends).
 func PrintHTML(ctx context.Context, html string, opt PDFOptions) ([]byte, error) {
+	select {
+	case printers <- struct{}{}:
+		defer func() { <-printers }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reportdoc: waiting to print: %w", ctx.Err())
+	}
 	browser := opt.Browser
 	if browser == "" {
 		var err error
