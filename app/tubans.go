@@ -77,7 +77,7 @@ func (a *App) Tubans(ctx context.Context, p Principal, q TubanQuery) (TubanList,
 	team, scoped := p.TeamScope()
 	var keep []TubanView
 	tot := TubanTotals{ByJudgement: map[string]int{}}
-	var sumJ, sumG, sumY float64
+	var sumJ, sumG, sumY areaSum
 	for _, t := range ts {
 		switch {
 		case scoped && t.Team != team,
@@ -91,10 +91,12 @@ func (a *App) Tubans(ctx context.Context, p Principal, q TubanQuery) (TubanList,
 		}
 		keep = append(keep, tubanView(t, p, q.WithGeometry))
 		tot.Count++
-		sumJ, sumG, sumY = sumJ+t.JCMJ, sumG+t.JCGDMJ, sumY+t.YJJBNTMJ
+		sumJ.add(t.JCMJ)
+		sumG.add(t.JCGDMJ)
+		sumY.add(t.YJJBNTMJ)
 		tot.ByJudgement[t.Judgement]++
 	}
-	tot.JCMJ, tot.JCGDMJ, tot.YJJBNTMJ = areaOf(sumJ), areaOf(sumG), areaOf(sumY)
+	tot.JCMJ, tot.JCGDMJ, tot.YJJBNTMJ = sumJ.area(), sumG.area(), sumY.area()
 	return TubanList{List: paginate(keep, pg), Totals: tot}, nil
 }
 

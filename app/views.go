@@ -28,6 +28,15 @@ type Area struct {
 
 func areaOf(m2 float64) Area { return Area{M2: round2(m2), Mu: round2(geodesy.Mu(m2))} }
 
+// areaSum adds areas for a 合计: m² as they are, 亩 as each item shows
+// them (rounded to 0.01 亩), so that a list's rows add up to its total, as
+// in the reports (stats.RoundMu).
+type areaSum struct{ m2, mu float64 }
+
+func (s *areaSum) add(m2 float64) { s.m2 += m2; s.mu += round2(geodesy.Mu(m2)) }
+
+func (s areaSum) area() Area { return Area{M2: round2(s.m2), Mu: round2(s.mu)} }
+
 func round2(v float64) float64 {
 	if v != v {
 		return 0

@@ -74,7 +74,7 @@ func New(a *app.App, opt Options) *Server {
 		opt.Log = slog.Default()
 	}
 	s := &Server{app: a, opt: opt, mux: http.NewServeMux(), log: opt.Log}
-	s.routes = s.table()
+	s.routes = append(s.table(), s.reportRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}

@@ -321,3 +321,36 @@ func TestParseMonth(t *testing.T) {
 		t.Error("want error")
 	}
 }
+
+// TestAssessPeriodByHSX: a patch counts in the month of its 后时相, not in
+// the month its batch was processed (the demo's batch of a 2001 pair ran in
+// 2026, and the zone sheet showed 0 图斑 for 2001-06).
+func TestAssessPeriodByHSX(t *testing.T) {
+	t.Parallel()
+	loc := ChinaTime()
+	in := Input{Zones: []Zone{{ID: "z1", Name: "北东片区", Grade: 2}}}
+	mk := func(id, hsx, flagged string) PatchResult {
+		pr := PatchResult{Patch: Patch{ID: id, Suspected: true}, ZoneID: "z1", Outcome: NotCovered, FlaggedAt: day(flagged)}
+		if hsx != "" {
+			pr.Patch.HSX = day(hsx)
+		}
+		return pr
+	}
+	patches := []PatchResult{
+		mk("seen-june-run-later", "2001-06-26 00:00", "2026-05-10 10:00"),
+		mk("seen-may", "2001-05-31 23:00", "2001-06-02 10:00"),
+		mk("no-hsx-flagged-june", "", "2001-06-30 23:59"),
+		mk("no-hsx-flagged-july", "", "2001-07-01 00:00"),
+	}
+	res, err := Assess(context.Background(), in, patches, Month(2001, time.June, loc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Patches != 2 || res[0].Suspected != 2 || res[0].NotCovered != 2 {
+		t.Errorf("June 2001: %d patches (%d suspected, %d not covered), want 2, 2, 2", res[0].Patches, res[0].Suspected, res[0].NotCovered)
+	}
+	got := InPeriod(patches, Month(2001, time.June, loc), loc)
+	if len(got) != 2 || got[0].Patch.ID != "seen-june-run-later" || got[1].Patch.ID != "no-hsx-flagged-june" {
+		t.Errorf("InPeriod: %+v", got)
+	}
+}
