@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -178,14 +177,8 @@ func (a *App) fileError(err error, path, name string) error {
 	return &Error{Kind: KindOf(err), Message: strings.ReplaceAll(PublicMessage(err), path, name), err: err}
 }
 
-// patrolZones returns the 巡查区 layer as reconciliation zones.
-func patrolZones(zs judge.Zones) []reconcile.Zone {
-	var out []reconcile.Zone
-	for _, z := range zs.Layers[pipeline.ZonePatrol] {
-		out = append(out, reconcile.Zone{ID: strconv.FormatInt(z.ID, 10), Name: z.Name, Grade: reconcile.Grade(z.Grade), Team: z.Team, Geometry: z.Geometry})
-	}
-	return out
-}
+// patrolZones returns the 巡查区 layer.
+func patrolZones(zs judge.Zones) []pipeline.Zone { return zs.Layers[pipeline.ZonePatrol] }
 
 // countyBound returns the bounding box of the 行政区 layer, when there is one.
 func countyBound(zs judge.Zones) (b orb.Bound, ok bool) {

@@ -366,7 +366,7 @@ func (a *App) reportPatrol(ctx context.Context, in *stats.Input, layer pipeline.
 		if !inRegion(z.Geometry, z.XZQDM) {
 			continue
 		}
-		zs = append(zs, reconcile.Zone{ID: strconv.FormatInt(z.ID, 10), Name: z.Name, Grade: reconcile.Grade(z.Grade), Team: z.Team, Geometry: z.Geometry})
+		zs = append(zs, z)
 		person[z.Name] = z.Person
 	}
 	if len(zs) == 0 {

@@ -148,11 +148,11 @@ type IssuedView struct {
 // SourceOwn is the Source of 图斑 weipian detected itself.
 const SourceOwn = "自主监测"
 
-func gradeCoded(g int) Coded {
-	if g < 1 || g > 3 {
+func gradeCoded(g pipeline.Grade) Coded {
+	if !g.Valid() {
 		return coded("", "未分级")
 	}
-	return coded([]string{"", "grade1", "grade2", "grade3"}[g], task.Grade(g).Label())
+	return coded([]string{"", "grade1", "grade2", "grade3"}[g], g.Label())
 }
 
 func tubanView(t pipeline.Tuban, p Principal, withGeometry bool) TubanView {
@@ -292,7 +292,7 @@ func evidenceKind(k string) Coded {
 func taskView(t *task.Task, rank int, patrol string, today task.Date) TaskView {
 	v := TaskView{ID: t.ID, TubanID: t.TubanID, JCBH: t.JCBH,
 		Areas: TubanAreas{JCMJ: areaOf(t.AreaM2), JCGDMJ: areaOf(t.FarmlandM2), YJJBNTMJ: areaOf(t.BasicFarmlandM2)},
-		Team:  t.Team, Zone: t.Zone, Grade: gradeCoded(int(t.Grade)), Rank: rank, PriorityReason: t.PriorityReason,
+		Team:  t.Team, Zone: t.Zone, Grade: gradeCoded(t.Grade), Rank: rank, PriorityReason: t.PriorityReason,
 		State: coded(string(t.State), t.State.Label()), Verdict: optCoded(t.Verdict), ViolationType: optCoded(t.ViolationType),
 		ApprovalNo: t.ApprovalNo, Rectification: optCoded(t.Rectification), CaseNo: t.CaseNo, CreatedAt: t.CreatedAt,
 		DueVerify: dateString(t.DueVerify), DueStop: dateString(t.DueStop), DueReport: dateString(t.DueReport),

@@ -50,16 +50,16 @@ func endToEnd(t *testing.T) ([]reconcile.PatchResult, []reconcile.ZoneResult) {
 	d := func(s string) time.Time { v, _ := time.ParseInLocation("2006-01-02", s, loc); return v }
 	in := reconcile.Input{
 		Zones: []reconcile.Zone{
-			{ID: "Z01", Name: "东关村", Grade: 1, Team: "城关所一组"},
-			{ID: "Z02", Name: "西关村", Grade: 2, Team: "城关所二组"},
-			{ID: "Z03", Name: "北关社区", Grade: 3, Team: "城关所二组"},
+			{ID: 101, Name: "东关村", Grade: 1, Team: "城关所一组"},
+			{ID: 102, Name: "西关村", Grade: 2, Team: "城关所二组"},
+			{ID: 103, Name: "北关社区", Grade: 3, Team: "城关所二组"},
 		},
 		Entries: ledger.Domain(res.Entries),
 		Tracks:  tracks,
 		Patches: []reconcile.Patch{
-			{ID: "T1", JCBH: "420102202605001", Geometry: box(114.3020, 30.6011, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z01", Suspected: true},
-			{ID: "T2", JCBH: "420102202605002", Geometry: box(114.3130, 30.6105, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z02", Suspected: true},
-			{ID: "T3", JCBH: "420102202605003", Geometry: box(114.4000, 30.7000, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z03", Suspected: true},
+			{ID: "T1", JCBH: "420102202605001", Geometry: box(114.3020, 30.6011, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "101", Suspected: true},
+			{ID: "T2", JCBH: "420102202605002", Geometry: box(114.3130, 30.6105, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "102", Suspected: true},
+			{ID: "T3", JCBH: "420102202605003", Geometry: box(114.4000, 30.7000, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "103", Suspected: true},
 		},
 	}
 	patches, err := reconcile.Run(ctx, in)
@@ -170,7 +170,7 @@ func TestPatchesXLSXContent(t *testing.T) {
 		t.Errorf("row 2 %v", r)
 	}
 	// Without info the zone is its ID and the areas are blank.
-	if rows[2][2] != "Z02" || rows[2][3] != "" || rows[2][10] != "巡查应发现而未发现" || rows[2][15] == "" || rows[3][10] != "未巡查覆盖" {
+	if rows[2][2] != "102" || rows[2][3] != "" || rows[2][10] != "巡查应发现而未发现" || rows[2][15] == "" || rows[3][10] != "未巡查覆盖" {
 		t.Errorf("rows 3-4 %v %v", rows[2], rows[3])
 	}
 	if tot := rows[4]; tot[0] != "合计" || tot[1] != "3个图斑" || tot[3] != "3" || tot[6] != "疑似违法3个" ||

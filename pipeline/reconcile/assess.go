@@ -288,7 +288,7 @@ func Assess(ctx context.Context, in Input, patches []PatchResult, p Period, opts
 	acc := make([]zacc, len(in.Zones))
 	for i, z := range in.Zones {
 		acc[i] = zacc{days: make([]bool, nDays), tracks: make([]bool, nDays), patrols: map[string]bool{}, solo: map[string]bool{}}
-		acc[i].res = ZoneResult{ZoneID: z.ID, Name: z.Name, Team: z.Team, Grade: z.Grade, Period: Period{from, to}, Requirement: cfg.reqs[z.Grade], DiscoveryRate: -1}
+		acc[i].res = ZoneResult{ZoneID: zoneID(z), Name: z.Name, Team: z.Team, Grade: z.Grade, Period: Period{from, to}, Requirement: cfg.reqs[z.Grade], DiscoveryRate: -1}
 	}
 
 	for ei := range in.Entries {
