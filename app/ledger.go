@@ -235,11 +235,7 @@ func (a *App) Reconcile(ctx context.Context, p Principal, batchID, period string
 		}
 		in := reconcile.Input{}
 		for _, t := range tubans {
-			pt := reconcile.Patch{ID: t.ID, JCBH: t.JCBH, Geometry: t.Geometry, PatrolZoneID: t.PatrolZoneID,
-				Suspected: t.Judgement == pipeline.JudgeSuspected, FlaggedAt: flagged}
-			pt.QSX, _ = time.ParseInLocation("2006-01-02", t.QSX, loc)
-			pt.HSX, _ = time.ParseInLocation("2006-01-02", t.HSX, loc)
-			in.Patches = append(in.Patches, pt)
+			in.Patches = append(in.Patches, reconcile.PatchOf(t, flagged, loc))
 		}
 		zs, err := a.zoneSet(ctx)
 		if err != nil {

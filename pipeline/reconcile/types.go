@@ -44,6 +44,16 @@ type Patch struct {
 	Suspected bool
 }
 
+// PatchOf is the patch reconciliation checks of a 图斑, flagged by the
+// satellite at flaggedAt; its dates are read in loc.
+func PatchOf(t pipeline.Tuban, flaggedAt time.Time, loc *time.Location) Patch {
+	p := Patch{ID: t.ID, JCBH: t.JCBH, Geometry: t.Geometry, PatrolZoneID: t.PatrolZoneID,
+		Suspected: t.Judgement == pipeline.JudgeSuspected, FlaggedAt: flaggedAt}
+	p.QSX, _ = time.ParseInLocation("2006-01-02", t.QSX, loc)
+	p.HSX, _ = time.ParseInLocation("2006-01-02", t.HSX, loc)
+	return p
+}
+
 // Grade is a patrol zone's grade: pipeline.Grade.
 type Grade = pipeline.Grade
 
