@@ -12,7 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/pipeline/geodesy"
 	"github.com/weipian/weipian/pipeline/stats"
 )

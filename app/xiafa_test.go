@@ -16,7 +16,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/raster"
 )

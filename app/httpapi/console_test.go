@@ -14,7 +14,7 @@ import (
 
 	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/app/httpapi"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/tiles/xyz"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/app/httpapi"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 )
 
 // TestOpenAPIMatchesTheRoutes loads /openapi.json as a client would,

@@ -22,7 +22,7 @@ import (
 
 	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/app/httpapi"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/store"
 	_ "modernc.org/sqlite"
 )

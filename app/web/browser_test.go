@@ -28,7 +28,7 @@ import (
 	"github.com/weipian/weipian/app"
 	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/app/web"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 )
 
 var password = "correct horse battery"
