@@ -850,8 +850,8 @@ func TestConsoleOfficeDownloadsAnnualReport(t *testing.T) {
 		t.Errorf("the reports page is %.0f px wide on a %d px phone", w, phoneW)
 	}
 	p.shot("phone_report_form")
-	p.run(chromedp.ScrollIntoView(chromedp.CSS(`.report-downloads`)))
-	p.shot("phone_report_downloads")
+	p.tap(`.report-frame-wrap`)
+	p.shot("phone_report_frame")
 }
 
 // pdfPage matches a page object of a PDF.

@@ -322,9 +322,13 @@ func TestConsoleXiafa(t *testing.T) {
 		t.Errorf("evidence after the console: %+v", d.Task.Evidence)
 	}
 
-	// The office: progress, and the 核查成果 package.
+	// The office: the verified task, the progress, and the 核查成果 package.
 	o := newBrowser(t, s, desktopW, desktopH)
 	o.login("office")
+	o.open("#/tasks/" + d.Task.ID)
+	o.waitFor(`document.querySelector('.findings')?.dataset.filled === 'true' && document.querySelectorAll('li.photo[data-kind=drone]').length === 1`, 20*time.Second)
+	o.tap(`.findings`)
+	o.shot("desktop_task_findings")
 	o.open("#/xiafa")
 	o.waitFor(`document.querySelectorAll('[data-xiafa]').length === 1`, 20*time.Second)
 	if row := o.text("section.xiafa-list tbody tr"); !strings.Contains(row, "已核查 1/2") || !strings.Contains(row, "已填报 1") || !strings.Contains(row, "照片 1 张") {
