@@ -180,7 +180,7 @@ func tubanView(t pipeline.Tuban, p Principal, withGeometry bool) TubanView {
 		v.AltJCBH = []string{}
 	}
 	if is := t.Issued; is != nil {
-		v.Source = is.Source
+		v.Source = sourceOf(t)
 		v.Issued = &IssuedView{Batch: is.Batch, BatchName: is.BatchName, Source: is.Source, JCBH: is.JCBH, TBLX: coded(is.TBLX, is.TBLXName),
 			XFSJ: is.XFSJ, XJJZSJ: is.XJJZSJ, JCMJ: areaOf(is.JCMJ)}
 		v.OwnDetection = len(t.AltJCBH) > 0 || t.FirstBatch != is.Batch

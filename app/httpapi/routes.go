@@ -197,7 +197,8 @@ func (s *Server) table() []route {
 
 		{Method: "GET", Path: "/tubans", Tag: "tubans", Summary: "图斑列表与合计（format=geojson 时为 GeoJSON）", Query: append([][2]string{
 			{"batch", "批次"}, {"township", "乡镇 XZQDM 或名称"}, {"tblx", "变化类型"}, {"judgement", "初判"},
-			{"min_farmland_mu", "耕地面积下限（亩）"}, {"big", "只要百亩大图斑"}, {"team", "巡查组"}, {"format", "json 或 geojson"}}, pageParams...),
+			{"min_farmland_mu", "耕地面积下限（亩）"}, {"big", "只要百亩大图斑"}, {"team", "巡查组"}, {"source", "来源：自主监测、部、省 或 市"},
+			{"format", "json 或 geojson"}}, pageParams...),
 			Response: app.TubanList{}, Handler: s.tubans},
 		{Method: "GET", Path: "/tubans/{id}", Tag: "tubans", Summary: "图斑详情（ID 或监测编号），含轮廓与历史", Response: app.TubanView{}, Handler: s.tuban},
 
@@ -610,7 +611,7 @@ func (s *Server) tubanQuery(r *http.Request) (app.TubanQuery, error) {
 		return app.TubanQuery{}, err
 	}
 	tq := app.TubanQuery{Batch: q.Get("batch"), Township: q.Get("township"), TBLX: q.Get("tblx"), Judgement: q.Get("judgement"),
-		Team: q.Get("team"), Big: big, Page: pg}
+		Team: q.Get("team"), Source: q.Get("source"), Big: big, Page: pg}
 	if v := q.Get("min_farmland_mu"); v != "" {
 		if _, err := fmt.Sscan(v, &tq.MinFarmlandMu); err != nil {
 			return tq, &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("参数 min_farmland_mu=%q：应为数字", v)}
@@ -648,7 +649,8 @@ func (s *Server) tubans(w http.ResponseWriter, r *http.Request, p app.Principal)
 		f := &geojson.Feature{Type: "Feature", ID: t.ID, Geometry: t.Geometry.Geometry(), Properties: geojson.Properties{
 			"id": t.ID, "jcbh": t.JCBH, "xzqmc": t.XZQMC, "tblx": t.TBLX.Code, "tblx_label": t.TBLX.Label,
 			"judgement": t.Judgement.Code, "judgement_label": t.Judgement.Label, "jcmj_mu": t.Areas.JCMJ.Mu,
-			"jcgdmj_mu": t.Areas.JCGDMJ.Mu, "yjjbntmj_mu": t.Areas.YJJBNTMJ.Mu, "team": t.Team, "task_id": t.TaskID}}
+			"jcgdmj_mu": t.Areas.JCGDMJ.Mu, "yjjbntmj_mu": t.Areas.YJJBNTMJ.Mu, "team": t.Team, "task_id": t.TaskID,
+			"source": t.Source, "own_detection": t.OwnDetection}}
 		fc.Append(f)
 	}
 	data, err := fc.MarshalJSON()
