@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 )
 
 // TestXiafaBatches: the 下发 list counts each batch's 图斑, those the

@@ -18,7 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 )
 
 // issuedFeature is one 图斑 of a 下发 package, in the columns the
