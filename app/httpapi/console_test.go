@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/app/fixture"
+	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/tiles/xyz"
 )

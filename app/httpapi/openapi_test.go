@@ -14,8 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/app/fixture"
+	"github.com/weipian/weipian/app/httpapi"
 )
 
 // TestOpenAPIMatchesTheRoutes loads /openapi.json as a client would,

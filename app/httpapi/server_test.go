@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/app/fixture"
+	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/store"
 	_ "modernc.org/sqlite"
 )

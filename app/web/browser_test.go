@@ -29,9 +29,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/app/web"
-	"github.com/weipian/weipian/app/fixture"
 )
 
 var password = "correct horse battery"
