@@ -158,7 +158,7 @@ func TestXiafaImportRefusesBadPackages(t *testing.T) {
 	for _, p := range res.Problems {
 		all = append(all, p.String())
 	}
-	for _, want := range []string{"duplicate", "unknown change-type code", "JCBH \"\": empty"} {
+	for _, want := range []string{"监测编号重复", "未知的图斑类型代码", "JCBH「」：为空"} {
 		if !strings.Contains(strings.Join(all, "\n"), want) {
 			t.Errorf("problems %q lack %q", all, want)
 		}
@@ -180,7 +180,7 @@ func TestXiafaImportRefusesBadPackages(t *testing.T) {
 	enc := writeXiafaShapefile(t, dir, "错编码", []xiafaFeature{{props: map[string]any{"JCBH": "C1", "XZQDM": "420101", "TBLX": "推堆土"}, geom: patchGeom("P1")}})
 	os.WriteFile(filepath.Join(enc, "错编码.cpg"), []byte("UTF-8"), 0o644)
 	if res, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "省"}); app.KindOf(err) != app.KindInvalid ||
-		!strings.Contains(res.Problems[0].String(), "encoding") {
+		!strings.Contains(res.Problems[0].String(), "编码") {
 		t.Errorf("wrong encoding: %v %v", err, res.Problems)
 	}
 	if _, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "外国"}); app.KindOf(err) != app.KindInvalid {

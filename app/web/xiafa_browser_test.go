@@ -175,7 +175,7 @@ func TestConsoleXiafa(t *testing.T) {
 		t.Errorf("the refused package shows %d problems, want 3 (duplicate JCBH, unknown code, no JCBH): %q", len(rows), rows)
 	}
 	all := strings.Join(rows, "\n")
-	for _, want := range []string{"A1", "ZZ", "duplicate", "unknown change-type code"} {
+	for _, want := range []string{"A1", "ZZ", "监测编号重复", "未知的图斑类型代码"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the problems lack %q: %q", want, rows)
 		}
