@@ -318,6 +318,23 @@ func TestXiafaRoundTrip(t *testing.T) {
 	if err != nil || !strings.Contains(string(info), "4526") {
 		t.Errorf("GK export CRS: %v\n%s", err, info)
 	}
+	// The package as a File Geodatabase and as a GeoPackage imports too,
+	// with the same fields.
+	for _, format := range []string{"gdb", "gpkg"} {
+		out := filepath.Join(dir, "out-"+format)
+		if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: res.Batch.ID, Out: out, Format: format}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := open(t, app.Config{})
+		rc, err := c.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: filepath.Join(out, "核查成果", "2026年部级第5批_核查成果."+format), Source: "部"})
+		if err != nil || rc.Patches != 2 {
+			t.Fatalf("import of the %s package: %v %v", format, err, rc.Problems)
+		}
+		tb, _ := c.Store().Tuban(t.Context(), id)
+		if tb.Issued == nil || tb.Issued.Columns["HSRDYJ"] != opinion || tb.Issued.Columns["BZ"] != "省级重点" {
+			t.Errorf("%s import lost fields: %+v", format, tb.Issued)
+		}
+	}
 	if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: fixture.BatchID, Out: filepath.Join(dir, "x")}); app.KindOf(err) != app.KindInvalid {
 		t.Errorf("export of a detection batch: %v", err)
 	}
