@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -27,8 +28,36 @@ type Local struct {
 	Log         *slog.Logger
 }
 
-// Run ingests the pair, detects every tile and finalizes the scene.
+// Run ingests the pair, detects every tile and finalizes the scene, keeping
+// every patch in memory (evaluation, tests). RunTo streams a scene of any
+// size to its outputs.
 func (l *Local) Run(ctx context.Context, before, after string, opt Options) (*Result, Timings, error) {
+	c := &memCollector{}
+	tm, err := l.run(ctx, before, after, opt, c)
+	if err != nil {
+		return nil, tm, err
+	}
+	return c.res, tm, nil
+}
+
+// RunTo ingests the pair, detects every tile and writes the outputs into dir
+// (as WriteOutputs would), returning the summary. Tile rows are merged as
+// soon as they are done and patches are written through a scratch file in
+// opt.WorkDir, so memory does not grow with the scene or its patch count.
+func (l *Local) RunTo(ctx context.Context, before, after string, opt Options, dir string) (*Summary, Timings, error) {
+	c, err := newSpillCollector(dir, opt.WorkDir)
+	if err != nil {
+		return nil, Timings{}, err
+	}
+	defer c.close()
+	tm, err := l.run(ctx, before, after, opt, c)
+	if err != nil {
+		return nil, tm, err
+	}
+	return &c.summary, tm, nil
+}
+
+func (l *Local) run(ctx context.Context, before, after string, opt Options, out collector) (Timings, error) {
 	log := l.Log
 	if log == nil {
 		log = slog.Default()
@@ -37,7 +66,7 @@ func (l *Local) Run(ctx context.Context, before, after string, opt Options) (*Re
 	t0 := time.Now()
 	scene, err := Ingest(ctx, before, after, opt)
 	if err != nil {
-		return nil, tm, err
+		return tm, err
 	}
 	tm.Ingest = time.Since(t0)
 	for _, n := range scene.Notes {
@@ -47,46 +76,45 @@ func (l *Local) Run(ctx context.Context, before, after string, opt Options) (*Re
 	log.Info("scene statistics", "scene", scene.ID, "grid", fmt.Sprintf("%dx%d", scene.Grid.Width, scene.Grid.Height),
 		"pixel_m", scene.PixelSize, "bands", scene.BandNames, "normalisation", st.Normalisation,
 		"irmad_iterations", st.MAD.Iterations, "sample", st.SamplePixels)
-	g := scene.Tiles()
-	keys := g.Keys()
+	keys := scene.Tiles().Keys()
 	tm.TileCount = len(keys)
 	t1 := time.Now()
-	results, err := l.tiles(ctx, scene, keys, log)
-	if err != nil {
-		return nil, tm, err
-	}
+	f := newFinalizer(ctx, scene, out)
+	err = l.tiles(ctx, scene, keys, f, log)
 	tm.Tiles = time.Since(t1)
 	t2 := time.Now()
-	res, err := Finalize(ctx, scene, results)
-	if err != nil {
-		return nil, tm, err
+	if err := f.close(err); err != nil {
+		return tm, err
 	}
 	tm.Finalize = time.Since(t2)
 	tm.Total = time.Since(t0)
-	return res, tm, nil
+	return tm, nil
 }
 
-func (l *Local) tiles(ctx context.Context, scene *Scene, keys []tiles.Key, log *slog.Logger) ([]*TileResult, error) {
+// tiles detects the tiles on Concurrency goroutines, in row-major order, and
+// hands each result to the finalizer as it is done.
+func (l *Local) tiles(ctx context.Context, scene *Scene, keys []tiles.Key, f *finalizer, log *slog.Logger) error {
 	n := l.Concurrency
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	results := make([]*TileResult, len(keys))
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
-	for i, k := range keys {
+	for _, k := range keys {
+		if gctx.Err() != nil {
+			break
+		}
 		g.Go(func() error {
 			r, err := Tile(gctx, scene, k)
 			if err != nil {
 				return fmt.Errorf("tile %v: %w", k, err)
 			}
-			results[i] = r
 			log.Debug("tile done", "tile", k.String(), "parts", len(r.Parts))
-			return nil
+			mu.Lock()
+			defer mu.Unlock()
+			return f.add(r)
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return results, nil
+	return g.Wait()
 }

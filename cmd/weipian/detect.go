@@ -62,11 +62,8 @@ DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.`,
 			defer os.RemoveAll(work)
 			opt.WorkDir = work
 			l := &detect.Local{Concurrency: nworkers, Log: a.log}
-			res, tm, err := l.Run(cmd.Context(), before, after, opt)
+			s, tm, err := l.RunTo(cmd.Context(), before, after, opt, out)
 			if err != nil {
-				return err
-			}
-			if err := detect.WriteOutputs(out, res); err != nil {
 				return err
 			}
 			tb, _ := json.MarshalIndent(map[string]any{
@@ -76,7 +73,6 @@ DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.`,
 			if err := os.WriteFile(filepath.Join(out, "timings.json"), append(tb, '\n'), 0o644); err != nil {
 				return err
 			}
-			s := res.Summary
 			a.log.Info("done", "patches", s.Patches.Count, "area_mu", s.Patches.AreaMu,
 				"cloud_m2", s.Masked.CloudM2, "shadow_m2", s.Masked.ShadowM2, "seconds", fmt.Sprintf("%.2f", tm.Total.Seconds()))
 			fmt.Fprintf(a.stdout, "%d patches of concern (%.1f 亩) and %d changes of no concern written to %s\n", s.Patches.Count, s.Patches.AreaMu, s.NonConcern.Count, out)
