@@ -84,3 +84,77 @@ func MakeBenchPair(before, after, dir string, n int) (string, string, error) {
 	}
 	return out[0], out[1], nil
 }
+
+// MakeBenchMosaic builds a size×size benchmark pair from a real 3-band (R,G,B)
+// Byte pair: the images of MakeBenchPair, mosaicked to size×size and written
+// as tiled (256²) DEFLATE GeoTIFFs, as imagery is delivered. It returns the
+// two paths (dir/<name>_<size>.tif); files already there are kept.
+func MakeBenchMosaic(before, after, dir string, size int) (string, string, error) {
+	if size < 1 {
+		return "", "", fmt.Errorf("raster: bench mosaic of %d pixels", size)
+	}
+	var out [2]string
+	for i, src := range []string{before, after} {
+		out[i] = filepath.Join(dir, fmt.Sprintf("%s_%d.tif", strings.TrimSuffix(filepath.Base(src), filepath.Ext(src)), size))
+	}
+	if done(out[0], size) && done(out[1], size) {
+		return out[0], out[1], nil
+	}
+	info, err := Inspect(before)
+	if err != nil {
+		return "", "", err
+	}
+	n := (size + min(info.Width, info.Height) - 1) / min(info.Width, info.Height)
+	vb, va, err := MakeBenchPair(before, after, dir, n)
+	if err != nil {
+		return "", "", err
+	}
+	for i, vrt := range []string{vb, va} {
+		ds, err := godal.Open(vrt, godal.RasterOnly(), gdalErrs, cfg())
+		if err != nil {
+			return "", "", err
+		}
+		tmp := out[i] + ".part"
+		dst, err := ds.Translate(tmp, []string{"-of", "GTiff", "-srcwin", "0", "0", fmt.Sprint(size), fmt.Sprint(size),
+			"-co", "TILED=YES", "-co", "COMPRESS=DEFLATE", "-co", "BIGTIFF=IF_SAFER"}, gdalErrs, cfg())
+		ds.Close()
+		if err != nil {
+			os.Remove(tmp)
+			return "", "", fmt.Errorf("raster: bench mosaic %s: %w", out[i], err)
+		}
+		if err := dst.Close(); err != nil {
+			os.Remove(tmp)
+			return "", "", err
+		}
+		if err := os.Rename(tmp, out[i]); err != nil {
+			return "", "", err
+		}
+	}
+	return out[0], out[1], nil
+}
+
+// done reports whether path is a size×size raster.
+func done(path string, size int) bool {
+	if _, err := os.Stat(path); err != nil {
+		return false
+	}
+	info, err := Inspect(path)
+	return err == nil && info.Width == size && info.Height == size
+}
+
+// Translate copies the raster src to dst with gdal_translate's switches
+// (e.g. -of ENVI): the read floor of benchmarks when the GDAL tools are not
+// installed.
+func Translate(src, dst string, switches []string) error {
+	register()
+	ds, err := godal.Open(src, godal.RasterOnly(), gdalErrs, cfg())
+	if err != nil {
+		return inputErr(src, ErrUnreadable, "cannot be opened (%v)", err)
+	}
+	defer ds.Close()
+	out, err := ds.Translate(dst, switches, gdalErrs, cfg())
+	if err != nil {
+		return fmt.Errorf("raster: translate %s: %w", src, err)
+	}
+	return out.Close()
+}

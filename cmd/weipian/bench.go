@@ -11,7 +11,7 @@ import (
 )
 
 func (a *cli) benchCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "bench", Short: "Benchmark helpers (see scripts/bench-workers.sh)"}
+	cmd := &cobra.Command{Use: "bench", Short: "Benchmarks: detection against the read floor; benchmark pairs (see also scripts/bench-workers.sh)"}
 	var before, after, out string
 	var n int
 	pair := &cobra.Command{
@@ -37,6 +37,6 @@ func (a *cli) benchCmd() *cobra.Command {
 	pair.Flags().StringVar(&after, "after", "testdata/juelich/LS20010626.tif", "after image (R,G,B)")
 	pair.Flags().StringVar(&out, "out", "", "output directory")
 	pair.Flags().IntVar(&n, "repeat", 16, "mosaic of N×N copies (16: 16000×16000)")
-	cmd.AddCommand(pair)
+	cmd.AddCommand(pair, a.benchDetectCmd(), a.benchReadCmd())
 	return cmd
 }
