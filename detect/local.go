@@ -79,8 +79,15 @@ func (l *Local) run(ctx context.Context, before, after string, opt Options, out 
 	keys := scene.Tiles().Keys()
 	tm.TileCount = len(keys)
 	t1 := time.Now()
+	shared, err := openPairReaders(scene)
+	if err != nil {
+		return tm, err
+	}
+	scene.shared = shared
 	f := newFinalizer(ctx, scene, out)
 	err = l.tiles(ctx, scene, keys, f, log)
+	scene.shared = nil
+	shared.close()
 	tm.Tiles = time.Since(t1)
 	t2 := time.Now()
 	if err := f.close(err); err != nil {

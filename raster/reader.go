@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"sync"
 
 	"github.com/airbusgeo/godal"
 )
 
 // Reader reads windows of one date of a pair. It holds one open GDAL
-// dataset: it is not safe for concurrent use; open one per goroutine. The
-// caller must Close it.
+// dataset; it is safe for concurrent use, reads taking turns (readers of
+// their own read in parallel). Sharing one lets GDAL's block cache serve the
+// blocks that neighbouring windows share. The caller must Close it.
 type Reader struct {
+	mu    sync.Mutex
 	src   Source
 	ds    *godal.Dataset
 	bands []godal.Band
@@ -73,6 +76,8 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 	if len(planes) != len(r.bands) || len(valid) != n {
 		return fmt.Errorf("raster: read buffers do not match a %d×%d window of %d bands", w, h, len(r.bands))
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	// Intersect with the dataset.
 	src := win.Add(image.Pt(r.src.XOff, r.src.YOff))
 	in := src.Intersect(image.Rect(0, 0, r.w, r.h))
