@@ -182,7 +182,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
 	for _, bit := range []uint8{cloudA, cloudB, whiteA, whiteB} {
-		t.build(func(i int) bool { return cand[i]&bit != 0 })
+		t.buildBit(cand, bit)
 		for i := 0; i < n; i++ {
 			if cand[i]&bit != 0 {
 				if s, _ := t.count(i%w, i/w, r.CloudSearch); int(s) < r.MinCloudPx {
@@ -215,7 +215,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 				continue
 			}
 			if !built {
-				t.build(func(j int) bool { return cand[j]&pr.other != 0 })
+				t.buildBit(cand, pr.other)
 				built = true
 			}
 			if s, _ := t.count(i%w, i/w, r.CloudSearch); s > 0 {
