@@ -89,23 +89,15 @@ func (bx *boxer) counts(r int) []int32 {
 	}
 	w, h := bx.w, bx.h
 	w1 := w + 1
-	tab := make([]int32, w1*(h+1))
-	for y := 0; y < h; y++ {
-		var rc int32
-		for x := 0; x < w; x++ {
-			if bx.valid[y*w+x] {
-				rc++
-			}
-			k := (y+1)*w1 + x + 1
-			tab[k] = tab[k-w1] + rc
-		}
-	}
+	tab := newSAT(w, h)
+	tab.buildBool(bx.valid)
 	out := make([]int32, w*h)
 	for y := 0; y < h; y++ {
-		y0, y1 := max(0, y-r)*w1, min(h, y+r+1)*w1
-		for x := 0; x < w; x++ {
+		top, bot := tab.s[max(0, y-r)*w1:][:w1], tab.s[min(h, y+r+1)*w1:][:w1]
+		or := out[y*w : (y+1)*w]
+		for x := range or {
 			x0, x1 := max(0, x-r), min(w, x+r+1)
-			out[y*w+x] = tab[y1+x1] - tab[y0+x1] - tab[y1+x0] + tab[y0+x0]
+			or[x] = bot[x1] - top[x1] - bot[x0] + top[x0]
 		}
 	}
 	bx.cnt[r] = out
@@ -126,32 +118,33 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 		bx.sum = make([]int64, w1*(h+1))
 	}
 	sum := bx.sum
-	valid := bx.valid
 	for y := 0; y < h; y++ {
 		var rs int64
-		row := y * w
-		k := (y+1)*w1 + 1
-		for x := 0; x < w; x++ {
-			if valid[row+x] {
-				rs += int64(math.Round(float64(v[row+x]) * one))
+		vr, vd := v[y*w:(y+1)*w], bx.valid[y*w:(y+1)*w]
+		prev, cur := sum[y*w1+1:(y+1)*w1], sum[(y+1)*w1+1:(y+2)*w1]
+		for x, f := range vr {
+			if vd[x] {
+				rs += int64(math.Round(float64(f) * one))
 			}
-			sum[k+x] = sum[k+x-w1] + rs
+			cur[x] = prev[x] + rs
 		}
 	}
 	cnt := bx.counts(r)
 	if out == nil {
 		out = make([]float32, w*h)
 	}
+	// s/one/c, with /one (a power of two) done exactly as ·(1/one).
+	const inv = 1.0 / one
 	for y := 0; y < h; y++ {
-		y0, y1 := max(0, y-r)*w1, min(h, y+r+1)*w1
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			if c := cnt[i]; c > 0 {
+		top, bot := sum[max(0, y-r)*w1:][:w1], sum[min(h, y+r+1)*w1:][:w1]
+		cr, or := cnt[y*w:(y+1)*w], out[y*w:(y+1)*w]
+		for x := range or {
+			if c := cr[x]; c > 0 {
 				x0, x1 := max(0, x-r), min(w, x+r+1)
-				s := sum[y1+x1] - sum[y0+x1] - sum[y1+x0] + sum[y0+x0]
-				out[i] = float32(float64(s) / one / float64(c))
+				s := bot[x1] - top[x1] - bot[x0] + top[x0]
+				or[x] = float32(float64(s) * inv / float64(c))
 			} else {
-				out[i] = 0
+				or[x] = 0
 			}
 		}
 	}
