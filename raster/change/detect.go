@@ -58,8 +58,8 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		return nil, fmt.Errorf("change: window has %d bands, scene statistics have %d", len(win.Before), model.Bands.Count())
 	}
 	r := p.Radii()
-	fc := newFeatCtx(win, model, r, p)
-	w, h := win.W, win.H
+	w, h, valid := win.W, win.H, win.Valid
+	fc := newFeatCtx(win, model, r, p) // win's planes are garbage from here on
 	n := w * h
 	th := st.Thresholds
 	res := &Result{W: w, H: h, Class: make([]Class, n), Strength: make([]uint32, n),
@@ -71,7 +71,7 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 	var cand []uint8 // cloud/shadow candidate bits, allocated on first use
 	var f pix
 	for i := 0; i < n; i++ {
-		if !win.Valid[i] {
+		if !valid[i] {
 			res.Mask[i] = MaskNoData
 			continue
 		}
@@ -118,7 +118,7 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		}
 	}
 	if cand != nil {
-		maskClouds(cand, win.Valid, w, h, r, res)
+		maskClouds(cand, valid, w, h, r, res)
 	}
 	cleanClasses(res, r)
 	return res, nil

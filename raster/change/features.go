@@ -104,7 +104,8 @@ func (bx *boxer) counts(r int) []int32 {
 	return out
 }
 
-// mean is boxMean into out (allocated when nil); r <= 0 returns v itself.
+// mean is boxMean into out (allocated when nil; it may be v itself); r <= 0
+// returns v itself.
 func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 	if r <= 0 {
 		// No smoothing: the input plane itself (callers only read
@@ -178,10 +179,12 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 		mm: newMADMap(m.MAD), vis: bd.visible(), blue: bd.Blue, green: bd.Green, red: bd.Red, nir: bd.NIR,
 		water: bd.WaterIndex() != "", x: make([]float32, nb), y: make([]float32, nb)}
 	ka, kb := unit/m.ScaleBefore, unit/m.ScaleAfter
-	bx := newBoxer(w, h, win.Valid)
+	valid := win.Valid // win's planes are not needed after the loop below
+	bx := newBoxer(w, h, valid)
 	for b := 0; b < nb; b++ {
-		c.A[b] = bx.mean(prescale(win.Before[b], ka, win.Valid), r.Smooth, nil)
-		c.B[b] = bx.mean(prescale(win.After[b], kb, win.Valid), r.Smooth, nil)
+		pa, pb := prescale(win.Before[b], ka, valid), prescale(win.After[b], kb, valid)
+		c.A[b] = bx.mean(pa, r.Smooth, pa) // smoothed over the prescaled copy
+		c.B[b] = bx.mean(pb, r.Smooth, pb)
 	}
 	switch bd.VegetationIndex() {
 	case "NDVI":
@@ -207,7 +210,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	mb := make([]float32, n)
 	for b := 0; b < nb; b++ {
 		for i := 0; i < n; i++ {
-			if win.Valid[i] {
+			if valid[i] {
 				la[i] = flog(max(c.A[b][i], 0) + floor)
 				lb[i] = flog(max(c.B[b][i], 0) + floor)
 			}
@@ -216,7 +219,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 		mb = bx.mean(lb, r.Context, mb)
 		sh := m.Shift[b]
 		for i := 0; i < n; i++ {
-			if win.Valid[i] {
+			if valid[i] {
 				d := float64((lb[i] - mb[i]) - (la[i] - ma[i]))
 				acc[i] += d * d
 				o := float64(lb[i]-la[i]) - sh
@@ -229,7 +232,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	c.vegB = make([]float32, n)
 	gated := make([]float32, n)
 	for i := 0; i < n; i++ {
-		if !win.Valid[i] {
+		if !valid[i] {
 			continue
 		}
 		// A change must show both relative to the pixel's context (a
@@ -243,7 +246,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 			gated[i] = c.ctx[i]
 		}
 	}
-	c.score = bx.mean(gated, r.Score, nil)
+	c.score = bx.mean(gated, r.Score, gated)
 	return c
 }
 
