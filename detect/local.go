@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -26,6 +27,21 @@ type Timings struct {
 type Local struct {
 	Concurrency int
 	Log         *slog.Logger
+	// TileBytes, when > 0 and Options.TileSize is 0, sizes the tiles so
+	// that Concurrency tiles in flight need about this much memory: the
+	// larger a tile, the smaller the share of its halo, which is read and
+	// computed again by its neighbours. Results do not depend on it.
+	TileBytes int64
+}
+
+// TileSizeFor returns the tile side for which n tiles with the given halo
+// and number of bands need about mem bytes (the detector's planes over the
+// tile's window), rounded down to a multiple of 64 and within MinTileSize
+// and MaxTileSize.
+func TileSizeFor(mem int64, n, halo, bands int) int {
+	perPixel := int64(8*bands + 80) // measured: about 110 bytes for 4 bands at the peak
+	side := int(math.Sqrt(float64(mem / int64(max(n, 1)) / perPixel)))
+	return min(MaxTileSize, max(MinTileSize, (side-2*halo)/64*64))
 }
 
 // Run ingests the pair, detects every tile and finalizes the scene, keeping
@@ -76,8 +92,16 @@ func (l *Local) run(ctx context.Context, before, after string, opt Options, out 
 	log.Info("scene statistics", "scene", scene.ID, "grid", fmt.Sprintf("%dx%d", scene.Grid.Width, scene.Grid.Height),
 		"pixel_m", scene.PixelSize, "bands", scene.BandNames, "normalisation", st.Normalisation,
 		"irmad_iterations", st.MAD.Iterations, "sample", st.SamplePixels)
+	conc := l.Concurrency
+	if conc <= 0 {
+		conc = runtime.NumCPU()
+	}
+	if opt.TileSize == 0 && l.TileBytes > 0 {
+		scene.TileSize = TileSizeFor(l.TileBytes, conc, scene.Halo, len(scene.BandNames))
+	}
 	keys := scene.Tiles().Keys()
 	tm.TileCount = len(keys)
+	log.Info("tiles", "size", scene.TileSize, "halo", scene.Halo, "count", len(keys), "concurrency", conc)
 	t1 := time.Now()
 	shared, err := openPairReaders(scene)
 	if err != nil {
