@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -258,47 +260,55 @@ func (c *spillCollector) finish(s *Scene, counts tileCounts) error {
 	if err := c.w.Flush(); err != nil {
 		return err
 	}
+	// The two layers are written at the same time (two GeoPackages, two
+	// GDAL datasets): the writing is mostly SQLite's, one core each.
 	var tt [2]totals
-	r := &spillReader{f: c.f}
-	for l, idx := range c.idx {
-		slices.SortFunc(idx, func(a, b spillEntry) int {
-			switch {
-			case a.key < b.key:
-				return -1
-			case a.key > b.key:
-				return 1
-			}
-			return 0
-		})
-		lw, err := createLayer(c.dir, layerNames[l])
-		if err != nil {
-			return err
-		}
-		for _, e := range idx {
-			p, err := r.read(e.off)
-			if err != nil {
-				lw.abort()
-				return err
-			}
-			tt[l].add(p)
-			if err := lw.write(p); err != nil {
-				lw.abort()
-				return err
-			}
-			if l == 0 && c.each != nil {
-				if err := c.each(p); err != nil {
-					lw.abort()
-					return err
-				}
-			}
-		}
-		if err := lw.close(); err != nil {
-			return err
-		}
-		c.idx[l] = nil
+	var errs [2]error
+	var wg sync.WaitGroup
+	for l := range c.idx {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[l] = c.writeLayer(l, &tt[l])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs[0], errs[1]); err != nil {
+		return err
 	}
 	c.summary = s.summary(tt[0].result(), tt[1].result(), counts)
 	return writeSummary(c.dir, &c.summary)
+}
+
+// writeLayer writes layer l's patches in their order.
+func (c *spillCollector) writeLayer(l int, tt *totals) error {
+	idx := c.idx[l]
+	slices.SortFunc(idx, func(a, b spillEntry) int { return cmp.Compare(a.key, b.key) })
+	lw, err := createLayer(c.dir, layerNames[l])
+	if err != nil {
+		return err
+	}
+	r := &spillReader{f: c.f}
+	for _, e := range idx {
+		p, err := r.read(e.off)
+		if err != nil {
+			lw.abort()
+			return err
+		}
+		tt.add(p)
+		if err := lw.write(p); err != nil {
+			lw.abort()
+			return err
+		}
+		if l == 0 && c.each != nil {
+			if err := c.each(p); err != nil {
+				lw.abort()
+				return err
+			}
+		}
+	}
+	c.idx[l] = nil
+	return lw.close()
 }
 
 // spillReader reads encoded patches back by offset.

@@ -180,7 +180,7 @@ timings. The machine should be otherwise idle; compare ratios, not seconds.`,
 	f.IntVar(&size, "size", 8000, "side of the mosaic in pixels")
 	f.IntVar(&rounds, "rounds", 3, "rounds of detect and read floor")
 	f.IntVar(&workers, "workers", 0, "detect --workers")
-	f.IntVar(&tileSize, "tile-size", 1024, "detect --tile-size")
+	f.IntVar(&tileSize, "tile-size", 0, "detect --tile-size (0: from its --memory-mb)")
 	f.BoolVar(&keep, "keep", false, "keep the last detect's outputs in DIR/out")
 	return cmd
 }
