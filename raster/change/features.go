@@ -156,9 +156,12 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 // median brightness), 0 where invalid.
 func prescale(v []float32, k float64, valid []bool) []float32 {
 	out := make([]float32, len(v))
+	// Scaling by powers of two is exact: x·(k·1024) = (x·k)·1024, and
+	// ·(1/1024) = /1024.
+	k1024 := k * 1024
 	for i, x := range v {
 		if valid[i] {
-			out[i] = float32(math.Round(float64(x)*k*1024) / 1024)
+			out[i] = float32(math.Round(float64(x)*k1024) * (1.0 / 1024))
 		}
 	}
 	return out
