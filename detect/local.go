@@ -39,7 +39,10 @@ type Local struct {
 // tile's window), rounded down to a multiple of 64 and within MinTileSize
 // and MaxTileSize.
 func TileSizeFor(mem int64, n, halo, bands int) int {
-	perPixel := int64(8*bands + 80) // measured: about 110 bytes for 4 bands at the peak
+	// At its peak a tile holds both dates' smoothed planes (8 bytes a
+	// pixel and band) and about 56 bytes a pixel of scratch (summed-area
+	// tables, log planes and sums): 83 bytes measured for 4 bands.
+	perPixel := int64(8*bands + 60)
 	side := int(math.Sqrt(float64(mem / int64(max(n, 1)) / perPixel)))
 	return min(MaxTileSize, max(MinTileSize, (side-2*halo)/64*64))
 }

@@ -30,8 +30,8 @@ func splitBands(s string) []string {
 // block cache, 200 MiB for C libraries, the binary and the runtime's
 // unreturned pages (measured: 950 MB peak with 150), the rest for the
 // Go heap (a soft limit: the collector runs more often near it). It returns
-// what the tiles in flight may take: three quarters of the heap, the rest
-// being the finalizer's and the collector's headroom.
+// what the tiles in flight may take: 85 % of the heap, the rest being the
+// finalizer's and the collector's headroom.
 func (a *cli) memoryBudget(mb int) int64 {
 	gdal := max(32, mb/10)
 	if !a.gdalCacheUser {
@@ -41,7 +41,7 @@ func (a *cli) memoryBudget(mb int) int64 {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(heap)
 	}
-	return heap * 3 / 4
+	return heap * 85 / 100
 }
 
 func (a *cli) detectCmd() *cobra.Command {
