@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,8 +28,9 @@ type measure struct {
 
 // runMeasured runs a command to its end and measures it from outside (the
 // operating system's accounting of the finished child).
-func runMeasured(name string, args []string, stderr io.Writer) (measure, error) {
+func runMeasured(name string, args []string, env []string, stderr io.Writer) (measure, error) {
 	c := exec.Command(name, args...)
+	c.Env = env
 	c.Stderr = stderr
 	t := time.Now()
 	err := c.Run()
@@ -111,6 +113,13 @@ timings. The machine should be otherwise idle; compare ratios, not seconds.`,
 			if err != nil {
 				return err
 			}
+			// The children get the environment as the user gave it: this
+			// process set GDAL_CACHEMAX for itself, which would override
+			// detect's own budget.
+			env := os.Environ()
+			if !a.gdalCacheUser {
+				env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GDAL_CACHEMAX=") })
+			}
 			out := filepath.Join(dir, "out")
 			detectArgs := []string{"detect", "--before", b, "--after", af, "--out", out, "--log-level", "warn",
 				"--workers", strconv.Itoa(workers), "--tile-size", strconv.Itoa(tileSize)}
@@ -129,7 +138,7 @@ timings. The machine should be otherwise idle; compare ratios, not seconds.`,
 				var m measure
 				for i, img := range []string{b, af} {
 					args := append(slices.Clone(readArgs), "-q", "-of", "ENVI", img, filepath.Join(scratch, fmt.Sprintf("%d.envi", i)))
-					mi, err := runMeasured(readName, args, a.stderr)
+					mi, err := runMeasured(readName, args, env, a.stderr)
 					if err != nil {
 						return m, err
 					}
@@ -144,7 +153,7 @@ timings. The machine should be otherwise idle; compare ratios, not seconds.`,
 				"B wall s", "B cpu s", "B peak MB", "A/B wall", "A/B cpu")
 			var rw, rc, aw, ac, ap []float64
 			for i := 1; i <= rounds; i++ {
-				ma, err := runMeasured(self, detectArgs, a.stderr)
+				ma, err := runMeasured(self, detectArgs, env, a.stderr)
 				if err != nil {
 					return err
 				}
