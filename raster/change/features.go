@@ -211,13 +211,13 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	lb := make([]float32, n)
 	ma := make([]float32, n)
 	mb := make([]float32, n)
+	var memoA, memoB *logMemo
+	if r.Smooth == 0 {
+		memoA, memoB = newLogMemo(), newLogMemo()
+	}
 	for b := 0; b < nb; b++ {
-		for i := 0; i < n; i++ {
-			if valid[i] {
-				la[i] = flog(max(c.A[b][i], 0) + floor)
-				lb[i] = flog(max(c.B[b][i], 0) + floor)
-			}
-		}
+		logPlane(la, c.A[b], valid, memoA)
+		logPlane(lb, c.B[b], valid, memoB)
 		ma = bx.mean(la, r.Context, ma)
 		mb = bx.mean(lb, r.Context, mb)
 		sh := m.Shift[b]
@@ -346,6 +346,50 @@ func (mm *madMap) chi2(x, y []float32) float32 {
 		s += z * z
 	}
 	return s
+}
+
+// logPlane sets dst to flog(max(src, 0) + floor) at the valid pixels. memo,
+// when not nil, remembers results: the planes of imagery that is not
+// smoothed hold the few distinct values of its integer data.
+func logPlane(dst, src []float32, valid []bool, memo *logMemo) {
+	if memo == nil {
+		for i, v := range src {
+			if valid[i] {
+				dst[i] = flog(max(v, 0) + floor)
+			}
+		}
+		return
+	}
+	for i, v := range src {
+		if valid[i] {
+			dst[i] = memo.log(max(v, 0) + floor)
+		}
+	}
+}
+
+// logMemo is a direct-mapped memo of flog (16,384 entries, 128 KB): it
+// returns exactly flog(x), computing it only for inputs it does not hold.
+type logMemo [1 << 14]struct {
+	x uint32 // input bits
+	l float32
+}
+
+func newLogMemo() *logMemo {
+	m := new(logMemo)
+	l0 := flog(0)
+	for i := range m {
+		m[i].l = l0 // every entry holds x = 0
+	}
+	return m
+}
+
+func (m *logMemo) log(x float32) float32 {
+	b := math.Float32bits(x)
+	e := &m[(b*0x9E3779B1)>>18]
+	if e.x != b {
+		e.x, e.l = b, flog(x)
+	}
+	return e.l
 }
 
 // flog is the natural logarithm of a positive float32 to about 1e-7
