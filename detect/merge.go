@@ -33,6 +33,8 @@ type openRegion struct {
 	// front holds its runs on the last merged scene row: the only ones a
 	// region of the next tile row can touch.
 	front []region.Run
+	// first is the key of its first run (firstKey).
+	first uint64
 }
 
 // add merges the regions of one tile row, whose cores cover scene rows
@@ -59,10 +61,12 @@ func (m *rowMerger) add(parts []*change.Part, y0, y1 int32, last bool, done func
 				}
 				r.st.Add(&o.st)
 				r.chunks = append(r.chunks, o.chunks...)
+				r.first = min(r.first, o.first)
 				continue
 			}
 			if r == nil {
-				r = &openRegion{}
+				// a region that starts in this tile row
+				r = &openRegion{first: firstKey(g.Runs)}
 			}
 			r.st.Add(parts[i-k])
 		}
@@ -99,6 +103,17 @@ func (m *rowMerger) add(parts []*change.Part, y0, y1 int32, last bool, done func
 	return nil
 }
 
+// mark returns the key below which no region can still complete, once the
+// tile rows up to scene row y1 are merged: the first key of the regions still
+// open, or the first pixel of the next tile row.
+func (m *rowMerger) mark(y1 int32) uint64 {
+	w := firstKey([]region.Run{{Y: y1}})
+	for _, o := range m.open {
+		w = min(w, o.first)
+	}
+	return w
+}
+
 // finalizer turns tile results, given in any order, into patches: it merges
 // each row of tiles once all of its tiles are in (rowMerger), builds the
 // patches of the complete regions on all CPUs and hands them to a collector,
@@ -114,13 +129,15 @@ type finalizer struct {
 	seen   map[tiles.Key]bool
 	next   int // the next tile row to merge
 
-	jobs   chan buildJob
-	wg     sync.WaitGroup
-	mu     sync.Mutex // guards out and err
-	out    collector
-	err    error
-	cancel context.CancelFunc
-	ctx    context.Context
+	jobs chan buildJob
+	wg   sync.WaitGroup
+	// building counts the jobs handed to the builders and not done.
+	building sync.WaitGroup
+	mu       sync.Mutex // guards out and err
+	out      collector
+	err      error
+	cancel   context.CancelFunc
+	ctx      context.Context
 }
 
 type buildJob struct {
@@ -132,6 +149,8 @@ type buildJob struct {
 // serialised) and puts them in their final order in finish.
 type collector interface {
 	add(p *pipeline.Patch, runs []region.Run) error
+	// advance says that no patch with a key below mark will come.
+	advance(mark uint64) error
 	finish(s *Scene, counts tileCounts) error
 }
 
@@ -167,25 +186,30 @@ func (f *finalizer) builder() {
 	}
 	defer tr.Close()
 	for j := range f.jobs {
-		if f.ctx.Err() != nil {
-			continue
+		f.build(j, tr)
+		f.building.Done()
+	}
+}
+
+func (f *finalizer) build(j buildJob, tr *raster.Transformer) {
+	if f.ctx.Err() != nil {
+		return
+	}
+	p, err := f.s.patch(change.Changed, &j.st, j.runs, tr)
+	if err != nil {
+		f.fail(err)
+		return
+	}
+	if p.AreaM2 < f.s.Params.MMU {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		if err := f.out.add(&p, j.runs); err != nil {
+			f.err = err
+			f.cancel()
 		}
-		p, err := f.s.patch(change.Changed, &j.st, j.runs, tr)
-		if err != nil {
-			f.fail(err)
-			continue
-		}
-		if p.AreaM2 < f.s.Params.MMU {
-			continue
-		}
-		f.mu.Lock()
-		if f.err == nil {
-			if err := f.out.add(&p, j.runs); err != nil {
-				f.err = err
-				f.cancel()
-			}
-		}
-		f.mu.Unlock()
 	}
 }
 
@@ -211,6 +235,20 @@ func (f *finalizer) add(t *TileResult) error {
 			return err
 		}
 		f.next++
+		// Once the regions completed so far are built, the patches
+		// before the mark can be written.
+		f.building.Wait()
+		if err := f.ctx.Err(); err != nil {
+			return f.firstErr(err)
+		}
+		mark := f.m.mark(int32(f.g.Core(tiles.Key{Row: f.next - 1}).Max.Y))
+		f.mu.Lock()
+		err := f.out.advance(mark)
+		f.mu.Unlock()
+		if err != nil {
+			f.fail(err)
+			return err
+		}
 	}
 	return nil
 }
@@ -234,10 +272,12 @@ func (f *finalizer) mergeRow(row []*TileResult) error {
 		if st.Strong == 0 || st.Pixels < int64(f.s.Params.MinPixels) || float64(st.Pixels)*f.pxArea < 0.5*f.s.Params.MMU {
 			return nil
 		}
+		f.building.Add(1)
 		select {
 		case f.jobs <- buildJob{st: *st, runs: runs}:
 			return nil
 		case <-f.ctx.Done():
+			f.building.Done()
 			return f.firstErr(f.ctx.Err())
 		}
 	})
@@ -289,6 +329,8 @@ func (c *memCollector) add(p *pipeline.Patch, runs []region.Run) error {
 	}
 	return nil
 }
+
+func (c *memCollector) advance(uint64) error { return nil }
 
 func (c *memCollector) finish(s *Scene, counts tileCounts) error {
 	order := func(cs []cand) {

@@ -2,7 +2,7 @@ package detect
 
 import (
 	"bufio"
-	"cmp"
+	"container/heap"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -197,16 +196,30 @@ func (a *totals) result() PatchTotals {
 
 // spillCollector writes the outputs of a scene whatever its number of
 // patches: each patch is encoded into a scratch file as it comes, and only
-// its sort key and position stay in memory (16 bytes); finish reads the
-// patches back in output order into the layer writers.
+// its sort key and position stay in memory (16 bytes). One writer goroutine
+// per layer reads the patches back in output order and writes them as soon
+// as no patch that sorts before them can come any more (advance), so the
+// outputs are written while the tiles are detected; finish writes the rest.
 type spillCollector struct {
 	dir string // output directory
 	f   *os.File
-	w   *bufio.Writer
-	off int64
-	idx [2][]spillEntry
-	buf []byte
-	// each, when set, sees every patch of concern in output order.
+
+	mu      sync.Mutex // guards what follows
+	cond    *sync.Cond // signals a new mark, the end or an abort
+	w       *bufio.Writer
+	off     int64
+	pend    [2]entryHeap
+	mark    uint64 // patches with a key below it are final
+	final   bool   // every patch is in
+	aborted bool
+	buf     []byte
+
+	started bool
+	wg      sync.WaitGroup
+	errs    [2]error
+	tt      [2]totals
+	// each, when set, sees every patch of concern in output order (from
+	// the writer of that layer).
 	each func(p *pipeline.Patch) error
 	// summary is the scene's summary, set by finish.
 	summary Summary
@@ -217,6 +230,20 @@ type spillEntry struct {
 	off int64
 }
 
+// entryHeap is a min-heap of entries by key (container/heap).
+type entryHeap []spillEntry
+
+func (h entryHeap) Len() int           { return len(h) }
+func (h entryHeap) Less(i, j int) bool { return h[i].key < h[j].key }
+func (h entryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *entryHeap) Push(x any)        { *h = append(*h, x.(spillEntry)) }
+func (h *entryHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
 func newSpillCollector(dir, scratch string) (*spillCollector, error) {
 	if err := raster.EnsureDir(dir); err != nil {
 		return nil, err
@@ -225,16 +252,20 @@ func newSpillCollector(dir, scratch string) (*spillCollector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &spillCollector{dir: dir, f: f, w: bufio.NewWriterSize(f, 1<<20)}, nil
+	c := &spillCollector{dir: dir, f: f, w: bufio.NewWriterSize(f, 1<<20)}
+	c.cond = sync.NewCond(&c.mu)
+	return c, nil
 }
 
 func (c *spillCollector) add(p *pipeline.Patch, runs []region.Run) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.buf = encodePatch(c.buf[:0], p)
 	l := 0
 	if !p.Concern {
 		l = 1
 	}
-	c.idx[l] = append(c.idx[l], spillEntry{key: firstKey(runs), off: c.off})
+	heap.Push(&c.pend[l], spillEntry{key: firstKey(runs), off: c.off})
 	var hdr [binary.MaxVarintLen64]byte
 	n := binary.PutUvarint(hdr[:], uint64(len(c.buf)))
 	if _, err := c.w.Write(hdr[:n]); err != nil {
@@ -247,8 +278,96 @@ func (c *spillCollector) add(p *pipeline.Patch, runs []region.Run) error {
 	return nil
 }
 
-// close removes the scratch file.
+// advance says that no patch with a key below mark will be added: the
+// writers may write the patches before it.
+func (c *spillCollector) advance(mark uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.w.Flush(); err != nil {
+		return err
+	}
+	c.mark = max(c.mark, mark)
+	c.start()
+	c.cond.Broadcast()
+	return nil
+}
+
+// start starts the writers (c.mu held).
+func (c *spillCollector) start() {
+	if c.started {
+		return
+	}
+	c.started = true
+	for l := range c.pend {
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			c.errs[l] = c.writeLayer(l)
+		}()
+	}
+}
+
+// writeLayer writes layer l's patches in their order as they become final.
+// The two layers are written at the same time (two GeoPackages, two GDAL
+// datasets).
+func (c *spillCollector) writeLayer(l int) error {
+	lw, err := createLayer(c.dir, layerNames[l])
+	if err != nil {
+		return err
+	}
+	r := &spillReader{f: c.f}
+	c.mu.Lock()
+	for {
+		for !c.aborted && c.pend[l].Len() > 0 && (c.final || c.pend[l][0].key < c.mark) {
+			e := heap.Pop(&c.pend[l]).(spillEntry)
+			c.mu.Unlock()
+			err := c.writeOne(lw, r, l, e.off)
+			c.mu.Lock()
+			if err != nil {
+				c.mu.Unlock()
+				lw.abort()
+				return err
+			}
+		}
+		if c.aborted {
+			c.mu.Unlock()
+			lw.abort()
+			return errors.New("detect: outputs abandoned")
+		}
+		if c.final && c.pend[l].Len() == 0 {
+			break
+		}
+		c.cond.Wait()
+	}
+	c.mu.Unlock()
+	return lw.close()
+}
+
+func (c *spillCollector) writeOne(lw *layerWriter, r *spillReader, l int, off int64) error {
+	p, err := r.read(off)
+	if err != nil {
+		return err
+	}
+	c.tt[l].add(p)
+	if err := lw.write(p); err != nil {
+		return err
+	}
+	if l == 0 && c.each != nil {
+		return c.each(p)
+	}
+	return nil
+}
+
+// close stops the writers if they still run (their unfinished files are
+// removed) and removes the scratch file.
 func (c *spillCollector) close() {
+	c.mu.Lock()
+	if !c.final {
+		c.aborted = true
+	}
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	c.wg.Wait()
 	if c.f != nil {
 		c.f.Close()
 		os.Remove(c.f.Name())
@@ -257,58 +376,21 @@ func (c *spillCollector) close() {
 }
 
 func (c *spillCollector) finish(s *Scene, counts tileCounts) error {
+	c.mu.Lock()
 	if err := c.w.Flush(); err != nil {
+		c.mu.Unlock()
 		return err
 	}
-	// The two layers are written at the same time (two GeoPackages, two
-	// GDAL datasets): the writing is mostly SQLite's, one core each.
-	var tt [2]totals
-	var errs [2]error
-	var wg sync.WaitGroup
-	for l := range c.idx {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[l] = c.writeLayer(l, &tt[l])
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs[0], errs[1]); err != nil {
+	c.final = true
+	c.start()
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	c.wg.Wait()
+	if err := errors.Join(c.errs[0], c.errs[1]); err != nil {
 		return err
 	}
-	c.summary = s.summary(tt[0].result(), tt[1].result(), counts)
+	c.summary = s.summary(c.tt[0].result(), c.tt[1].result(), counts)
 	return writeSummary(c.dir, &c.summary)
-}
-
-// writeLayer writes layer l's patches in their order.
-func (c *spillCollector) writeLayer(l int, tt *totals) error {
-	idx := c.idx[l]
-	slices.SortFunc(idx, func(a, b spillEntry) int { return cmp.Compare(a.key, b.key) })
-	lw, err := createLayer(c.dir, layerNames[l])
-	if err != nil {
-		return err
-	}
-	r := &spillReader{f: c.f}
-	for _, e := range idx {
-		p, err := r.read(e.off)
-		if err != nil {
-			lw.abort()
-			return err
-		}
-		tt.add(p)
-		if err := lw.write(p); err != nil {
-			lw.abort()
-			return err
-		}
-		if l == 0 && c.each != nil {
-			if err := c.each(p); err != nil {
-				lw.abort()
-				return err
-			}
-		}
-	}
-	c.idx[l] = nil
-	return lw.close()
 }
 
 // spillReader reads encoded patches back by offset.
