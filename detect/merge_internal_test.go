@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"slices"
 	"testing"
@@ -174,6 +175,29 @@ func TestPatchRecordRoundTrip(t *testing.T) {
 	for n := 0; n < len(b); n++ {
 		if _, err := decodePatch(b[:n]); err == nil {
 			t.Fatalf("a record cut to %d of %d bytes decodes", n, len(b))
+		}
+	}
+}
+
+// Outputs of a run that stops before the end leave nothing behind: the
+// writers started by a mark remove their unfinished files.
+func TestSpillCollectorAbortLeavesNoFile(t *testing.T) {
+	dir, scratch := t.TempDir(), t.TempDir()
+	c, err := newSpillCollector(dir, scratch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pipeline.Patch{ID: "WP1", Class: "built_gain", Concern: true, Geometry: orb.Polygon{{{1, 1}, {2, 1}, {2, 2}, {1, 1}}}}
+	if err := c.add(&p, []region.Run{{Y: 3, X0: 4, X1: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.advance(firstKey([]region.Run{{Y: 100}})); err != nil {
+		t.Fatal(err)
+	}
+	c.close()
+	for _, d := range []string{dir, scratch} {
+		if es, _ := os.ReadDir(d); len(es) != 0 {
+			t.Errorf("%s holds %d files after an abandoned run, e.g. %s", d, len(es), es[0].Name())
 		}
 	}
 }
