@@ -73,8 +73,11 @@ type cli struct {
 	logLevel       string
 	cpuProfile     string
 	gdalCacheMB    int
-	log            *slog.Logger
-	cfg            config
+	// gdalCacheUser is true when the user chose GDAL's cache (flag or
+	// GDAL_CACHEMAX).
+	gdalCacheUser bool
+	log           *slog.Logger
+	cfg           config
 }
 
 // config is the system configuration, from flags or the environment (flags
@@ -157,6 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			// GDAL's block cache defaults to 5% of RAM; bound it so a
 			// worker's memory does not depend on the machine. GDAL reads
 			// the setting when the cache is first used.
+			a.gdalCacheUser = os.Getenv("GDAL_CACHEMAX") != "" || cmd.Flags().Changed("gdal-cache-mb")
 			if os.Getenv("GDAL_CACHEMAX") == "" && a.gdalCacheMB > 0 {
 				os.Setenv("GDAL_CACHEMAX", strconv.Itoa(a.gdalCacheMB))
 			}
