@@ -32,6 +32,7 @@ $(WEB)/dist/index.html: $(WEB_SRC) $(WEB)/node_modules/.package-lock.json
 
 ## demo: the whole loop on the bundled real Jülich Landsat pair (no server)
 demo: build
+	scripts/setup.sh report
 	scripts/demo.sh $(DEMO_OUT)
 
 lint:

@@ -62,6 +62,8 @@ type Config struct {
 	BusyTimeout time.Duration
 	// Judge holds the judging thresholds (zero: judge.DefaultConfig()).
 	Judge *judge.Config
+	// Report holds the local rules of the reports and the 填报单位.
+	Report ReportConfig
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Log receives the system's log (nil: slog.Default()).

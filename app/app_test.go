@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/pipeline"
 )
 

@@ -33,6 +33,19 @@ type Vocabulary struct {
 	// ReviewVerdicts are the verdicts that clear a task, which need a
 	// checked field photo or the reviewer role (as closing a task does).
 	ReviewVerdicts []string `json:"review_verdicts"`
+	// Opinions are the usual 核实认定意见 of the 核查填报 form (others
+	// may be written in).
+	Opinions []string `json:"opinions"`
+	// EvidenceKinds are the kinds of evidence photo (人工, 无人机).
+	EvidenceKinds []Coded `json:"evidence_kinds"`
+	// Sources are where a 图斑 comes from: the county's own detection
+	// (自主监测) or an issuer (部, 省, 市); XiafaSources the issuers.
+	Sources      []Coded `json:"sources"`
+	XiafaSources []Coded `json:"xiafa_sources"`
+	// XiafaFormats are the formats of the 核查成果 package; CRS the
+	// coordinate systems exports may be written in.
+	XiafaFormats []Coded `json:"xiafa_formats"`
+	CRS          []Coded `json:"crs"`
 }
 
 // StepView is an allowed step of the task life cycle.
@@ -101,7 +114,17 @@ func ConsoleVocabulary() Vocabulary {
 		v.PatrolOutcomes = append(v.PatrolOutcomes, coded(o.String(), o.Label()))
 	}
 	v.ExportFormats = []Coded{{"zip", "外业包（ZIP：全部格式、影像切片、照片）"}, {"xlsx", "Excel 表格（XLSX）"}, {"kml", "KML（奥维、两步路、Google Earth）"},
-		{"gpx", "GPX（手机导航）"}, {"geojson", "GeoJSON（GIS）"}}
+		{"kmz", "KMZ（含影像切片，离线可用）"}, {"gpx", "GPX（手机导航：中心点与轮廓）"}, {"geojson", "GeoJSON（GIS）"}, {"shp", "Shapefile（ZIP，外业 GIS）"}}
+	v.Opinions = Opinions
+	v.EvidenceKinds = []Coded{evidenceKind(task.EvidenceManual), evidenceKind(task.EvidenceDrone)}
+	v.Sources = []Coded{{SourceOwn, SourceOwn}}
+	for _, s := range Sources {
+		c := Coded{s, s + "下发"}
+		v.Sources = append(v.Sources, c)
+		v.XiafaSources = append(v.XiafaSources, c)
+	}
+	v.XiafaFormats = []Coded{{"shp", "Shapefile（GBK 编码）"}, {"gpkg", "GeoPackage"}, {"gdb", "File Geodatabase"}}
+	v.CRS = []Coded{{"4490", "CGCS2000 经纬度（EPSG:4490）"}, {"gk", "CGCS2000 3 度带高斯–克吕格（按区域选带）"}}
 	return v
 }
 

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/export"
-	"github.com/weipian/weipian/internal/fixture"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/crs"
 )

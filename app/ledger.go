@@ -177,18 +177,12 @@ func (a *App) fileError(err error, path, name string) error {
 	return &Error{Kind: KindOf(err), Message: strings.ReplaceAll(PublicMessage(err), path, name), err: err}
 }
 
-// patrolZones returns the 巡查区 layer as reconciliation zones.
-func patrolZones(zs judge.Zones) []reconcile.Zone {
-	var out []reconcile.Zone
-	for _, z := range zs.Layers["巡查区"] {
-		out = append(out, reconcile.Zone{ID: z.ID, Name: z.Name, Grade: reconcile.Grade(z.Grade), Team: z.Team, Geometry: z.Geometry})
-	}
-	return out
-}
+// patrolZones returns the 巡查区 layer.
+func patrolZones(zs judge.Zones) []pipeline.Zone { return zs.Layers[pipeline.ZonePatrol] }
 
 // countyBound returns the bounding box of the 行政区 layer, when there is one.
 func countyBound(zs judge.Zones) (b orb.Bound, ok bool) {
-	for i, z := range zs.Layers["行政区"] {
+	for i, z := range zs.Layers[pipeline.ZoneAdmin] {
 		if i == 0 {
 			b = z.Geometry.Bound()
 		} else {
@@ -202,19 +196,24 @@ func countyBound(zs judge.Zones) (b orb.Bound, ok bool) {
 // Reconciliation is a batch's 图斑 checked against the patrol ledger and
 // tracks, with the per-zone assessment of a month.
 type Reconciliation struct {
-	Batch   pipeline.Batch
-	Period  reconcile.Period
+	Batch  pipeline.Batch
+	Period reconcile.Period
+	// Results are the 图斑 of the period (by reconcile.PeriodDay, the rule
+	// of the per-zone figures too); Checked counts every 图斑 of the batch
+	// reconciled (and recorded on the 图斑).
 	Results []reconcile.PatchResult
+	Checked int
 	Zones   []reconcile.ZoneResult
-	// Counts are the outcomes' counts by zh-CN label.
+	// Counts are the outcomes' counts in Results by zh-CN label.
 	Counts map[string]int
 	crs    crs.CRS
+	info   map[string]report.PatchInfo
 }
 
 // Reconcile checks a batch's 图斑 against the patrol ledger and tracks
 // (巡查已发现 / 巡查应发现而未发现 / 未巡查覆盖), assesses the patrol zones
-// for a month (period "YYYY-MM"; "" = the batch's month) and records the
-// outcome on each 图斑.
+// for a month (period "YYYY-MM"; "" = the month of the batch's latest
+// 后时相) and records the outcome on each 图斑.
 func (a *App) Reconcile(ctx context.Context, p Principal, batchID, period string) (*Reconciliation, error) {
 	var rec *Reconciliation
 	err := a.audited(ctx, p, "reconcile", batchID, func() (string, error) {
@@ -236,11 +235,7 @@ func (a *App) Reconcile(ctx context.Context, p Principal, batchID, period string
 		}
 		in := reconcile.Input{}
 		for _, t := range tubans {
-			pt := reconcile.Patch{ID: t.ID, JCBH: t.JCBH, Geometry: t.Geometry, PatrolZoneID: t.PatrolZoneID,
-				Suspected: t.Judgement == pipeline.JudgeSuspected, FlaggedAt: flagged}
-			pt.QSX, _ = time.ParseInLocation("2006-01-02", t.QSX, loc)
-			pt.HSX, _ = time.ParseInLocation("2006-01-02", t.HSX, loc)
-			in.Patches = append(in.Patches, pt)
+			in.Patches = append(in.Patches, reconcile.PatchOf(t, flagged, loc))
 		}
 		zs, err := a.zoneSet(ctx)
 		if err != nil {
@@ -273,25 +268,40 @@ func (a *App) Reconcile(ctx context.Context, p Principal, batchID, period string
 				return "", invalid("期间 %q：应为 YYYY-MM", period)
 			}
 		} else {
-			per = reconcile.Month(flagged.In(loc).Year(), flagged.In(loc).Month(), loc)
+			// The month the batch monitors: that of its latest 后时相 (the
+			// period rule of both sheets, reconcile.PeriodDay).
+			last := flagged
+			for i := range results {
+				if i == 0 || reconcile.PeriodDay(&results[i]).After(last) {
+					last = reconcile.PeriodDay(&results[i])
+				}
+			}
+			per = reconcile.Month(last.In(loc).Year(), last.In(loc).Month(), loc)
 		}
 		zoneResults, err := reconcile.Assess(ctx, in, results, per, opts...)
 		if err != nil {
 			return "", err
 		}
 		checks := map[string]*pipeline.PatrolCheck{}
-		counts := map[string]int{}
 		now := a.now().UTC()
 		for i := range results {
 			r := &results[i]
-			o := r.Outcome.Label()
-			counts[o]++
-			checks[r.Patch.ID] = &pipeline.PatrolCheck{Outcome: o, Detail: patrolDetail(r, loc), Period: per.String(), CheckedAt: now}
+			checks[r.Patch.ID] = &pipeline.PatrolCheck{Outcome: r.Outcome.Label(), Detail: patrolDetail(r, loc), Period: per.String(), CheckedAt: now}
 		}
 		if err := a.store.UpdateTubanPatrol(ctx, checks, store.FormatTime(now)); err != nil {
 			return "", err
 		}
-		rec = &Reconciliation{Batch: b, Period: per, Results: results, Zones: zoneResults, Counts: counts, crs: a.outCRS}
+		// Both sheets show the period's 图斑, by the same rule.
+		inPeriod := reconcile.InPeriod(results, per, loc)
+		counts := map[string]int{}
+		for i := range inPeriod {
+			counts[inPeriod[i].Outcome.Label()]++
+		}
+		info := map[string]report.PatchInfo{}
+		for _, t := range tubans {
+			info[t.ID] = report.PatchInfo{Zone: t.PatrolZone, Township: t.XZQMC, JCMJ: t.JCMJ, JCGDMJ: t.JCGDMJ, YJJBNTMJ: t.YJJBNTMJ}
+		}
+		rec = &Reconciliation{Batch: b, Period: per, Results: inPeriod, Checked: len(results), Zones: zoneResults, Counts: counts, info: info, crs: a.outCRS}
 		return fmt.Sprintf("%s: %v", per, counts), nil
 	})
 	return rec, err
@@ -316,9 +326,9 @@ func (r *Reconciliation) WriteFile(w io.Writer, name string) error {
 	title := report.WithTitle(fmt.Sprintf("%s 卫片图斑与动态巡查对账（%s）", r.Batch.Spec.Name, r.Period))
 	switch name {
 	case "对账_图斑.xlsx":
-		return report.PatchesXLSX(w, r.Results, title)
+		return report.PatchesXLSX(w, r.Results, title, report.WithPatchInfo(r.info))
 	case "对账_图斑.geojson":
-		return report.PatchesGeoJSON(w, r.Results, title, report.WithCRS(r.crs))
+		return report.PatchesGeoJSON(w, r.Results, title, report.WithPatchInfo(r.info), report.WithCRS(r.crs))
 	case "对账_巡查区.xlsx":
 		return report.ZonesXLSX(w, r.Zones, title)
 	}

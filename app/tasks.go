@@ -135,7 +135,7 @@ func (a *App) Tasks(ctx context.Context, p Principal, q TaskQuery) (TaskList, er
 	today := a.today()
 	views := make([]TaskView, 0, len(ts))
 	tot := TaskTotals{ByState: map[string]int{}}
-	var sumJ, sumG, sumY float64
+	var sumJ, sumG, sumY areaSum
 	for _, t := range ts {
 		views = append(views, taskView(t, rank[t.ID], "", today))
 		tot.Count++
@@ -143,9 +143,11 @@ func (a *App) Tasks(ctx context.Context, p Principal, q TaskQuery) (TaskList, er
 		if Overdue(t, today) {
 			tot.Overdue++
 		}
-		sumJ, sumG, sumY = sumJ+t.AreaM2, sumG+t.FarmlandM2, sumY+t.BasicFarmlandM2
+		sumJ.add(t.AreaM2)
+		sumG.add(t.FarmlandM2)
+		sumY.add(t.BasicFarmlandM2)
 	}
-	tot.JCMJ, tot.JCGDMJ, tot.YJJBNTMJ = areaOf(sumJ), areaOf(sumG), areaOf(sumY)
+	tot.JCMJ, tot.JCGDMJ, tot.YJJBNTMJ = sumJ.area(), sumG.area(), sumY.area()
 	out := TaskList{List: paginate(views, pg), Totals: tot}
 	// The patrol reconciliation of each 图斑 on the page.
 	for i := range out.Items {

@@ -23,6 +23,9 @@ type TubanQuery struct {
 	MinFarmlandMu float64
 	Big           bool
 	Team          string
+	// Source keeps the 图斑 of one source: 自主监测 (the county's own
+	// detection) or an issuer of 下发 图斑 (部, 省, 市).
+	Source string
 	// WithGeometry adds each 图斑's outline (for maps).
 	WithGeometry bool
 	Page
@@ -62,6 +65,9 @@ func (a *App) Tubans(ctx context.Context, p Principal, q TubanQuery) (TubanList,
 	if q.MinFarmlandMu < 0 || q.MinFarmlandMu != q.MinFarmlandMu {
 		return TubanList{}, invalid("min_farmland_mu %v：应为非负数", q.MinFarmlandMu)
 	}
+	if q.Source != "" && q.Source != SourceOwn && !slices.Contains(Sources, q.Source) {
+		return TubanList{}, invalid("来源 source=%q：应为 %s、%s", q.Source, SourceOwn, strings.Join(Sources, "、"))
+	}
 	var ts []pipeline.Tuban
 	if q.Batch != "" {
 		if _, err := a.store.GetBatch(ctx, q.Batch); err != nil {
@@ -77,7 +83,7 @@ func (a *App) Tubans(ctx context.Context, p Principal, q TubanQuery) (TubanList,
 	team, scoped := p.TeamScope()
 	var keep []TubanView
 	tot := TubanTotals{ByJudgement: map[string]int{}}
-	var sumJ, sumG, sumY float64
+	var sumJ, sumG, sumY areaSum
 	for _, t := range ts {
 		switch {
 		case scoped && t.Team != team,
@@ -86,16 +92,27 @@ func (a *App) Tubans(ctx context.Context, p Principal, q TubanQuery) (TubanList,
 			!matchCoded(q.TBLX, t.TBLX, TBLXCode(t.TBLX)),
 			!matchCoded(q.Judgement, t.Judgement, JudgementCode(t.Judgement)),
 			geodesy.Mu(t.JCGDMJ) < q.MinFarmlandMu,
-			q.Big && geodesy.Mu(t.JCGDMJ) < BigTubanMu:
+			q.Big && geodesy.Mu(t.JCGDMJ) < BigTubanMu,
+			q.Source != "" && sourceOf(t) != q.Source:
 			continue
 		}
 		keep = append(keep, tubanView(t, p, q.WithGeometry))
 		tot.Count++
-		sumJ, sumG, sumY = sumJ+t.JCMJ, sumG+t.JCGDMJ, sumY+t.YJJBNTMJ
+		sumJ.add(t.JCMJ)
+		sumG.add(t.JCGDMJ)
+		sumY.add(t.YJJBNTMJ)
 		tot.ByJudgement[t.Judgement]++
 	}
-	tot.JCMJ, tot.JCGDMJ, tot.YJJBNTMJ = areaOf(sumJ), areaOf(sumG), areaOf(sumY)
+	tot.JCMJ, tot.JCGDMJ, tot.YJJBNTMJ = sumJ.area(), sumG.area(), sumY.area()
 	return TubanList{List: paginate(keep, pg), Totals: tot}, nil
+}
+
+// sourceOf is where a 图斑 comes from: its issuer, or SourceOwn.
+func sourceOf(t pipeline.Tuban) string {
+	if t.Issued != nil {
+		return t.Issued.Source
+	}
+	return SourceOwn
 }
 
 // Tuban returns one 图斑 by ID or JCBH, with its outline.

@@ -28,6 +28,15 @@ type Area struct {
 
 func areaOf(m2 float64) Area { return Area{M2: round2(m2), Mu: round2(geodesy.Mu(m2))} }
 
+// areaSum adds areas for a 合计: m² as they are, 亩 as each item shows
+// them (rounded to 0.01 亩), so that a list's rows add up to its total, as
+// in the reports (stats.RoundMu).
+type areaSum struct{ m2, mu float64 }
+
+func (s *areaSum) add(m2 float64) { s.m2 += m2; s.mu += round2(geodesy.Mu(m2)) }
+
+func (s areaSum) area() Area { return Area{M2: round2(s.m2), Mu: round2(s.mu)} }
+
 func round2(v float64) float64 {
 	if v != v {
 		return 0
@@ -139,11 +148,11 @@ type IssuedView struct {
 // SourceOwn is the Source of 图斑 weipian detected itself.
 const SourceOwn = "自主监测"
 
-func gradeCoded(g int) Coded {
-	if g < 1 || g > 3 {
+func gradeCoded(g pipeline.Grade) Coded {
+	if !g.Valid() {
 		return coded("", "未分级")
 	}
-	return coded([]string{"", "grade1", "grade2", "grade3"}[g], task.Grade(g).Label())
+	return coded([]string{"", "grade1", "grade2", "grade3"}[g], g.Label())
 }
 
 func tubanView(t pipeline.Tuban, p Principal, withGeometry bool) TubanView {
@@ -171,7 +180,7 @@ func tubanView(t pipeline.Tuban, p Principal, withGeometry bool) TubanView {
 		v.AltJCBH = []string{}
 	}
 	if is := t.Issued; is != nil {
-		v.Source = is.Source
+		v.Source = sourceOf(t)
 		v.Issued = &IssuedView{Batch: is.Batch, BatchName: is.BatchName, Source: is.Source, JCBH: is.JCBH, TBLX: coded(is.TBLX, is.TBLXName),
 			XFSJ: is.XFSJ, XJJZSJ: is.XJJZSJ, JCMJ: areaOf(is.JCMJ)}
 		v.OwnDetection = len(t.AltJCBH) > 0 || t.FirstBatch != is.Batch
@@ -283,7 +292,7 @@ func evidenceKind(k string) Coded {
 func taskView(t *task.Task, rank int, patrol string, today task.Date) TaskView {
 	v := TaskView{ID: t.ID, TubanID: t.TubanID, JCBH: t.JCBH,
 		Areas: TubanAreas{JCMJ: areaOf(t.AreaM2), JCGDMJ: areaOf(t.FarmlandM2), YJJBNTMJ: areaOf(t.BasicFarmlandM2)},
-		Team:  t.Team, Zone: t.Zone, Grade: gradeCoded(int(t.Grade)), Rank: rank, PriorityReason: t.PriorityReason,
+		Team:  t.Team, Zone: t.Zone, Grade: gradeCoded(t.Grade), Rank: rank, PriorityReason: t.PriorityReason,
 		State: coded(string(t.State), t.State.Label()), Verdict: optCoded(t.Verdict), ViolationType: optCoded(t.ViolationType),
 		ApprovalNo: t.ApprovalNo, Rectification: optCoded(t.Rectification), CaseNo: t.CaseNo, CreatedAt: t.CreatedAt,
 		DueVerify: dateString(t.DueVerify), DueStop: dateString(t.DueStop), DueReport: dateString(t.DueReport),

@@ -16,7 +16,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/weipian/weipian/app"
-	"github.com/weipian/weipian/internal/fixture"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/raster"
 )
@@ -158,7 +158,7 @@ func TestXiafaImportRefusesBadPackages(t *testing.T) {
 	for _, p := range res.Problems {
 		all = append(all, p.String())
 	}
-	for _, want := range []string{"duplicate", "unknown change-type code", "JCBH \"\": empty"} {
+	for _, want := range []string{"监测编号重复", "未知的图斑类型代码", "JCBH「」：为空"} {
 		if !strings.Contains(strings.Join(all, "\n"), want) {
 			t.Errorf("problems %q lack %q", all, want)
 		}
@@ -180,7 +180,7 @@ func TestXiafaImportRefusesBadPackages(t *testing.T) {
 	enc := writeXiafaShapefile(t, dir, "错编码", []xiafaFeature{{props: map[string]any{"JCBH": "C1", "XZQDM": "420101", "TBLX": "推堆土"}, geom: patchGeom("P1")}})
 	os.WriteFile(filepath.Join(enc, "错编码.cpg"), []byte("UTF-8"), 0o644)
 	if res, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "省"}); app.KindOf(err) != app.KindInvalid ||
-		!strings.Contains(res.Problems[0].String(), "encoding") {
+		!strings.Contains(res.Problems[0].String(), "编码") {
 		t.Errorf("wrong encoding: %v %v", err, res.Problems)
 	}
 	if _, err := a.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: enc, Source: "外国"}); app.KindOf(err) != app.KindInvalid {
@@ -317,6 +317,23 @@ func TestXiafaRoundTrip(t *testing.T) {
 	info, err := exec.Command("ogrinfo", "-ro", "-so", "-al", filepath.Join(out3, "核查成果", "2026年部级第5批_核查成果.gpkg")).CombinedOutput()
 	if err != nil || !strings.Contains(string(info), "4526") {
 		t.Errorf("GK export CRS: %v\n%s", err, info)
+	}
+	// The package as a File Geodatabase and as a GeoPackage imports too,
+	// with the same fields.
+	for _, format := range []string{"gdb", "gpkg"} {
+		out := filepath.Join(dir, "out-"+format)
+		if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: res.Batch.ID, Out: out, Format: format}); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := open(t, app.Config{})
+		rc, err := c.ImportXiafa(t.Context(), op, app.XiafaImportRequest{Path: filepath.Join(out, "核查成果", "2026年部级第5批_核查成果."+format), Source: "部"})
+		if err != nil || rc.Patches != 2 {
+			t.Fatalf("import of the %s package: %v %v", format, err, rc.Problems)
+		}
+		tb, _ := c.Store().Tuban(t.Context(), id)
+		if tb.Issued == nil || tb.Issued.Columns["HSRDYJ"] != opinion || tb.Issued.Columns["BZ"] != "省级重点" {
+			t.Errorf("%s import lost fields: %+v", format, tb.Issued)
+		}
 	}
 	if _, err := a.ExportXiafa(t.Context(), op, app.XiafaExportRequest{Batch: fixture.BatchID, Out: filepath.Join(dir, "x")}); app.KindOf(err) != app.KindInvalid {
 		t.Errorf("export of a detection batch: %v", err)

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -207,12 +206,12 @@ func (s *Service) judge(ctx context.Context, b pipeline.Batch, patches []pipelin
 var _ pipeline.Judger = (*Service)(nil)
 
 // LoadZones loads the active zone layers of the store for judging.
-func LoadZones(ctx context.Context, st *store.Store) (judge.Zones, error) {
+func LoadZones(ctx context.Context, st *store.Store) (pipeline.ZoneSet, error) {
 	versions, err := st.ActiveZoneVersions(ctx)
 	if err != nil {
-		return judge.Zones{}, err
+		return pipeline.ZoneSet{}, err
 	}
-	out := judge.Zones{Layers: map[judge.Kind][]judge.Zone{}, Versions: map[judge.Kind]int{}}
+	out := pipeline.ZoneSet{Layers: map[pipeline.ZoneKind][]pipeline.Zone{}, Versions: map[pipeline.ZoneKind]int{}}
 	kinds := make([]pipeline.ZoneKind, 0, len(versions))
 	for k := range versions {
 		kinds = append(kinds, k)
@@ -221,18 +220,10 @@ func LoadZones(ctx context.Context, st *store.Store) (judge.Zones, error) {
 	for _, k := range kinds {
 		layer, err := st.ActiveZones(ctx, k)
 		if err != nil {
-			return judge.Zones{}, err
+			return pipeline.ZoneSet{}, err
 		}
-		jk := judge.Kind(k.String())
-		out.Versions[jk] = layer.Version
-		for _, z := range layer.Zones {
-			out.Layers[jk] = append(out.Layers[jk], judge.Zone{
-				ID: strconv.FormatInt(z.ID, 10), Name: z.Name, XZQDM: z.XZQDM, XZQMC: z.XZQMC, Grade: z.Grade,
-				Team: z.Team, Person: z.Person, Contact: z.Contact, ApprovalNo: z.ApprovalNo,
-				ApprovalType: string(z.ApprovalType), ApprovedUse: z.ApprovedUse, ValidFrom: z.ValidFrom, ValidTo: z.ValidTo,
-				DLBM: z.DLBM, DLMC: z.DLMC, Geometry: z.Geometry,
-			})
-		}
+		out.Versions[k] = layer.Version
+		out.Layers[k] = layer.Zones
 	}
 	return out, nil
 }

@@ -203,24 +203,12 @@ func bytesPerSample(s *Scene) int64 {
 }
 
 // Finalize merges the batch's tiles, writes patches.geojson, patches.gpkg
-// and summary.json under batches/<id>/ and returns the patches.
+// and summary.json under batches/<id>/ and returns the patches. Tile results
+// are read one row of tiles at a time and merged at once, and the outputs
+// are written through a scratch file, so memory holds one row of tiles and
+// the patches returned, whatever the scene's size.
 func (e *Engine) Finalize(ctx context.Context, b pipeline.Batch) ([]pipeline.Patch, error) {
 	s, err := e.scene(ctx, b.ID)
-	if err != nil {
-		return nil, err
-	}
-	keys := s.Tiles().Keys()
-	results := make([]*TileResult, len(keys))
-	for i, k := range keys {
-		data, err := e.getBytes(ctx, tileKey(b.ID, k.String()))
-		if err != nil {
-			return nil, err
-		}
-		if results[i], err = DecodeTileResult(data); err != nil {
-			return nil, fmt.Errorf("detect: %s: %w", tileKey(b.ID, k.String()), err)
-		}
-	}
-	res, err := Finalize(ctx, s, results)
 	if err != nil {
 		return nil, err
 	}
@@ -229,14 +217,41 @@ func (e *Engine) Finalize(ctx context.Context, b pipeline.Batch) ([]pipeline.Pat
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	if err := WriteOutputs(work, res); err != nil {
+	c, err := newSpillCollector(filepath.Join(work, "out"), work)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	var patches []pipeline.Patch
+	c.each = func(p *pipeline.Patch) error {
+		patches = append(patches, *p)
+		return nil
+	}
+	f := newFinalizer(ctx, s, c)
+	for _, k := range s.Tiles().Keys() {
+		var t *TileResult
+		data, err := e.getBytes(ctx, tileKey(b.ID, k.String()))
+		if err == nil {
+			if t, err = DecodeTileResult(data); err != nil {
+				err = fmt.Errorf("detect: %s: %w", tileKey(b.ID, k.String()), err)
+			}
+		}
+		if err == nil {
+			err = f.add(t)
+		}
+		if err != nil {
+			f.close(err)
+			return nil, err
+		}
+	}
+	if err := f.close(nil); err != nil {
 		return nil, err
 	}
 	// summary.json last: its presence says the outputs are complete.
 	for _, name := range []string{"patches.geojson", "patches.gpkg", "summary.json"} {
-		if err := e.putFile(ctx, outputKey(b.ID, name), filepath.Join(work, name)); err != nil {
+		if err := e.putFile(ctx, outputKey(b.ID, name), filepath.Join(work, "out", name)); err != nil {
 			return nil, err
 		}
 	}
-	return res.Patches, nil
+	return patches, nil
 }

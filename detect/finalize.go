@@ -6,12 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"runtime"
-	"sort"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/geodesy"
@@ -38,144 +35,24 @@ type Result struct {
 // Finalize merges the tiles' regions across seams (per class), drops
 // regions smaller than the minimum mapping unit, traces their outlines,
 // transforms them to WGS84 and computes each patch's attributes. It needs the
-// result of every tile of the scene exactly once.
+// result of every tile of the scene exactly once, and keeps every patch in
+// memory: a scene of any size streams its outputs with FinalizeTo.
 func Finalize(ctx context.Context, s *Scene, results []*TileResult) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	g := s.Tiles()
-	seen := map[string]bool{}
+	c := &memCollector{}
+	f := newFinalizer(ctx, s, c)
+	var err error
 	for _, t := range results {
-		if !g.Contains(t.Key) {
-			return nil, fmt.Errorf("detect: finalize: tile %v is not in the %d×%d grid", t.Key, g.Cols(), g.Rows())
-		}
-		if seen[t.Key.String()] {
-			return nil, fmt.Errorf("detect: finalize: tile %v given twice", t.Key)
-		}
-		seen[t.Key.String()] = true
-	}
-	if len(seen) != g.Count() {
-		return nil, fmt.Errorf("detect: finalize: have %d of %d tiles", len(seen), g.Count())
-	}
-	// Sort by key so nothing depends on the order tiles finished in.
-	results = append([]*TileResult(nil), results...)
-	sort.Slice(results, func(i, j int) bool {
-		a, b := results[i].Key, results[j].Key
-		return a.Row < b.Row || (a.Row == b.Row && a.Col < b.Col)
-	})
-	out := &Result{Scene: s}
-	pxArea := s.PixelSize * s.PixelSize
-	type cand struct {
-		patch pipeline.Patch
-		runs  []region.Run
-	}
-	var cands []cand
-	var counts tileCounts
-	byClass := map[change.Class][]*change.Part{}
-	for _, t := range results {
-		counts.add(t)
-		for i := range t.Parts {
-			p := &t.Parts[i]
-			byClass[p.Class] = append(byClass[p.Class], p)
+		if err = f.add(t); err != nil {
+			break
 		}
 	}
-	// Merge per class, then build the patches on all CPUs (each goroutine
-	// with its own coordinate transformer); results land by index, so the
-	// outcome does not depend on scheduling.
-	type group struct {
-		class change.Class
-		st    change.Part
-		runs  []region.Run
-	}
-	var groups []group
-	for _, c := range []change.Class{change.Changed} {
-		parts := byClass[c]
-		if len(parts) == 0 {
-			continue
-		}
-		runs := make([][]region.Run, len(parts))
-		for i, p := range parts {
-			runs[i] = p.Runs
-		}
-		for _, grp := range region.Merge(runs) {
-			var st change.Part
-			for _, i := range grp.Parts {
-				st.Add(parts[i])
-			}
-			// Cheap pre-filter: the grid pixel area is close to the
-			// true area; the exact test follows.
-			// Hysteresis: a region without a pixel above the change
-			// threshold is only weak evidence.
-			if st.Strong == 0 || st.Pixels < int64(s.Params.MinPixels) || float64(st.Pixels)*pxArea < 0.5*s.Params.MMU {
-				continue
-			}
-			groups = append(groups, group{class: c, st: st, runs: grp.Runs})
-		}
-	}
-	built := make([]pipeline.Patch, len(groups))
-	workers := min(runtime.NumCPU(), max(1, len(groups)/256))
-	eg, ectx := errgroup.WithContext(ctx)
-	for wk := 0; wk < workers; wk++ {
-		eg.Go(func() error {
-			tr, err := raster.NewTransformer(s.Grid.WKT)
-			if err != nil {
-				return err
-			}
-			defer tr.Close()
-			for i := wk; i < len(groups); i += workers {
-				if i%1024 == 0 {
-					if err := ectx.Err(); err != nil {
-						return err
-					}
-				}
-				g := &groups[i]
-				p, err := s.patch(g.class, &g.st, g.runs, tr)
-				if err != nil {
-					return err
-				}
-				built[i] = p
-			}
-			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
+	if err := f.close(err); err != nil {
 		return nil, err
 	}
-	var other []cand
-	for i, p := range built {
-		if p.AreaM2 < s.Params.MMU {
-			continue
-		}
-		if p.Concern {
-			cands = append(cands, cand{patch: p, runs: groups[i].runs})
-		} else {
-			other = append(other, cand{patch: p, runs: groups[i].runs})
-		}
-	}
-	order := func(cs []cand) {
-		sort.SliceStable(cs, func(i, j int) bool {
-			a, b := cs[i].runs[0], cs[j].runs[0]
-			if a.Y != b.Y {
-				return a.Y < b.Y
-			}
-			if a.X0 != b.X0 {
-				return a.X0 < b.X0
-			}
-			return cs[i].patch.Class < cs[j].patch.Class
-		})
-	}
-	order(cands)
-	order(other)
-	for _, c := range cands {
-		out.Patches = append(out.Patches, c.patch)
-		out.Runs = append(out.Runs, c.runs)
-	}
-	for _, c := range other {
-		out.NonConcern = append(out.NonConcern, c.patch)
-		out.NonConcernRuns = append(out.NonConcernRuns, c.runs)
-	}
-	out.Summary = s.summary(out.Patches, out.NonConcern, counts)
-	return out, nil
+	return c.res, nil
 }
 
 type tileCounts struct{ valid, nodata, cloud, shadow int64 }

@@ -76,6 +76,9 @@ type Scene struct {
 	Halo                  int                `json:"halo"`
 	Warped                bool               `json:"warped"`
 	Notes                 []string           `json:"notes"`
+	// shared, when set, reads the tiles through one open dataset per date
+	// (readTile).
+	shared *pairReaders
 }
 
 // InputInfo records an input file as given.

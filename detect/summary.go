@@ -1,14 +1,9 @@
 package detect
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/weipian/weipian/pipeline"
-	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/change"
 )
 
@@ -131,7 +126,7 @@ var ParameterOrigins = map[string]string{
 	"MaxIter":           "IR-MAD convergence",
 }
 
-func (s *Scene) summary(patches, nonconcern []pipeline.Patch, c tileCounts) Summary {
+func (s *Scene) summary(patches, nonconcern PatchTotals, c tileCounts) Summary {
 	px := s.PixelSize * s.PixelSize
 	sum := Summary{
 		Algorithm: Algorithm{Version: s.Version, Steps: steps},
@@ -149,93 +144,7 @@ func (s *Scene) summary(patches, nonconcern []pipeline.Patch, c tileCounts) Summ
 	} else {
 		sum.Masked.CloudMask = fmt.Sprintf("off: pixels of %.2f m are too fine for the %.0f m² minimum cloud within the search window (VHR imagery is expected cloud-screened)", s.PixelSize, s.Params.MinCloudM2)
 	}
-	sum.Patches = totals(patches)
-	sum.NonConcern = totals(nonconcern)
+	sum.Patches = patches
+	sum.NonConcern = nonconcern
 	return sum
-}
-
-func totals(patches []pipeline.Patch) PatchTotals {
-	t := PatchTotals{ByClass: map[string]ClassTotals{}, ByConfidence: map[string]int{}}
-	for _, p := range patches {
-		t.Count++
-		t.AreaM2 += p.AreaM2
-		ct := t.ByClass[p.Class]
-		ct.Label = p.ClassLabel
-		ct.Count++
-		ct.AreaM2 += p.AreaM2
-		t.ByClass[p.Class] = ct
-		t.ByConfidence[p.Confidence]++
-	}
-	t.AreaMu = pipeline.Round(t.AreaM2/(10000.0/15.0), 4)
-	t.AreaM2 = pipeline.Round(t.AreaM2, 2)
-	for k, ct := range t.ByClass {
-		ct.AreaMu = pipeline.Round(ct.AreaM2/(10000.0/15.0), 4)
-		ct.AreaM2 = pipeline.Round(ct.AreaM2, 2)
-		t.ByClass[k] = ct
-	}
-	return t
-}
-
-// WriteOutputs writes patches.geojson, patches.gpkg and summary.json into
-// dir. Each file is written under a temporary name and renamed, so an
-// interrupted run leaves no half-written file.
-func WriteOutputs(dir string, r *Result) error {
-	if err := raster.EnsureDir(dir); err != nil {
-		return err
-	}
-	for _, l := range []struct {
-		name    string
-		patches []pipeline.Patch
-	}{{"patches", r.Patches}, {"nonconcern", r.NonConcern}} {
-		if err := writeLayer(dir, l.name, l.patches); err != nil {
-			return err
-		}
-	}
-	b, err := json.MarshalIndent(r.Summary, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
-}
-
-// writeLayer writes NAME.geojson and NAME.gpkg.
-func writeLayer(dir, name string, patches []pipeline.Patch) error {
-	var gj bytes.Buffer
-	if err := pipeline.WriteGeoJSON(&gj, name, patches); err != nil {
-		return err
-	}
-	if err := writeAtomic(filepath.Join(dir, name+".geojson"), gj.Bytes()); err != nil {
-		return err
-	}
-	fields := make([]raster.Field, len(pipeline.PatchFields))
-	for i, f := range pipeline.PatchFields {
-		fields[i] = raster.Field{Name: f.Name, Type: raster.String}
-	}
-	feats := make([]raster.Feature, len(patches))
-	for j, v := range (&pipeline.Patch{}).Values() {
-		switch v.(type) {
-		case float64:
-			fields[j].Type = raster.Real
-		case int64, int:
-			fields[j].Type = raster.Integer
-		}
-	}
-	for i := range patches {
-		feats[i] = raster.Feature{Geometry: pipeline.RoundPolygon(patches[i].Geometry), Values: patches[i].Values()}
-	}
-	return raster.WriteGPKG(filepath.Join(dir, name+".gpkg"), name, fields, feats)
-}
-
-// writeAtomic writes data to path through a temporary file and a rename.
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".part"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("detect: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("detect: write %s: %w", path, err)
-	}
-	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/change"
 	"github.com/weipian/weipian/raster/region"
 	"github.com/weipian/weipian/tiles"
@@ -30,18 +29,8 @@ func Tile(ctx context.Context, s *Scene, key tiles.Key) (*TileResult, error) {
 	if !g.Contains(key) {
 		return nil, fmt.Errorf("detect: tile %v is outside the %d×%d grid", key, g.Cols(), g.Rows())
 	}
-	rb, err := raster.OpenReader(s.Before)
-	if err != nil {
-		return nil, err
-	}
-	defer rb.Close()
-	ra, err := raster.OpenReader(s.After)
-	if err != nil {
-		return nil, err
-	}
-	defer ra.Close()
 	win := g.Window(key)
-	w, err := readWindow(ctx, rb, ra, win, len(s.BandNames))
+	w, err := s.readTile(ctx, win)
 	if err != nil {
 		return nil, err
 	}

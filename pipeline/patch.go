@@ -156,21 +156,53 @@ func WritePatchesGeoJSON(w io.Writer, patches []Patch) error {
 // WriteGeoJSON writes patches as an RFC 7946 FeatureCollection of the given
 // name (patches, nonconcern).
 func WriteGeoJSON(w io.Writer, name string, patches []Patch) error {
-	bw := bufio.NewWriter(w)
-	if _, err := bw.WriteString(`{"type":"FeatureCollection","name":` + strconv.Quote(name) + `,"features":[`); err != nil {
+	gw, err := NewGeoJSONWriter(w, name)
+	if err != nil {
 		return err
 	}
 	for i := range patches {
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n")
-		if err := writeFeature(bw, &patches[i]); err != nil {
-			return fmt.Errorf("pipeline: patch %s: %w", patches[i].ID, err)
+		if err := gw.Write(&patches[i]); err != nil {
+			return err
 		}
 	}
-	bw.WriteString("\n]}\n")
-	return bw.Flush()
+	return gw.Close()
+}
+
+// GeoJSONWriter writes a FeatureCollection one patch at a time, so that a
+// collection of any size needs the memory of one feature; the bytes are those
+// of WriteGeoJSON.
+type GeoJSONWriter struct {
+	bw *bufio.Writer
+	n  int
+}
+
+// NewGeoJSONWriter starts a FeatureCollection of the given name on w.
+func NewGeoJSONWriter(w io.Writer, name string) (*GeoJSONWriter, error) {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if _, err := bw.WriteString(`{"type":"FeatureCollection","name":` + strconv.Quote(name) + `,"features":[`); err != nil {
+		return nil, err
+	}
+	return &GeoJSONWriter{bw: bw}, nil
+}
+
+// Write appends one patch.
+func (g *GeoJSONWriter) Write(p *Patch) error {
+	if g.n > 0 {
+		g.bw.WriteString(",")
+	}
+	g.n++
+	g.bw.WriteString("\n")
+	if err := writeFeature(g.bw, p); err != nil {
+		return fmt.Errorf("pipeline: patch %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Close ends the collection and flushes it (it does not close the
+// underlying writer).
+func (g *GeoJSONWriter) Close() error {
+	g.bw.WriteString("\n]}\n")
+	return g.bw.Flush()
 }
 
 func writeFeature(w *bufio.Writer, p *Patch) error {

@@ -52,7 +52,7 @@ type Tuban struct {
 	// The patrol zone (巡查区) that owns the ground.
 	PatrolZoneID string `json:"patrol_zone_id,omitempty"`
 	PatrolZone   string `json:"patrol_zone,omitempty"`
-	Grade        int    `json:"grade,omitempty"`
+	Grade        Grade  `json:"grade,omitempty"`
 	Team         string `json:"team,omitempty"`
 	Person       string `json:"person,omitempty"`
 	Contact      string `json:"contact,omitempty"`

@@ -199,7 +199,7 @@ type Zone struct {
 	DLBM, DLMC string
 	// Grade is the patrol grade of a 巡查区: 1, 2 or 3 (一级/二级/三级);
 	// 0 for other kinds.
-	Grade int
+	Grade Grade
 	// Team (巡查组/中队), Person (责任人) and Contact (联系方式) of a 巡查区.
 	Team, Person, Contact string
 	// ApprovalNo (批准文号), ApprovalType, ApprovedAreaM2 (批准面积, m²)
@@ -226,6 +226,13 @@ func (z Zone) Label() string {
 		}
 	}
 	return "#" + strconv.FormatInt(z.ID, 10)
+}
+
+// ZoneSet is the active layer of each kind and its version, as judging
+// and reconciliation take them.
+type ZoneSet struct {
+	Layers   map[ZoneKind][]Zone
+	Versions map[ZoneKind]int
 }
 
 // ZoneLayer is one version of the layer of a kind: everything one import
@@ -994,7 +1001,7 @@ func isAdminCode(s string) bool {
 
 // ParseGrade reads a patrol grade: 一级/二级/三级, 1/2/3, 一/二/三, 壹/贰/叁,
 // I/II/III (also Ⅰ/Ⅱ/Ⅲ), with or without 级, 级区域, 类 and full-width digits.
-func ParseGrade(s string) (int, bool) {
+func ParseGrade(s string) (Grade, bool) {
 	n := strings.ToUpper(strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
@@ -1016,7 +1023,7 @@ func ParseGrade(s string) (int, bool) {
 		return 3, true
 	}
 	if f, err := strconv.ParseFloat(n, 64); err == nil && (f == 1 || f == 2 || f == 3) {
-		return int(f), true
+		return Grade(f), true
 	}
 	return 0, false
 }

@@ -53,7 +53,7 @@ func TestParseZoneKind(t *testing.T) {
 }
 
 func TestParseGrade(t *testing.T) {
-	for in, want := range map[string]int{
+	for in, want := range map[string]Grade{
 		"一级": 1, "1": 1, "一": 1, "I": 1, "Ⅰ级": 1, "１": 1, "1.0": 1, "一级巡查区域": 1, " 壹 ": 1, "grade 1": 1,
 		"二级": 2, "2": 2, "二": 2, "II": 2, "ii": 2, "二级区": 2,
 		"三级": 3, "3": 3, "三": 3, "III": 3, "Ⅲ": 3,
@@ -416,7 +416,7 @@ func ExampleBuildZoneLayer() {
 	fmt.Println(l.Kind, z.Name, z.Grade, z.Team, z.Person, z.Attrs)
 	fmt.Println(l.Fields[FieldGrade], l.Fields[FieldTeam])
 	// Output:
-	// 巡查区 东关村片区 1 城关中队 张三 map[BZ:城乡结合部]
+	// 巡查区 东关村片区 一级 城关中队 张三 map[BZ:城乡结合部]
 	// DJ ZD
 }
 

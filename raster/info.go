@@ -202,25 +202,48 @@ func pixelSize(ds *godal.Dataset, gt [6]float64, w, h int) (float64, error) {
 	return 0, fmt.Errorf("the CRS is neither projected nor geographic")
 }
 
-// checkSomeData reads a coarse view of the first band and its mask and fails
-// if no pixel has data.
+// checkSomeData fails if no pixel of the first band has data (nodata value,
+// NaN or masked). It first reads a few small windows spread over the image
+// (a handful of blocks to decode, whatever the image's size); only when none
+// of them holds data does it read a coarse view of the whole band, which
+// decodes every block of an image without overviews.
 func checkSomeData(ds *godal.Dataset, info Info) error {
+	b := ds.Bands()[0]
+	nd := info.NoData[0]
+	anyData := func(x, y, bw, bh int, opts ...godal.BandIOOption) (bool, error) {
+		buf := make([]float64, bw*bh)
+		if err := b.Read(x, y, buf, bw, bh, append(opts, gdalErrs, cfg())...); err != nil {
+			return false, inputErr(info.Path, ErrUnreadable, "pixels cannot be read (%v)", err)
+		}
+		mask := make([]uint8, bw*bh)
+		if err := b.MaskBand().Read(x, y, mask, bw, bh, append(opts, gdalErrs, cfg())...); err != nil {
+			return false, inputErr(info.Path, ErrUnreadable, "mask cannot be read (%v)", err)
+		}
+		for i, v := range buf {
+			if mask[i] != 0 && !math.IsNaN(v) && v != nd {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	const grid, side = 5, 16
+	if info.Width >= grid*side && info.Height >= grid*side {
+		for j := 0; j < grid; j++ {
+			for i := 0; i < grid; i++ {
+				x := (2*i + 1) * info.Width / (2 * grid)
+				y := (2*j + 1) * info.Height / (2 * grid)
+				ok, err := anyData(x-side/2, y-side/2, side, side)
+				if ok || err != nil {
+					return err
+				}
+			}
+		}
+	}
 	bw := min(info.Width, 256)
 	bh := min(info.Height, 256)
-	buf := make([]float64, bw*bh)
-	b := ds.Bands()[0]
-	if err := b.Read(0, 0, buf, bw, bh, godal.Window(info.Width, info.Height), gdalErrs, cfg()); err != nil {
-		return inputErr(info.Path, ErrUnreadable, "pixels cannot be read (%v)", err)
-	}
-	mask := make([]uint8, bw*bh)
-	if err := b.MaskBand().Read(0, 0, mask, bw, bh, godal.Window(info.Width, info.Height), gdalErrs, cfg()); err != nil {
-		return inputErr(info.Path, ErrUnreadable, "mask cannot be read (%v)", err)
-	}
-	nd := info.NoData[0]
-	for i, v := range buf {
-		if mask[i] != 0 && !math.IsNaN(v) && v != nd {
-			return nil
-		}
+	ok, err := anyData(0, 0, bw, bh, godal.Window(info.Width, info.Height))
+	if ok || err != nil {
+		return err
 	}
 	return inputErr(info.Path, ErrAllNoData, "has no valid pixel: every pixel is nodata (or masked)")
 }

@@ -5,14 +5,17 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"sync"
 
 	"github.com/airbusgeo/godal"
 )
 
 // Reader reads windows of one date of a pair. It holds one open GDAL
-// dataset: it is not safe for concurrent use; open one per goroutine. The
-// caller must Close it.
+// dataset; it is safe for concurrent use, reads taking turns (readers of
+// their own read in parallel). Sharing one lets GDAL's block cache serve the
+// blocks that neighbouring windows share. The caller must Close it.
 type Reader struct {
+	mu    sync.Mutex
 	src   Source
 	ds    *godal.Dataset
 	bands []godal.Band
@@ -20,8 +23,10 @@ type Reader struct {
 	// or nil when validity comes from nodata values only.
 	maskBand *godal.Band
 	w, h     int
-	buf      []float32
-	mbuf     []uint8
+	// float is true for floating-point bands (NaN is no data).
+	float bool
+	buf   []float32 // ReadScaled's buffer
+	mbuf  []uint8
 }
 
 // OpenReader opens a Source for windowed reads.
@@ -42,6 +47,10 @@ func OpenReader(src Source, opts ...godal.OpenOption) (*Reader, error) {
 			return nil, inputErr(src.Name, ErrBandMismatch, "has %d bands, band %d was asked for", len(all), b+1)
 		}
 		r.bands = append(r.bands, all[b])
+	}
+	switch r.bands[0].Structure().DataType {
+	case godal.Float32, godal.Float64, godal.CFloat32, godal.CFloat64:
+		r.float = true
 	}
 	// GDAL mask flags: 0x01 all valid, 0x02 per dataset, 0x04 alpha, 0x08 nodata.
 	mf := r.bands[0].MaskFlags()
@@ -67,40 +76,50 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 	if len(planes) != len(r.bands) || len(valid) != n {
 		return fmt.Errorf("raster: read buffers do not match a %d×%d window of %d bands", w, h, len(r.bands))
 	}
-	for i := range valid {
-		valid[i] = false
-	}
-	for b := range planes {
-		clear(planes[b][:n])
-	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	// Intersect with the dataset.
 	src := win.Add(image.Pt(r.src.XOff, r.src.YOff))
 	in := src.Intersect(image.Rect(0, 0, r.w, r.h))
+	if in != src {
+		// Pixels outside the dataset are zero and invalid.
+		clear(valid)
+		for b := range planes {
+			clear(planes[b][:n])
+		}
+	}
 	if in.Empty() {
 		return nil
 	}
 	iw, ih := in.Dx(), in.Dy()
-	if cap(r.buf) < iw*ih {
-		r.buf = make([]float32, iw*ih)
-	}
-	buf := r.buf[:iw*ih]
 	dx, dy := in.Min.X-src.Min.X, in.Min.Y-src.Min.Y
-	for i := 0; i < iw*ih; i++ {
-		valid[(dy+i/iw)*w+dx+i%iw] = true
+	off := dy*w + dx // the first pixel of the part inside the dataset
+	for y := 0; y < ih; y++ {
+		row := valid[off+y*w : off+y*w+iw]
+		for i := range row {
+			row[i] = true
+		}
 	}
 	for b, band := range r.bands {
-		if err := band.Read(in.Min.X, in.Min.Y, buf, iw, ih, gdalErrs, cfg()); err != nil {
+		// GDAL writes the window straight into the plane, one line every
+		// w values, converting to float32 on the way.
+		pl := planes[b]
+		if err := band.Read(in.Min.X, in.Min.Y, pl[off:], iw, ih, godal.LineStride(w), gdalErrs, cfg()); err != nil {
 			return inputErr(r.src.Name, ErrUnreadable, "band %d window %v cannot be read (%v)", r.src.Bands[b]+1, in, err)
 		}
 		nd := r.src.NoData[b]
 		hasND := !math.IsNaN(nd)
+		if !hasND && !r.float {
+			continue // an integer band without nodata: every value is data
+		}
 		ndf := float32(nd)
-		pl := planes[b]
-		for i, v := range buf {
-			j := (dy+i/iw)*w + dx + i%iw
-			pl[j] = v
-			if v != v || (hasND && v == ndf) {
-				valid[j] = false
+		for y := 0; y < ih; y++ {
+			row := pl[off+y*w : off+y*w+iw]
+			vr := valid[off+y*w : off+y*w+iw]
+			for i, v := range row {
+				if v != v || (hasND && v == ndf) {
+					vr[i] = false
+				}
 			}
 		}
 	}
@@ -112,9 +131,12 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 		if err := r.maskBand.Read(in.Min.X, in.Min.Y, m, iw, ih, gdalErrs, cfg()); err != nil {
 			return inputErr(r.src.Name, ErrUnreadable, "mask window %v cannot be read (%v)", in, err)
 		}
-		for i, v := range m {
-			if v == 0 {
-				valid[(dy+i/iw)*w+dx+i%iw] = false
+		for y := 0; y < ih; y++ {
+			vr := valid[off+y*w : off+y*w+iw]
+			for i, v := range m[y*iw : (y+1)*iw] {
+				if v == 0 {
+					vr[i] = false
+				}
 			}
 		}
 	}

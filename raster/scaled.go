@@ -26,6 +26,8 @@ func (r *Reader) ReadScaled(ctx context.Context, win image.Rectangle, w, h int, 
 	if len(planes) != len(r.bands) || len(valid) != n {
 		return fmt.Errorf("raster: read buffers do not match a %d×%d buffer of %d bands", w, h, len(r.bands))
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	clear(valid)
 	for b := range planes {
 		clear(planes[b][:n])

@@ -51,29 +51,61 @@ type Feature struct {
 // The file is written under a temporary name and renamed, so a failure never
 // leaves a half-written file. The output is byte-identical for identical
 // input (fixed creation date, no wall-clock metadata).
-func WriteGPKG(path, layer string, fields []Field, feats []Feature) (err error) {
+func WriteGPKG(path, layer string, fields []Field, feats []Feature) error {
+	w, err := CreateGPKG(path, layer, fields)
+	if err != nil {
+		return err
+	}
+	for _, f := range feats {
+		if err := w.Write(f); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// GPKGWriter writes a GeoPackage layer one feature at a time (see
+// CreateGPKG): memory does not grow with the number of features.
+type GPKGWriter struct {
+	path, tmp, layer string
+	fields           []Field
+	ds               *godal.Dataset
+	env              [4]float64
+	header           string
+	sql              strings.Builder
+	n                int
+}
+
+// gpkgBatch is the number of rows per INSERT statement.
+const gpkgBatch = 500
+
+// CreateGPKG starts a GeoPackage layer in WGS84 (EPSG:4326) at path.tmp:
+// rows go in as native SQL in batches of one transaction, the geometry
+// already in GeoPackage binary form (one cgo call per batch instead of ~17
+// per feature); OGR creates the table, its metadata and the R-tree spatial
+// index with its triggers. Close commits and renames the file into place,
+// Abort removes it; the bytes equal those of WriteGPKG with the same
+// features.
+func CreateGPKG(path, layer string, fields []Field) (_ *GPKGWriter, err error) {
 	register()
-	tmp := path + ".part"
-	os.Remove(tmp)
+	w := &GPKGWriter{path: path, tmp: path + ".part", layer: layer, fields: fields, env: emptyEnvelope(), header: insertHeader(layer, fields)}
+	os.Remove(w.tmp)
+	opts := godal.ConfigOption("OGR_CURRENT_DATE=2000-01-01T00:00:00.000Z", "OGR_SQLITE_JOURNAL=OFF", "GDAL_PAM_ENABLED=NO")
+	ds, err := godal.CreateVector(godal.GeoPackage, w.tmp, gdalErrs, opts)
+	if err != nil {
+		os.Remove(w.tmp)
+		return nil, fmt.Errorf("raster: create %s: %w", path, err)
+	}
+	w.ds = ds
 	defer func() {
 		if err != nil {
-			os.Remove(tmp)
-		}
-	}()
-	opts := godal.ConfigOption("OGR_CURRENT_DATE=2000-01-01T00:00:00.000Z", "OGR_SQLITE_JOURNAL=OFF", "GDAL_PAM_ENABLED=NO")
-	ds, err := godal.CreateVector(godal.GeoPackage, tmp, gdalErrs, opts)
-	if err != nil {
-		return fmt.Errorf("raster: create %s: %w", path, err)
-	}
-	closed := false
-	defer func() {
-		if !closed {
-			ds.Close()
+			w.Abort()
 		}
 	}()
 	sr, err := godal.NewSpatialRefFromEPSG(4326, gdalErrs)
 	if err != nil {
-		return fmt.Errorf("raster: WGS84: %w", err)
+		return nil, fmt.Errorf("raster: WGS84: %w", err)
 	}
 	defer sr.Close()
 	copts := []godal.CreateLayerOption{gdalErrs}
@@ -87,67 +119,90 @@ func WriteGPKG(path, layer string, fields []Field, feats []Feature) (err error) 
 		}
 		copts = append(copts, godal.NewFieldDefinition(f.Name, ft))
 	}
-	lyr, err := ds.CreateLayer(layer, sr, godal.GTMultiPolygon, copts...)
-	if err != nil {
-		return fmt.Errorf("raster: create layer %s in %s: %w", layer, path, err)
+	if _, err := ds.CreateLayer(layer, sr, godal.GTMultiPolygon, copts...); err != nil {
+		return nil, fmt.Errorf("raster: create layer %s in %s: %w", layer, path, err)
 	}
 	if err := ds.StartTransaction(); err != nil {
-		return fmt.Errorf("raster: %s: start transaction: %w", path, err)
+		return nil, fmt.Errorf("raster: %s: start transaction: %w", path, err)
 	}
-	// Rows go in as native SQL in batches, with the geometry already in
-	// GeoPackage binary form: one cgo call per batch instead of ~17 per
-	// feature. OGR created the table, its metadata and R-tree triggers.
-	env := emptyEnvelope()
-	var sql strings.Builder
-	flush := func() error {
-		if sql.Len() == 0 {
-			return nil
-		}
-		rs, err := ds.ExecuteSQL(sql.String(), gdalErrs)
-		if err != nil {
-			return err
-		}
-		if rs != nil {
-			rs.Close()
-		}
-		sql.Reset()
+	return w, nil
+}
+
+func (w *GPKGWriter) flush() error {
+	if w.sql.Len() == 0 {
 		return nil
 	}
-	header := insertHeader(layer, fields)
-	for i, f := range feats {
-		if i%500 == 0 {
-			if err := flush(); err != nil {
-				return fmt.Errorf("raster: %s: insert features: %w", path, err)
-			}
-			sql.WriteString(header)
-		} else {
-			sql.WriteString(",")
-		}
-		if err := appendRow(&sql, fields, f, &env); err != nil {
-			return fmt.Errorf("raster: %s: feature %d: %w", path, i+1, err)
-		}
+	rs, err := w.ds.ExecuteSQL(w.sql.String(), gdalErrs)
+	if err != nil {
+		return err
 	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("raster: %s: insert features: %w", path, err)
+	if rs != nil {
+		rs.Close()
 	}
-	// Fixed modification date (byte-identical output) and the extent.
+	w.sql.Reset()
+	return nil
+}
+
+// Write adds one feature.
+func (w *GPKGWriter) Write(f Feature) error {
+	if w.n%gpkgBatch == 0 {
+		if err := w.flush(); err != nil {
+			return fmt.Errorf("raster: %s: insert features: %w", w.path, err)
+		}
+		w.sql.WriteString(w.header)
+	} else {
+		w.sql.WriteString(",")
+	}
+	w.n++
+	if err := appendRow(&w.sql, w.fields, f, &w.env); err != nil {
+		return fmt.Errorf("raster: %s: feature %d: %w", w.path, w.n, err)
+	}
+	return nil
+}
+
+// Close writes the last rows, the layer's extent and a fixed modification
+// date (byte-identical output), commits and renames the file into place. On
+// error the file is removed.
+func (w *GPKGWriter) Close() (err error) {
+	defer func() {
+		if err != nil {
+			w.Abort()
+		}
+	}()
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("raster: %s: insert features: %w", w.path, err)
+	}
 	upd := "UPDATE gpkg_contents SET last_change='2000-01-01T00:00:00.000Z'"
-	if len(feats) > 0 {
-		upd += fmt.Sprintf(", min_x=%s, min_y=%s, max_x=%s, max_y=%s", sqlFloat(env[0]), sqlFloat(env[1]), sqlFloat(env[2]), sqlFloat(env[3]))
+	if w.n > 0 {
+		upd += fmt.Sprintf(", min_x=%s, min_y=%s, max_x=%s, max_y=%s", sqlFloat(w.env[0]), sqlFloat(w.env[1]), sqlFloat(w.env[2]), sqlFloat(w.env[3]))
 	}
-	sql.WriteString(upd + fmt.Sprintf(" WHERE lower(table_name)=lower('%s')", strings.ReplaceAll(layer, "'", "''")))
-	if err := flush(); err != nil {
-		return fmt.Errorf("raster: %s: contents: %w", path, err)
+	w.sql.WriteString(upd + fmt.Sprintf(" WHERE lower(table_name)=lower('%s')", strings.ReplaceAll(w.layer, "'", "''")))
+	if err := w.flush(); err != nil {
+		return fmt.Errorf("raster: %s: contents: %w", w.path, err)
 	}
-	if err := ds.CommitTransaction(); err != nil {
-		return fmt.Errorf("raster: %s: commit: %w", path, err)
+	if err := w.ds.CommitTransaction(); err != nil {
+		return fmt.Errorf("raster: %s: commit: %w", w.path, err)
 	}
-	_ = lyr
-	closed = true
+	ds := w.ds
+	w.ds = nil
 	if err := ds.Close(gdalErrs); err != nil {
-		return fmt.Errorf("raster: close %s: %w", path, err)
+		os.Remove(w.tmp)
+		return fmt.Errorf("raster: close %s: %w", w.path, err)
 	}
-	return os.Rename(tmp, path)
+	if err := os.Rename(w.tmp, w.path); err != nil {
+		os.Remove(w.tmp)
+		return err
+	}
+	return nil
+}
+
+// Abort closes and removes the unfinished file (a no-op after Close).
+func (w *GPKGWriter) Abort() {
+	if w.ds != nil {
+		w.ds.Close()
+		w.ds = nil
+		os.Remove(w.tmp)
+	}
 }
 
 func insertHeader(layer string, fields []Field) string {

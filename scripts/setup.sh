@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # setup.sh installs what weipian needs on a Debian 12 machine, idempotently.
-# Usage: scripts/setup.sh [gdal] [servers] [web] [browser]   (no argument: everything)
+# Usage: scripts/setup.sh [gdal] [servers] [web] [browser] [report]   (no argument: everything)
 #   web      Node.js and npm, to build the web console (make web)
 #   browser  Chromium and CJK fonts, for the console's browser tests
+#   report   Chromium (prints the PDF reports), Noto CJK fonts, poppler-utils (tests render PDFs)
 set -euo pipefail
 
-want_gdal=0; want_servers=0; want_web=0; want_browser=0
-if [ $# -eq 0 ]; then want_gdal=1; want_servers=1; want_web=1; want_browser=1; fi
+want_gdal=0; want_servers=0; want_web=0; want_browser=0; want_report=0
+if [ $# -eq 0 ]; then want_gdal=1; want_servers=1; want_web=1; want_browser=1; want_report=1; fi
 for a in "$@"; do
   case "$a" in
     gdal) want_gdal=1 ;;
     servers) want_servers=1 ;;
     web) want_web=1 ;;
     browser) want_browser=1 ;;
-    *) echo "setup.sh: unknown component $a (want gdal, servers, web or browser)" >&2; exit 2 ;;
+    report) want_report=1 ;;
+    *) echo "setup.sh: unknown component $a (want gdal, servers, web, browser or report)" >&2; exit 2 ;;
   esac
 done
 
@@ -41,6 +43,10 @@ fi
 if [ $want_browser -eq 1 ]; then
   command -v chromium >/dev/null 2>&1 || need_pkg chromium
   need_pkg fonts-noto-cjk
+fi
+if [ $want_report -eq 1 ]; then
+  command -v chromium >/dev/null 2>&1 || need_pkg chromium
+  need_pkg fonts-noto-cjk; need_pkg poppler-utils
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -24,7 +24,7 @@ func testZones(n int) []pipeline.Zone {
 		x, y := 113+float64(i)/3, 34+math.Pi/1e3*float64(i)
 		zs[i] = pipeline.Zone{
 			ID: int64(10 * i), Kind: pipeline.ZonePatrol,
-			Name: fmt.Sprintf("东关%d片区", i), Grade: 1 + i%3, Team: "城关中队", Person: "张三", Contact: "13800000000",
+			Name: fmt.Sprintf("东关%d片区", i), Grade: pipeline.Grade(1 + i%3), Team: "城关中队", Person: "张三", Contact: "13800000000",
 			XZQDM: "410102001", XZQMC: "东关街道",
 			Attrs: map[string]string{"备注": "城乡结合部", "BSM": fmt.Sprint(i)},
 			Geometry: orb.MultiPolygon{

@@ -109,11 +109,12 @@ func Handlers(o *pipeline.Orchestrator, m *Metrics, log *slog.Logger) *asynq.Ser
 	mux.Use(func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 			id, _ := asynq.GetTaskID(ctx)
+			start := time.Now()
 			err := next.ProcessTask(ctx, t)
 			if err != nil {
 				log.Warn("task error", "task", id, "err", err)
 			} else {
-				log.Debug("task done", "task", id)
+				log.Debug("task done", "task", id, "seconds", time.Since(start).Seconds())
 			}
 			return err
 		})

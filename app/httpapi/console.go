@@ -12,34 +12,48 @@ import (
 // ConsoleRoutes returns the routes the web console needs beyond the API's
 // table, for Options.Extra: its vocabulary, the map tiles of a batch's
 // imagery, a 图斑's image chips and the reconciliation as a table. All
-// need a login.
+// need a login, and all are in /openapi.json.
 //
-//	GET  /console/vocabulary                   codes and labels, task steps
-//	GET  /tiles/{batch}                        bounds, zoom range, dates (TileInfo)
-//	GET  /tiles/{batch}/{date}/{z}/{x}/{y}.png XYZ tile (date: before|after)
-//	GET  /tubans/{id}/chips/{date}.png         image chip of a 图斑
-//	POST /reconcile/view                       reconcile; per-zone figures and 巡查应发现而未发现 as JSON
+//	GET  /console/vocabulary                       codes and labels, task steps
+//	GET  /tiles/{batch}                            bounds, zoom range, dates (TileInfo)
+//	GET  /tiles/{batch}/{date}/{z}/{x}/{y}.png     XYZ tile (date: before|after)
+//	GET  /tubans/{id}/chips/{date}.png             image chip of a 图斑
+//
+// The mux matches a whole path segment, so {y} and {date} of the last two
+// hold the ".png" (the documents say so by the parameters' patterns).
+//
+//	POST /reconcile/view                           reconcile; per-zone figures and 巡查应发现而未发现 as JSON
 func ConsoleRoutes(t *app.Tiles) func(s *Server, mux *http.ServeMux) {
-	return func(s *Server, mux *http.ServeMux) {
-		mux.Handle("GET /console/vocabulary", s.Authed(func(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-			writeJSON(w, http.StatusOK, app.ConsoleVocabulary())
-			return nil
-		}))
-		mux.Handle("GET /tiles/{batch}", s.Authed(func(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-			info, err := t.Info(r.Context(), p, r.PathValue("batch"))
-			if err != nil {
-				return err
-			}
-			writeJSON(w, http.StatusOK, info)
-			return nil
-		}))
-		mux.Handle("GET /tiles/{batch}/{date}/{z}/{x}/{y}", s.Authed(func(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-			return s.tile(t, w, r, p)
-		}))
-		mux.Handle("GET /tubans/{id}/chips/{date}", s.Authed(s.chip))
-		mux.Handle("POST /reconcile/view", s.Authed(s.reconcileView))
+	return func(s *Server, _ *http.ServeMux) {
+		s.register(s.consoleRoutes(t)...)
 	}
 }
+
+func (s *Server) consoleRoutes(t *app.Tiles) []route {
+	return []route{
+		{Method: "GET", Path: "/console/vocabulary", Tag: "console", Summary: "控制台词表：各代码的中文名称、任务流转步骤、核实认定意见、举证照片类型、导出格式",
+			Response: app.Vocabulary{}, Handler: func(w http.ResponseWriter, r *http.Request, p app.Principal) error {
+				writeJSON(w, http.StatusOK, app.ConsoleVocabulary())
+				return nil
+			}},
+		{Method: "GET", Path: "/tiles/{batch}", Tag: "console", Summary: "批次影像瓦片信息：范围（WGS84）、缩放级别、前后时相日期",
+			Response: app.TileInfo{}, Handler: func(w http.ResponseWriter, r *http.Request, p app.Principal) error {
+				return reply(w, http.StatusOK)(t.Info(r.Context(), p, r.PathValue("batch")))
+			}},
+		{Method: "GET", Path: "/tiles/{batch}/{date}/{z}/{x}/{y}", Tag: "console", Params: tileParams,
+			Summary:      "批次影像 XYZ 瓦片（Web 墨卡托，256×256 PNG；date 为 before 前时相或 after 后时相；支持 If-None-Match）",
+			ResponseType: "image/png", Handler: func(w http.ResponseWriter, r *http.Request, p app.Principal) error {
+				return s.tile(t, w, r, p)
+			}},
+		{Method: "GET", Path: "/tubans/{id}/chips/{date}", Tag: "console", Params: [][3]string{{"date", "before.png（前时相）或 after.png（后时相）", `^(before|after)\.png$`}},
+			Summary: "图斑影像切片（date 为 before 或 after），标注监测编号、日期与坐标", ResponseType: "image/png", Handler: s.chip},
+		{Method: "POST", Path: "/reconcile/view", Tag: "console", Summary: "对账结果表：各巡查区的频次、发现率与巡查应发现而未发现的图斑",
+			Request: ReconcileRequest{}, Response: app.ReconcileView{}, Handler: s.reconcileView},
+	}
+}
+
+var tileParams = [][3]string{{"date", "before（前时相）或 after（后时相）", "^(before|after)$"}, {"z", "缩放级别", "^[0-9]+$"},
+	{"x", "列号", "^[0-9]+$"}, {"y", "行号加 .png，如 1693.png", `^[0-9]+\.png$`}}
 
 // tileCoords parses date, z, x and y ("y.png") of a tile request.
 func tileCoords(r *http.Request) (xyz.Date, [3]int, error) {

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/app/httpapi"
-	"github.com/weipian/weipian/internal/fixture"
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/tiles/xyz"
 )
@@ -159,6 +159,24 @@ func TestConsoleVocabularyAndReconcileView(t *testing.T) {
 	}
 	if code, _ := (&client{e: e}).do("GET", "/console/vocabulary", ""); code != 401 {
 		t.Errorf("anonymous vocabulary: %d", code)
+	}
+	// Every task export format is offered, and nothing else; the 核查填报
+	// choices and the photo kinds are the application's.
+	offered := map[string]bool{}
+	for _, f := range v.ExportFormats {
+		offered[f.Code] = true
+		if app.ExportFormats[f.Code] == nil {
+			t.Errorf("the console offers export format %s, which does not exist", f.Code)
+		}
+	}
+	for f := range app.ExportFormats {
+		if !offered[f] {
+			t.Errorf("export format %s is not offered by the console", f)
+		}
+	}
+	if strings.Join(v.Opinions, ",") != strings.Join(app.Opinions, ",") || len(v.EvidenceKinds) != 2 || v.EvidenceKinds[1].Code != "drone" ||
+		len(v.XiafaSources) != 3 || len(v.Sources) != 4 || v.Sources[0].Code != app.SourceOwn {
+		t.Errorf("vocabulary: opinions %v, evidence kinds %v, sources %v / %v", v.Opinions, v.EvidenceKinds, v.Sources, v.XiafaSources)
 	}
 	office := e.login("office")
 	code, body = office.do("POST", "/reconcile/view", `{"batch":"`+fixture.BatchID+`","period":"2026-05"}`)

@@ -8,19 +8,12 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3gen"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/weipian/weipian/app"
-)
-
-var (
-	openapiOnce sync.Once
-	openapiDoc  []byte
-	openapiErr  error
 )
 
 // OpenAPI returns the API's OpenAPI 3.0 document, generated from the route
@@ -59,7 +52,13 @@ func (s *Server) OpenAPI() (*openapi3.T, error) {
 			op.Security = &openapi3.SecurityRequirements{}
 		}
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Path, -1) {
-			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))
+			p := openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema())
+			for _, d := range rt.Params {
+				if d[0] == m[1] {
+					p = p.WithDescription(d[1]).WithSchema(openapi3.NewStringSchema().WithPattern(d[2]))
+				}
+			}
+			op.AddParameter(p)
 		}
 		for _, q := range rt.Query {
 			op.AddParameter(openapi3.NewQueryParameter(q[0]).WithDescription(q[1]).WithSchema(openapi3.NewStringSchema()))
@@ -120,19 +119,19 @@ func customizeSchema(name string, t reflect.Type, tag reflect.StructTag, schema 
 }
 
 func (s *Server) openapiDoc(w http.ResponseWriter, r *http.Request, _ app.Principal) error {
-	openapiOnce.Do(func() {
+	s.openapiOnce.Do(func() {
 		doc, err := s.OpenAPI()
 		if err != nil {
-			openapiErr = err
+			s.openapiErr = err
 			return
 		}
-		openapiDoc, openapiErr = json.MarshalIndent(doc, "", "  ")
+		s.openapiJSON, s.openapiErr = json.MarshalIndent(doc, "", "  ")
 	})
-	if openapiErr != nil {
-		return openapiErr
+	if s.openapiErr != nil {
+		return s.openapiErr
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Write(openapiDoc)
+	w.Write(s.openapiJSON)
 	return nil
 }
 

@@ -14,16 +14,19 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/app/httpapi"
-	"github.com/weipian/weipian/internal/fixture"
 )
 
 // TestOpenAPIMatchesTheRoutes loads /openapi.json as a client would,
 // validates it, checks that every documented operation is served (no 404
 // or 405 from the router), and validates real responses of the API against
-// the document's schemas.
+// the document's schemas. The server has the console's routes, as `weipian
+// serve` wires it: they are documented too.
 func TestOpenAPIMatchesTheRoutes(t *testing.T) {
-	e := newEnv(t, httpapi.Options{}, app.Config{})
+	e := newEnvFor(t, app.Config{}, func(a *app.App) httpapi.Options {
+		return httpapi.Options{Extra: httpapi.ConsoleRoutes(app.NewTiles(a, app.TileOptions{}))}
+	})
 	anon := &client{e: e}
 	code, body := anon.do("GET", "/openapi.json", "")
 	if code != 200 {
@@ -47,7 +50,8 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
 			n++
-			p := strings.NewReplacer("{id}", "nope", "{name}", "nope", "{kind}", "耕地", "{sha256}", "0").Replace(path)
+			p := strings.NewReplacer("{id}", "nope", "{name}", "nope", "{kind}", "耕地", "{sha256}", "0", "{batch}", "nope", "{date}", "before.png",
+				"{z}", "0", "{x}", "0", "{y}", "0.png").Replace(path)
 			var rb io.Reader
 			ct := ""
 			if method == "POST" || method == "PATCH" {
@@ -61,6 +65,16 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 	}
 	if n < 30 {
 		t.Errorf("only %d operations documented", n)
+	}
+	// The console's routes are among them, with their path parameters.
+	for _, op := range []struct{ method, path string }{
+		{"GET", "/console/vocabulary"}, {"GET", "/tiles/{batch}"}, {"GET", "/tiles/{batch}/{date}/{z}/{x}/{y}"},
+		{"GET", "/tubans/{id}/chips/{date}"}, {"POST", "/reconcile/view"}, {"GET", "/xiafa"},
+	} {
+		item := doc.Paths.Value(op.path)
+		if item == nil || item.GetOperation(op.method) == nil {
+			t.Errorf("%s %s is served but not documented", op.method, op.path)
+		}
 	}
 	// Real responses conform to the schemas.
 	office := e.login("office")
@@ -78,6 +92,10 @@ func TestOpenAPIMatchesTheRoutes(t *testing.T) {
 		{office, "POST", "/tasks/" + e.east[0] + "/transitions", `{"to":"已办结"}`},
 		{office, "GET", "/tasks/nope", ""}, {anon, "GET", "/tasks", ""},
 		{office, "POST", "/reconcile", `{"batch":"` + fixture.BatchID + `","period":"2026-05"}`},
+		{office, "POST", "/reconcile/view", `{"batch":"` + fixture.BatchID + `","period":"2026-05"}`},
+		{office, "GET", "/console/vocabulary", ""}, {office, "GET", "/xiafa", ""}, {anon, "GET", "/console/vocabulary", ""},
+		{office, "GET", "/tiles/" + fixture.BatchID, ""}, {office, "GET", "/tubans/" + d + "/chips/after.png", ""},
+		{office, "GET", "/tiles/" + fixture.BatchID + "/after/12/3348/1693.png", ""},
 		{admin, "POST", "/users", `{"name":"new1","password":"` + password + `","roles":["viewer"]}`},
 	} {
 		req, _ := http.NewRequest(tc.method, e.srv.URL+tc.path, strings.NewReader(tc.body))

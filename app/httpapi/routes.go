@@ -197,7 +197,8 @@ func (s *Server) table() []route {
 
 		{Method: "GET", Path: "/tubans", Tag: "tubans", Summary: "图斑列表与合计（format=geojson 时为 GeoJSON）", Query: append([][2]string{
 			{"batch", "批次"}, {"township", "乡镇 XZQDM 或名称"}, {"tblx", "变化类型"}, {"judgement", "初判"},
-			{"min_farmland_mu", "耕地面积下限（亩）"}, {"big", "只要百亩大图斑"}, {"team", "巡查组"}, {"format", "json 或 geojson"}}, pageParams...),
+			{"min_farmland_mu", "耕地面积下限（亩）"}, {"big", "只要百亩大图斑"}, {"team", "巡查组"}, {"source", "来源：自主监测、部、省 或 市"},
+			{"format", "json 或 geojson"}}, pageParams...),
 			Response: app.TubanList{}, Handler: s.tubans},
 		{Method: "GET", Path: "/tubans/{id}", Tag: "tubans", Summary: "图斑详情（ID 或监测编号），含轮廓与历史", Response: app.TubanView{}, Handler: s.tuban},
 
@@ -300,21 +301,11 @@ func (s *Server) password(w http.ResponseWriter, r *http.Request, p app.Principa
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := s.app.ChangeUser(r.Context(), p, p.User, app.UserChange{Password: &req.Password})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
+	return reply(w, http.StatusOK)(s.app.ChangeUser(r.Context(), p, p.User, app.UserChange{Password: &req.Password}))
 }
 
 func (s *Server) imageryList(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	ims, err := s.app.ImageryList(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ims)
-	return nil
+	return reply(w, http.StatusOK)(s.app.ImageryList(r.Context(), p))
 }
 
 func (s *Server) imageryAdd(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -339,12 +330,7 @@ func (s *Server) batches(w http.ResponseWriter, r *http.Request, p app.Principal
 	if err != nil {
 		return err
 	}
-	l, err := s.app.Batches(r.Context(), p, pg)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Batches(r.Context(), p, pg))
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -366,21 +352,11 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request, p app.Principal)
 }
 
 func (s *Server) batch(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	st, err := s.app.Batch(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Batch(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	b, err := s.app.CancelBatch(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, b)
-	return nil
+	return reply(w, http.StatusOK)(s.app.CancelBatch(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) output(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -635,7 +611,7 @@ func (s *Server) tubanQuery(r *http.Request) (app.TubanQuery, error) {
 		return app.TubanQuery{}, err
 	}
 	tq := app.TubanQuery{Batch: q.Get("batch"), Township: q.Get("township"), TBLX: q.Get("tblx"), Judgement: q.Get("judgement"),
-		Team: q.Get("team"), Big: big, Page: pg}
+		Team: q.Get("team"), Source: q.Get("source"), Big: big, Page: pg}
 	if v := q.Get("min_farmland_mu"); v != "" {
 		if _, err := fmt.Sscan(v, &tq.MinFarmlandMu); err != nil {
 			return tq, &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("参数 min_farmland_mu=%q：应为数字", v)}
@@ -673,7 +649,8 @@ func (s *Server) tubans(w http.ResponseWriter, r *http.Request, p app.Principal)
 		f := &geojson.Feature{Type: "Feature", ID: t.ID, Geometry: t.Geometry.Geometry(), Properties: geojson.Properties{
 			"id": t.ID, "jcbh": t.JCBH, "xzqmc": t.XZQMC, "tblx": t.TBLX.Code, "tblx_label": t.TBLX.Label,
 			"judgement": t.Judgement.Code, "judgement_label": t.Judgement.Label, "jcmj_mu": t.Areas.JCMJ.Mu,
-			"jcgdmj_mu": t.Areas.JCGDMJ.Mu, "yjjbntmj_mu": t.Areas.YJJBNTMJ.Mu, "team": t.Team, "task_id": t.TaskID}}
+			"jcgdmj_mu": t.Areas.JCGDMJ.Mu, "yjjbntmj_mu": t.Areas.YJJBNTMJ.Mu, "team": t.Team, "task_id": t.TaskID,
+			"source": t.Source, "own_detection": t.OwnDetection}}
 		fc.Append(f)
 	}
 	data, err := fc.MarshalJSON()
@@ -686,21 +663,11 @@ func (s *Server) tubans(w http.ResponseWriter, r *http.Request, p app.Principal)
 }
 
 func (s *Server) tuban(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	t, err := s.app.Tuban(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Tuban(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) teams(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	ts, err := s.app.Teams(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ts)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Teams(r.Context(), p))
 }
 
 func taskQuery(r *http.Request) (app.TaskQuery, error) {
@@ -721,21 +688,11 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request, p app.Principal) 
 	if err != nil {
 		return err
 	}
-	l, err := s.app.Tasks(r.Context(), p, q)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Tasks(r.Context(), p, q))
 }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	d, err := s.app.Task(r.Context(), p, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, d)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Task(r.Context(), p, r.PathValue("id")))
 }
 
 func (s *Server) transition(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -743,12 +700,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request, p app.Princi
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := s.app.Transition(r.Context(), p, r.PathValue("id"), app.TransitionRequest(req))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Transition(r.Context(), p, r.PathValue("id"), app.TransitionRequest(req)))
 }
 
 // evidence takes photos as multipart files (any field name), streamed to
@@ -814,12 +766,7 @@ func (s *Server) findings(w http.ResponseWriter, r *http.Request, p app.Principa
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := s.app.SetFindings(r.Context(), p, r.PathValue("id"), req)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK)(s.app.SetFindings(r.Context(), p, r.PathValue("id"), req))
 }
 
 func (s *Server) photo(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -977,12 +924,7 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request, p app.Princip
 }
 
 func (s *Server) users(w http.ResponseWriter, r *http.Request, p app.Principal) error {
-	us, err := s.app.Users(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, us)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Users(r.Context(), p))
 }
 
 func (s *Server) userAdd(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -990,12 +932,7 @@ func (s *Server) userAdd(w http.ResponseWriter, r *http.Request, p app.Principal
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := s.app.AddUser(r.Context(), p, app.UserSpec{Name: req.Name, Display: req.Display, Password: req.Password, Roles: req.Roles, Team: req.Team})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, u)
-	return nil
+	return reply(w, http.StatusCreated)(s.app.AddUser(r.Context(), p, app.UserSpec{Name: req.Name, Display: req.Display, Password: req.Password, Roles: req.Roles, Team: req.Team}))
 }
 
 func (s *Server) userPatch(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -1017,12 +954,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, p app.Principal) 
 	if err != nil {
 		return err
 	}
-	l, err := s.app.Audit(r.Context(), p, app.AuditQuery{Actor: r.URL.Query().Get("actor"), Action: r.URL.Query().Get("action"), Page: pg})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, l)
-	return nil
+	return reply(w, http.StatusOK)(s.app.Audit(r.Context(), p, app.AuditQuery{Actor: r.URL.Query().Get("actor"), Action: r.URL.Query().Get("action"), Page: pg}))
 }
 
 func (s *Server) xiafaImport(w http.ResponseWriter, r *http.Request, p app.Principal) error {
@@ -1143,4 +1075,15 @@ func zipDir(w io.Writer, dir string) error {
 		}
 	}
 	return zw.Close()
+}
+
+// reply writes a use case's result as JSON with code, or returns its error.
+func reply(w http.ResponseWriter, code int) func(any, error) error {
+	return func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		writeJSON(w, code, v)
+		return nil
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,8 +38,10 @@ type Options struct {
 	TrustProxy bool
 	// Console serves the web console at / (nil: none).
 	Console http.Handler
-	// Extra registers further routes (e.g. map tiles, reports) on the
-	// mux, with the API's authentication (see Server.Authed).
+	// Extra registers further routes (e.g. the console's, ConsoleRoutes):
+	// routes added with Server.register are documented in /openapi.json
+	// like the API's own; handlers put on the mux directly (with
+	// Server.Authed) are not.
 	Extra func(s *Server, mux *http.ServeMux)
 	// Log receives request errors (nil: slog.Default()).
 	Log *slog.Logger
@@ -53,6 +56,12 @@ type Server struct {
 	routes []route
 	log    *slog.Logger
 	reqID  atomic.Uint64
+
+	// The OpenAPI document, made on first request (all routes are
+	// registered by then).
+	openapiOnce sync.Once
+	openapiJSON []byte
+	openapiErr  error
 }
 
 // New returns the API of a. The caller serves it with an http.Server whose
@@ -74,10 +83,9 @@ func New(a *app.App, opt Options) *Server {
 		opt.Log = slog.Default()
 	}
 	s := &Server{app: a, opt: opt, mux: http.NewServeMux(), log: opt.Log}
-	s.routes = s.table()
-	for _, rt := range s.routes {
-		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
-	}
+	s.register(s.table()...)
+	s.register(s.reportRoutes()...)
+	s.register(s.xiafaRoutes()...)
 	if opt.Extra != nil {
 		opt.Extra(s, s.mux)
 	}
@@ -116,11 +124,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
+// register serves routes and documents them.
+func (s *Server) register(rts ...route) {
+	for _, rt := range rts {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+		s.routes = append(s.routes, rt)
+	}
+}
+
 // route is one endpoint: how it is registered, documented and called.
 type route struct {
 	Method, Path string
-	Summary      string
-	Tag          string
+	// Params describe path parameters that need it: name, description
+	// and the pattern of the value (e.g. a tile row with its .png).
+	Params  [][3]string
+	Summary string
+	Tag     string
 	// Public routes need no login.
 	Public bool
 	// Upload routes get the upload size and time limits.

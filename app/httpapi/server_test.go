@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/app/httpapi"
-	"github.com/weipian/weipian/internal/fixture"
 	"github.com/weipian/weipian/store"
 	_ "modernc.org/sqlite"
 )
@@ -50,6 +50,13 @@ var users = []app.UserSpec{
 
 func newEnv(t *testing.T, opt httpapi.Options, cfg app.Config) *env {
 	t.Helper()
+	return newEnvFor(t, cfg, func(*app.App) httpapi.Options { return opt })
+}
+
+// newEnvFor is newEnv with options that need the App (e.g. the console's
+// routes, which need its tiles).
+func newEnvFor(t *testing.T, cfg app.Config, options func(*app.App) httpapi.Options) *env {
+	t.Helper()
 	dir := t.TempDir()
 	cfg.DB, cfg.Data = filepath.Join(dir, "state.db"), filepath.Join(dir, "data")
 	cfg.PasswordCost = 4 // bcrypt.MinCost: the tests log in often, and -race slows bcrypt down
@@ -68,7 +75,7 @@ func newEnv(t *testing.T, opt httpapi.Options, cfg app.Config) *env {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(httpapi.New(a, opt))
+	srv := httptest.NewServer(httpapi.New(a, options(a)))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, app: a, srv: srv, data: cfg.Data}
 	l, err := a.Tasks(t.Context(), op, app.TaskQuery{})

@@ -17,18 +17,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/app/fixture"
 	"github.com/weipian/weipian/app/httpapi"
 	"github.com/weipian/weipian/app/web"
-	"github.com/weipian/weipian/internal/fixture"
 )
 
 var password = "correct horse battery"
@@ -134,6 +137,11 @@ type browser struct {
 	foreign []string // requests to other hosts
 	tiles   map[network.RequestID]string
 	loaded  []network.RequestID
+	// Downloads land in dlDir as their GUIDs; dlNames are their
+	// suggested names, and finished ones arrive on downloads.
+	dlDir     string
+	dlNames   map[string]string
+	downloads chan string
 }
 
 const (
@@ -160,7 +168,8 @@ func newBrowser(t *testing.T, s *server, w, h int) *browser {
 		cancelC()
 		cancelA()
 	})
-	b := &browser{t: t, ctx: ctx, s: s, shots: screenshotDir(t), tiles: map[network.RequestID]string{}}
+	b := &browser{t: t, ctx: ctx, s: s, shots: screenshotDir(t), tiles: map[network.RequestID]string{},
+		dlDir: t.TempDir(), dlNames: map[string]string{}, downloads: make(chan string, 16)}
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
@@ -187,6 +196,29 @@ func newBrowser(t *testing.T, s *server, w, h int) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
+	err = chromedp.ListenBrowser(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *cdpbrowser.EventDownloadWillBegin:
+			b.mu.Lock()
+			b.dlNames[e.GUID] = e.SuggestedFilename
+			b.mu.Unlock()
+		case *cdpbrowser.EventDownloadProgress:
+			if e.State == cdpbrowser.DownloadProgressStateCompleted {
+				select {
+				case b.downloads <- e.GUID:
+				default:
+				}
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := true
+	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: b.dlDir, EventsEnabled: &events}); err != nil {
+		t.Fatal(err)
+	}
 	var mobile []chromedp.EmulateViewportOption
 	if w < 600 {
 		mobile = append(mobile, chromedp.EmulateMobile, chromedp.EmulateTouch)
@@ -203,6 +235,31 @@ func newBrowser(t *testing.T, s *server, w, h int) *browser {
 		}
 	})
 	return b
+}
+
+// download clicks the element sel and returns the file the browser
+// downloads: its name and its bytes.
+func (b *browser) download(sel string, timeout time.Duration) (string, []byte) {
+	b.t.Helper()
+	for len(b.downloads) > 0 {
+		<-b.downloads
+	}
+	b.run(chromedp.Click(chromedp.CSS(sel)))
+	select {
+	case guid := <-b.downloads:
+		data, err := os.ReadFile(filepath.Join(b.dlDir, guid))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		b.mu.Lock()
+		name := b.dlNames[guid]
+		b.mu.Unlock()
+		return name, data
+	case <-time.After(timeout):
+		b.shot("download_timeout")
+		b.t.Fatalf("clicking %s downloaded nothing in %v", sel, timeout)
+	}
+	return "", nil
 }
 
 func (b *browser) run(actions ...chromedp.Action[chromedp.Void]) {
@@ -434,6 +491,16 @@ func TestConsoleEvidence(t *testing.T) {
 	}
 }
 
+// tap clicks the middle of the element sel after scrolling it to the
+// middle of the viewport (chromedp.Click scrolls it to the top, under the
+// sticky header, which then takes the click).
+func (b *browser) tap(sel string) {
+	b.t.Helper()
+	r := eval[map[string]float64](b, `(() => { const e = document.querySelector(`+"`"+sel+"`"+`); e.scrollIntoView({block: 'center'});
+		const r = e.getBoundingClientRect(); return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()`)
+	b.run(chromedp.MouseClickXY(r["x"], r["y"]))
+}
+
 // box returns the page rectangle of the first element matching sel.
 func box(b *browser, sel string) (x, y, w, h float64) {
 	b.t.Helper()
@@ -645,7 +712,8 @@ func absDiff(a, b uint32) uint32 {
 }
 
 // TestConsoleOffice: the enforcement office reconciles a batch per patrol
-// zone and opens the reports page, which says the reports are not made yet.
+// zone, sees every team's tasks with every export format, and reads the
+// monthly report: its tables and charts as the server renders them.
 func TestConsoleOffice(t *testing.T) {
 	s := newServer(t, false)
 	b := newBrowser(t, s, desktopW, desktopH)
@@ -661,12 +729,14 @@ func TestConsoleOffice(t *testing.T) {
 		}
 	}
 	b.shot("desktop_reconcile")
-	// Tasks of every team, with the export links.
+	// Tasks of every team, with every export format.
 	b.open("#/tasks")
 	b.waitFor(`document.querySelectorAll('.task-card').length === 3`, 20*time.Second)
-	if n := eval[int](b, `document.querySelectorAll('details.exports a[href^="/export/tasks?format="]').length`); n != 5 {
-		t.Errorf("%d export links, want zip, xlsx, kml, gpx and geojson", n)
+	formats := eval[[]string](b, `[...document.querySelectorAll('details.exports a[href^="/export/tasks?format="]')].map(a => new URL(a.href).searchParams.get('format'))`)
+	if strings.Join(formats, ",") != "zip,xlsx,kml,kmz,gpx,geojson,shp" {
+		t.Errorf("task export links %v, want zip, xlsx, kml, kmz, gpx, geojson and shp", formats)
 	}
+	b.run(chromedp.Click(chromedp.CSS(`details.exports summary`)))
 	b.shot("desktop_office_tasks")
 	// The same tasks on the map (the fixture county has no imagery: the
 	// zones and 图斑 on a plain background).
@@ -674,19 +744,118 @@ func TestConsoleOffice(t *testing.T) {
 	b.waitFor(`document.querySelectorAll('.map-stage canvas').length > 0 && document.querySelector('.mapbox').dataset.imagery === 'none'`, 20*time.Second)
 	time.Sleep(1500 * time.Millisecond)
 	b.shot("desktop_office_tasks_map")
-	b.open("#/reports")
-	b.waitFor(`!!document.querySelector('[data-reports=missing], .report-body .card')`, 20*time.Second)
-	if h := b.text(".report-body h2"); h != "报表尚未生成" {
-		t.Errorf("reports page says %q, want 报表尚未生成 while the server has no /reports", h)
+	// The May report: the server's HTML in a sandboxed frame, styled (the
+	// console's CSP lets its inline style through), with its six tables and
+	// four charts.
+	b.open("#/reports?period=2026-05")
+	frame := `document.querySelector('iframe.report-frame')`
+	b.waitFor(frame+` && `+frame+`.dataset.loaded === 'true'`, 60*time.Second)
+	if h := b.text(".report-head h2"); h != "2026年5月卫片执法统计报表（月报）" {
+		t.Errorf("report title %q", h)
 	}
-	b.shot("desktop_reports_placeholder")
+	doc := frame + `.contentDocument`
+	titles := strings.Join(eval[[]string](b, `[...`+doc+`.querySelectorAll('section.table h2')].map(h => h.textContent)`), "\n")
+	for _, want := range []string{"卫片图斑核查情况一览表", "违法线索统计表", "违法占用耕地面积比例", "执法指标", "动态巡查考核", "违法图斑清单"} {
+		if !strings.Contains(titles, want) {
+			t.Errorf("the report lacks the table %s: it has\n%s", want, titles)
+		}
+	}
+	if n := eval[int](b, doc+`.querySelectorAll('figure.chart svg').length`); n != 4 {
+		t.Errorf("the report shows %d charts, want 4", n)
+	}
+	if a := eval[string](b, `getComputedStyle(`+doc+`.querySelector('h1')).textAlign`); a != "center" {
+		t.Errorf("the report's title is aligned %q: its style sheet did not apply", a)
+	}
+	if h := eval[float64](b, frame+`.getBoundingClientRect().height`); h < 1500 {
+		t.Errorf("the report frame is %.0f px high: not fitted to the report", h)
+	}
+	if got := eval[string](b, `document.querySelector('select[name=kind]').value + ' ' + document.querySelector('select[name=month]').value`); got != "month 5" {
+		t.Errorf("the period form shows %q for 2026-05, want month 5", got)
+	}
+	b.shot("desktop_report_month")
+	b.run(chromedp.ScrollIntoView(chromedp.CSS(`.report-view`)))
+	time.Sleep(300 * time.Millisecond)
+	b.shot("desktop_report_charts")
+	// A bad period is the server's message, not a broken page.
+	b.open("#/reports?period=2026-13")
+	b.waitFor(`!!document.querySelector('.report-head .error')`, 20*time.Second)
+	if m := b.text(".report-head .error"); !strings.Contains(m, "统计期") {
+		t.Errorf("bad period says %q", m)
+	}
 }
 
-// TestConsoleOfficeDownloadsAnnualReport is the issue's "the office
-// downloads the annual report"; the reports come with issue 10.
+// TestConsoleOfficeDownloadsAnnualReport: the office picks the annual
+// report in the form and downloads it as XLSX and PDF; the files are the
+// report the server makes (the XLSX byte for byte), the PDF a PDF of
+// several pages. On a phone the page still works.
 func TestConsoleOfficeDownloadsAnnualReport(t *testing.T) {
-	t.Skip("the annual report (XLSX, PDF) comes with issue 10, \"Reports: the monthly, quarterly and annual 卫片执法 statistics an office submits\"; the console's 统计报表 page calls GET /reports and shows 报表尚未生成 until then")
+	s := newServer(t, false)
+	b := newBrowser(t, s, desktopW, desktopH)
+	b.login("office")
+	b.open("#/reports?period=2026-Q2")
+	b.waitFor(`document.querySelector('iframe.report-frame')?.dataset.loaded === 'true'`, 60*time.Second)
+	eval[bool](b, `(() => { const k = document.querySelector('select[name=kind]'); k.value = 'year'; k.dispatchEvent(new Event('change'));
+		document.querySelector('input[name=year]').value = '2026'; return true; })()`)
+	if hidden := eval[bool](b, `document.querySelector('select[name=quarter]').closest('label').hidden`); !hidden {
+		t.Error("the quarter is still offered for an annual report")
+	}
+	b.run(chromedp.Click(chromedp.CSS(`form.report-form button[type=submit]`)))
+	b.waitFor(`location.hash === '#/reports?period=2026'`, 10*time.Second)
+	b.waitFor(`document.querySelector('iframe.report-frame')?.dataset.loaded === 'true' && document.querySelector('.report-head h2')?.textContent.includes('年报')`, 60*time.Second)
+	b.shot("desktop_report_annual")
+
+	name, data := b.download(`.report-downloads a[data-dl$="format=xlsx"]`, 60*time.Second)
+	if name != "卫片执法统计报表_2026.xlsx" {
+		t.Errorf("XLSX download named %q", name)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("the downloaded XLSX does not open: %v", err)
+	}
+	sheets := x.GetSheetList()
+	title, _ := x.GetCellValue(sheets[0], "A1")
+	if len(sheets) < 7 || sheets[len(sheets)-1] != "表6 违法图斑清单" || title != "2026年卫片执法统计报表（年报）" {
+		t.Errorf("XLSX: sheets %v, first title %q", sheets, title)
+	}
+	x.Close()
+	op := app.Principal{User: "check", Roles: []app.Role{app.RoleReviewer}}
+	doc, err := s.app.Report(t.Context(), op, app.ReportRequest{Period: "2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := s.app.WriteReport(t.Context(), &want, doc, "xlsx"); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, want.Bytes()) {
+		t.Error("the downloaded XLSX is not the report the server makes for 2026")
+	}
+
+	name, data = b.download(`.report-downloads a[data-dl$="format=pdf"]`, 120*time.Second)
+	if name != "卫片执法统计报表_2026.pdf" || !bytes.HasPrefix(data, []byte("%PDF-")) {
+		t.Errorf("PDF download %q starts %q, want %%PDF-", name, data[:min(8, len(data))])
+	}
+	if n := len(pdfPage.FindAll(data, -1)); n < 3 {
+		t.Errorf("the PDF has %d pages, want the cover with the charts and the tables on the next pages", n)
+	}
+	if len(data) < 20000 {
+		t.Errorf("the PDF has %d bytes: too small for the report's tables and charts", len(data))
+	}
+	// On a phone: the form, the downloads and the report (scrolled sideways).
+	p := newBrowser(t, s, phoneW, phoneH)
+	p.login("office")
+	p.open("#/reports?period=2026")
+	p.waitFor(`document.querySelector('iframe.report-frame')?.dataset.loaded === 'true'`, 60*time.Second)
+	if w := eval[float64](p, `document.documentElement.scrollWidth`); w > phoneW+1 {
+		t.Errorf("the reports page is %.0f px wide on a %d px phone", w, phoneW)
+	}
+	p.shot("phone_report_form")
+	p.tap(`.report-frame-wrap`)
+	p.shot("phone_report_frame")
 }
+
+// pdfPage matches a page object of a PDF.
+var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
 // TestConsoleAdmin: an admin adds a patrol member, who can then log in and
 // sees their team.

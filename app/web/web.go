@@ -116,8 +116,8 @@ The HTTP API works: see <a href="/docs">/docs</a>.</p></body></html>`
 
 // Handler serves the console: "/" is the app (index.html), "/assets/…" its
 // files, revalidated by ETag. Other paths are 404 with the API's JSON
-// error body, so that clients of a route the server lacks (e.g. /reports
-// before the reports exist) get an answer they can read.
+// error body, so that a client asking for a route this server lacks gets
+// an answer it can read.
 func Handler() http.Handler {
 	loadOnce.Do(loadEmbedded)
 	return handler(embedded)

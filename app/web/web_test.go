@@ -46,9 +46,9 @@ func TestNotBuilt(t *testing.T) {
 	if b := body(t, r); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(b, "控制台未构建：运行 make web") {
 		t.Errorf("/ without a build: %d %q", r.StatusCode, b)
 	}
-	r = get(t, h, "/reports")
+	r = get(t, h, "/no-such-route")
 	if b := body(t, r); r.StatusCode != http.StatusNotFound || !strings.Contains(b, `"code":"not_found"`) {
-		t.Errorf("/reports: %d %q, want a JSON 404", r.StatusCode, b)
+		t.Errorf("/no-such-route: %d %q, want a JSON 404", r.StatusCode, b)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 func TestDetectOptionValuesAreRefused(t *testing.T) {
 	base := []string{"detect", "--before", "../../testdata/juelich/LS20010525.tif", "--after", "../../testdata/juelich/LS20010626.tif", "--out", t.TempDir()}
 	for _, extra := range [][]string{
-		{"--tile-size", "0"}, {"--tile-size", "-5"}, {"--workers", "-3"}, {"--mmu-m2", "NaN"}, {"--mmu-m2", "Inf"}, {"--mmu-m2", "-1"},
+		{"--tile-size", "10"}, {"--tile-size", "-5"}, {"--memory-mb", "100"}, {"--memory-mb", "-1"}, {"--workers", "-3"}, {"--mmu-m2", "NaN"}, {"--mmu-m2", "Inf"}, {"--mmu-m2", "-1"},
 	} {
 		_, err := runCLI(t, append(append([]string{}, base...), extra...)...)
 		var ue usageError

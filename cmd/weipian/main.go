@@ -73,8 +73,11 @@ type cli struct {
 	logLevel       string
 	cpuProfile     string
 	gdalCacheMB    int
-	log            *slog.Logger
-	cfg            config
+	// gdalCacheUser is true when the user chose GDAL's cache (flag or
+	// GDAL_CACHEMAX).
+	gdalCacheUser bool
+	log           *slog.Logger
+	cfg           config
 }
 
 // config is the system configuration, from flags or the environment (flags
@@ -88,6 +91,8 @@ type config struct {
 	EvidenceMaxMB int
 	// OutputCRS is the deployment's CRS of vector outputs (WEIPIAN_CRS).
 	OutputCRS string
+	// Report holds the local rules of the reports (report and serve flags).
+	Report app.ReportConfig
 }
 
 func envOr(k, def string) string {
@@ -126,7 +131,7 @@ func (a *cli) open(ctx context.Context) (*app.App, error) {
 		return nil, usageError{fmt.Errorf("--evidence-max-mb %d: want 1..1024", a.cfg.EvidenceMaxMB)}
 	}
 	return app.Open(ctx, app.Config{Redis: a.cfg.Redis, S3: a.cfg.S3, DB: a.cfg.DB, Data: a.cfg.Data,
-		EvidenceMaxBytes: int64(a.cfg.EvidenceMaxMB) << 20, OutputCRS: a.cfg.OutputCRS, Log: a.log})
+		EvidenceMaxBytes: int64(a.cfg.EvidenceMaxMB) << 20, OutputCRS: a.cfg.OutputCRS, Report: a.cfg.Report, Log: a.log})
 }
 
 // operator is the CLI's principal: an administrator named by --by, else
@@ -155,6 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			// GDAL's block cache defaults to 5% of RAM; bound it so a
 			// worker's memory does not depend on the machine. GDAL reads
 			// the setting when the cache is first used.
+			a.gdalCacheUser = os.Getenv("GDAL_CACHEMAX") != "" || cmd.Flags().Changed("gdal-cache-mb")
 			if os.Getenv("GDAL_CACHEMAX") == "" && a.gdalCacheMB > 0 {
 				os.Setenv("GDAL_CACHEMAX", strconv.Itoa(a.gdalCacheMB))
 			}
@@ -186,6 +192,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	root.PersistentFlags().IntVar(&a.gdalCacheMB, "gdal-cache-mb", 256, "GDAL block cache in MB (env GDAL_CACHEMAX wins)")
 	a.cfg.systemFlags(root)
 	root.AddCommand(a.detectCmd(), a.evalCmd(), a.batchCmd(), a.imageryCmd(), a.workerCmd(), a.serveCmd(), a.benchCmd(),
-		a.ledgerCmd(), a.reconcileCmd(), a.zonesCmd(), a.tasksCmd(), a.tubanCmd(), a.usersCmd(), a.auditCmd(), a.xiafaCmd())
+		a.ledgerCmd(), a.reconcileCmd(), a.zonesCmd(), a.tasksCmd(), a.tubanCmd(), a.usersCmd(), a.auditCmd(), a.xiafaCmd(), a.reportCmd())
 	return root.ExecuteContext(ctx)
 }

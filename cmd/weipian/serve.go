@@ -19,6 +19,7 @@ func (a *cli) serveCmd() *cobra.Command {
 	var listen, certFile, keyFile string
 	var trustProxy bool
 	var tileCacheMiB, tileRenders int
+	var rf reportFlags
 	cmd := &cobra.Command{
 		Use:   "serve [--listen 127.0.0.1:8080] [--tls-cert F --tls-key F] [--trust-proxy]",
 		Short: "Serve the HTTP API (and, in the embedded mode, run the queued batches)",
@@ -40,6 +41,11 @@ from outside.`,
 			if (certFile == "") != (keyFile == "") {
 				return usageError{errors.New("--tls-cert and --tls-key go together")}
 			}
+			rc, err := rf.config()
+			if err != nil {
+				return err
+			}
+			a.cfg.Report = rc
 			ctx := cmd.Context()
 			s, err := a.open(ctx)
 			if err != nil {
@@ -88,5 +94,6 @@ from outside.`,
 	cmd.Flags().IntVar(&tileCacheMiB, "tile-cache-mib", 64, "memory for rendered map tiles of the web console (MiB)")
 	cmd.Flags().IntVar(&tileRenders, "tile-renders", 0, "map tiles rendered at once (0: one per CPU)")
 	cmd.Flags().BoolVar(&trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address and scheme from X-Forwarded-For/-Proto")
+	rf.register(cmd.Flags()) // the reports of GET /reports
 	return cmd
 }

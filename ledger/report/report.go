@@ -33,7 +33,20 @@ type options struct {
 	title  string
 	crs    crs.CRS
 	crsSet bool
+	info   map[string]PatchInfo
 }
+
+// PatchInfo is what the per-图斑 sheet shows of a 图斑 beyond its
+// reconciliation: its patrol zone's name, township and areas (m²).
+type PatchInfo struct {
+	Zone, Township         string
+	JCMJ, JCGDMJ, YJJBNTMJ float64
+}
+
+// WithPatchInfo gives the zone name, township and areas of each 图斑, by
+// reconcile.Patch.ID (without it the zone column shows the zone's ID and
+// the areas are blank).
+func WithPatchInfo(info map[string]PatchInfo) Option { return func(o *options) { o.info = info } }
 
 // Option changes a writer setting.
 type Option func(*options)
@@ -80,35 +93,82 @@ func yesNo(b bool) string {
 	return "否"
 }
 
-// PatchColumns are the headers of the per-图斑 table.
+// PatchColumns are the headers of the per-图斑 table. Areas are in 亩,
+// distances in metres; the 巡查区域 is the zone's name.
 func PatchColumns() []string {
 	return []string{
-		"监测编号", "图斑标识", "巡查区域", "疑似违法", "前时相", "后时相", "下发日期",
+		"监测编号", "乡镇", "巡查区域", "监测面积(亩)", "耕地面积(亩)", "永久基本农田面积(亩)", "疑似违法", "前时相", "后时相", "研判日期",
 		"核查结论", "发现日期", "台帐行", "匹配方式", "发现距离(米)",
 		"最近巡查时间", "最近距离(米)", "最近巡查来源", "最近巡查队伍", "最后巡查时间",
-		"视距内巡查次数", "窗口内区域台帐数",
+		"视距内巡查次数(次)", "窗口内区域台帐数(条)", "图斑标识",
 	}
 }
 
+// Column positions of PatchColumns used below.
+const (
+	pcOutcome = 10
+	pcFound   = 11
+	pcClosest = 15
+	pcLatest  = 19
+)
+
+func mu(m2 float64) float64 { return math.Round(m2/(10000.0/15)*100) / 100 }
+
 func (o *options) patchRow(r *reconcile.PatchResult) []any {
+	in, ok := o.info[r.Patch.ID]
+	zone := r.ZoneID
+	if ok && in.Zone != "" {
+		zone = in.Zone
+	}
+	var a1, a2, a3 any = "", "", ""
+	if ok {
+		a1, a2, a3 = mu(in.JCMJ), mu(in.JCGDMJ), mu(in.YJJBNTMJ)
+	}
 	row := []any{
-		r.Patch.JCBH, r.Patch.ID, r.ZoneID, yesNo(r.Patch.Suspected), o.date(r.Patch.QSX), o.date(r.Patch.HSX), o.date(r.FlaggedAt),
+		r.Patch.JCBH, in.Township, zone, a1, a2, a3, yesNo(r.Patch.Suspected), o.date(r.Patch.QSX), o.date(r.Patch.HSX), o.date(r.FlaggedAt),
 		r.Outcome.Label(), "", "", "", "",
 		"", "", "", "", "",
-		r.Passes, r.ZoneEntries,
+		r.Passes, r.ZoneEntries, r.Patch.ID,
 	}
 	if f := r.Found; f != nil {
-		row[8], row[9], row[10] = o.date(f.Date), f.Ref, f.Match.Label()
+		row[pcFound], row[pcFound+1], row[pcFound+2] = o.date(f.Date), f.Ref, f.Match.Label()
 		if f.DistanceM >= 0 {
-			row[11] = f.DistanceM
+			row[pcFound+3] = f.DistanceM
 		}
 	}
 	if c := r.Closest; c != nil {
-		row[12], row[13], row[14], row[15] = o.stamp(c.Time), c.DistanceM, c.Source.Label()+" "+c.Ref, c.Team
+		row[pcClosest], row[pcClosest+1], row[pcClosest+2], row[pcClosest+3] = o.stamp(c.Time), c.DistanceM, c.Source.Label()+" "+c.Ref, c.Team
 	}
 	if l := r.Latest; l != nil {
-		row[16] = o.stamp(l.Time)
+		row[pcLatest] = o.stamp(l.Time)
 	}
+	return row
+}
+
+// patchTotals is the 合计 row of the per-图斑 table.
+func (o *options) patchTotals(results []reconcile.PatchResult) []any {
+	var j, g, y float64
+	suspected := 0
+	outcomes := map[reconcile.Outcome]int{}
+	for i := range results {
+		in := o.info[results[i].Patch.ID]
+		j, g, y = j+in.JCMJ, g+in.JCGDMJ, y+in.YJJBNTMJ
+		if results[i].Patch.Suspected {
+			suspected++
+		}
+		outcomes[results[i].Outcome]++
+	}
+	row := make([]any, len(PatchColumns()))
+	for i := range row {
+		row[i] = ""
+	}
+	row[0], row[1] = "合计", fmt.Sprintf("%d个图斑", len(results))
+	if o.info != nil {
+		row[3], row[4], row[5] = mu(j), mu(g), mu(y)
+	}
+	row[6] = fmt.Sprintf("疑似违法%d个", suspected)
+	row[pcOutcome] = fmt.Sprintf("巡查已发现%d；巡查应发现而未发现%d；未巡查覆盖%d",
+		outcomes[reconcile.FoundByPatrol], outcomes[reconcile.ShouldHaveFound], outcomes[reconcile.NotCovered])
 	return row
 }
 
@@ -200,10 +260,11 @@ func PatchesXLSX(w io.Writer, results []reconcile.PatchResult, opts ...Option) e
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return fmt.Errorf("report: rename sheet: %w", err)
 	}
-	rows := make([][]any, len(results))
+	rows := make([][]any, len(results), len(results)+1)
 	for i := range results {
 		rows[i] = o.patchRow(&results[i])
 	}
+	rows = append(rows, o.patchTotals(results))
 	if err := writeSheet(f, sheet, o.title, PatchColumns(), rows); err != nil {
 		return err
 	}
@@ -213,8 +274,9 @@ func PatchesXLSX(w io.Writer, results []reconcile.PatchResult, opts ...Option) e
 // PatchesGeoJSON writes the per-图斑 table as a GeoJSON FeatureCollection of
 // the patch polygons (coordinates rounded to 1e-7°, or to 1 mm in a
 // Gauss-Krüger zone: see WithCRS) with the properties
-// JCBH (监测编号), TBID (图斑标识), XCQY (巡查区域), YSWF (疑似违法, 0/1), QSX,
-// HSX, XFRQ (下发日期), HCJL (核查结论), HCJLDM (its code), FXRQ (发现日期),
+// JCBH (监测编号), TBID (图斑标识), XCQY (巡查区域 name), JCMJ, JCGDMJ and
+// YJJBNTMJ (亩, null without WithPatchInfo), YSWF (疑似违法, 0/1), QSX,
+// HSX, XFRQ (研判日期), HCJL (核查结论), HCJLDM (its code), FXRQ (发现日期),
 // TZH (台帐行), PPFS (匹配方式), ZJXCSJ (最近巡查时间), ZJJL (最近距离, m),
 // ZJLY (最近巡查来源), ZHXCSJ (最后巡查时间) and XCCS (视距内巡查次数).
 func PatchesGeoJSON(w io.Writer, results []reconcile.PatchResult, opts ...Option) error {
@@ -239,7 +301,16 @@ func PatchesGeoJSON(w io.Writer, results []reconcile.PatchResult, opts ...Option
 		}
 		ft := geojson.NewFeature(orb.Round(pg, int(math.Pow10(c.Decimals()))))
 		p := ft.Properties
-		p["JCBH"], p["TBID"], p["XCQY"] = r.Patch.JCBH, r.Patch.ID, r.ZoneID
+		zone := r.ZoneID
+		in, ok := o.info[r.Patch.ID]
+		if ok && in.Zone != "" {
+			zone = in.Zone
+		}
+		p["JCBH"], p["TBID"], p["XCQY"] = r.Patch.JCBH, r.Patch.ID, zone
+		p["JCMJ"], p["JCGDMJ"], p["YJJBNTMJ"] = nil, nil, nil
+		if ok {
+			p["JCMJ"], p["JCGDMJ"], p["YJJBNTMJ"] = mu(in.JCMJ), mu(in.JCGDMJ), mu(in.YJJBNTMJ)
+		}
 		p["YSWF"] = map[bool]int{false: 0, true: 1}[r.Patch.Suspected]
 		p["QSX"], p["HSX"], p["XFRQ"] = o.date(r.Patch.QSX), o.date(r.Patch.HSX), o.date(r.FlaggedAt)
 		p["HCJL"], p["HCJLDM"] = r.Outcome.Label(), r.Outcome.String()
@@ -292,15 +363,22 @@ func (o *options) outputCRS(results []reconcile.PatchResult) (crs.CRS, error) {
 	return c, nil
 }
 
-// ZoneColumns are the headers of the per-zone table.
+// ZoneColumns are the headers of the per-zone table, with their units.
 func ZoneColumns() []string {
 	return []string{
-		"区域编号", "区域名称", "等级", "责任队伍", "统计期", "频次要求",
-		"应巡查天数", "巡查天数", "台帐条数", "巡查次数", "最长未巡查(天)", "间隔超标次数", "频次达标",
-		"单人巡查次数", "轨迹天数", "台帐无轨迹天数",
-		"图斑数", "疑似违法图斑", "巡查已发现", "巡查应发现而未发现", "未巡查覆盖", "发现率",
-		"发现违法", "制止超期", "制止未记录", "制止无效", "报告超期", "报告未记录", "报告无日期",
+		"巡查区域", "等级", "责任队伍", "统计期", "频次要求",
+		"应巡查天数(天)", "巡查天数(天)", "台帐条数(条)", "巡查次数(次)", "最长未巡查(天)", "间隔超标(次)", "频次达标",
+		"单人巡查(次)", "轨迹天数(天)", "台帐无轨迹(天)",
+		"图斑数(个)", "疑似违法图斑(个)", "巡查已发现(个)", "巡查应发现而未发现(个)", "未巡查覆盖(个)", "发现率(%)",
+		"发现违法(起)", "制止超期(起)", "制止未记录(起)", "制止无效(起)", "报告超期(起)", "报告未记录(起)", "报告无日期(起)",
 	}
+}
+
+func percent(num, den int) any {
+	if den == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", math.Round(float64(num)*1000/float64(den))/10)
 }
 
 // RequirementText describes a requirement in Chinese, e.g.
@@ -328,11 +406,11 @@ func RequirementText(r reconcile.Requirement) string {
 
 // LateColumns are the headers of the overdue list.
 func LateColumns() []string {
-	return []string{"区域编号", "区域名称", "台帐行", "发现日期", "制止期限", "制止日期", "制止", "报告期限", "报告日期", "报告", "制止无效"}
+	return []string{"巡查区域", "台帐行", "发现日期", "制止期限", "制止日期", "制止", "报告期限", "报告日期", "报告", "制止无效"}
 }
 
-// ZonesXLSX writes the per-zone table (sheet 区域巡查) and the overdue stops
-// and reports (sheet 超期明细).
+// ZonesXLSX writes the per-zone table (sheet 区域巡查) with a 合计 row, and
+// the overdue stops and reports (sheet 超期明细).
 func ZonesXLSX(w io.Writer, zones []reconcile.ZoneResult, opts ...Option) error {
 	o := newOptions(opts)
 	f, err := newBook()
@@ -346,28 +424,60 @@ func ZonesXLSX(w io.Writer, zones []reconcile.ZoneResult, opts ...Option) error 
 	if _, err := f.NewSheet(lateSheet); err != nil {
 		return fmt.Errorf("report: new sheet: %w", err)
 	}
-	rows := make([][]any, 0, len(zones))
+	rows := make([][]any, 0, len(zones)+1)
 	var late [][]any
+	var t reconcile.ZoneResult
+	met := 0
 	for _, z := range zones {
-		rate := any("—")
-		if z.DiscoveryRate >= 0 {
-			rate = math.Round(z.DiscoveryRate*1000) / 10
-			rate = fmt.Sprintf("%.1f%%", rate)
-		}
 		rows = append(rows, []any{
-			z.ZoneID, z.Name, z.Grade.Label(), z.Team, z.Period.String(), RequirementText(z.Requirement),
+			z.Name, z.Grade.Label(), z.Team, z.Period.String(), RequirementText(z.Requirement),
 			z.RequiredDays, z.PatrolDays, z.Entries, z.Patrols, z.LongestGapDays, z.GapBreaches, yesNo(z.FrequencyMet),
 			z.SoloPatrols, z.TrackDays, z.LedgerDaysWithoutTrack,
-			z.Patches, z.Suspected, z.Found, z.ShouldHaveFound, z.NotCovered, rate,
+			z.Patches, z.Suspected, z.Found, z.ShouldHaveFound, z.NotCovered, percent(z.Found, z.Suspected),
 			z.Violations, z.StopLate, z.StopMissing, z.StopIneffective, z.ReportLate, z.ReportMissing, z.ReportUndated,
 		})
+		if z.FrequencyMet {
+			met++
+		}
+		t.RequiredDays += z.RequiredDays
+		t.PatrolDays += z.PatrolDays
+		t.Entries += z.Entries
+		t.Patrols += z.Patrols
+		t.LongestGapDays = max(t.LongestGapDays, z.LongestGapDays)
+		t.GapBreaches += z.GapBreaches
+		t.SoloPatrols += z.SoloPatrols
+		t.TrackDays += z.TrackDays
+		t.LedgerDaysWithoutTrack += z.LedgerDaysWithoutTrack
+		t.Patches += z.Patches
+		t.Suspected += z.Suspected
+		t.Found += z.Found
+		t.ShouldHaveFound += z.ShouldHaveFound
+		t.NotCovered += z.NotCovered
+		t.Violations += z.Violations
+		t.StopLate += z.StopLate
+		t.StopMissing += z.StopMissing
+		t.StopIneffective += z.StopIneffective
+		t.ReportLate += z.ReportLate
+		t.ReportMissing += z.ReportMissing
+		t.ReportUndated += z.ReportUndated
 		for _, c := range z.Late {
 			late = append(late, []any{
-				z.ZoneID, z.Name, c.Ref, o.date(c.Found), o.date(c.StopDue), o.date(c.StopDate), c.Stop.Label(),
+				z.Name, c.Ref, o.date(c.Found), o.date(c.StopDue), o.date(c.StopDate), c.Stop.Label(),
 				o.date(c.ReportDue), o.date(c.ReportDate), c.Report.Label(), yesNo(c.StopIneffective),
 			})
 		}
 	}
+	period := ""
+	if len(zones) > 0 {
+		period = zones[0].Period.String()
+	}
+	rows = append(rows, []any{
+		"合计", fmt.Sprintf("%d个区域", len(zones)), "", period, "",
+		t.RequiredDays, t.PatrolDays, t.Entries, t.Patrols, t.LongestGapDays, t.GapBreaches, fmt.Sprintf("%d/%d达标", met, len(zones)),
+		t.SoloPatrols, t.TrackDays, t.LedgerDaysWithoutTrack,
+		t.Patches, t.Suspected, t.Found, t.ShouldHaveFound, t.NotCovered, percent(t.Found, t.Suspected),
+		t.Violations, t.StopLate, t.StopMissing, t.StopIneffective, t.ReportLate, t.ReportMissing, t.ReportUndated,
+	})
 	if err := writeSheet(f, sheet, o.title, ZoneColumns(), rows); err != nil {
 		return err
 	}

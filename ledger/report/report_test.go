@@ -50,16 +50,16 @@ func endToEnd(t *testing.T) ([]reconcile.PatchResult, []reconcile.ZoneResult) {
 	d := func(s string) time.Time { v, _ := time.ParseInLocation("2006-01-02", s, loc); return v }
 	in := reconcile.Input{
 		Zones: []reconcile.Zone{
-			{ID: "Z01", Name: "东关村", Grade: 1, Team: "城关所一组"},
-			{ID: "Z02", Name: "西关村", Grade: 2, Team: "城关所二组"},
-			{ID: "Z03", Name: "北关社区", Grade: 3, Team: "城关所二组"},
+			{ID: 101, Name: "东关村", Grade: 1, Team: "城关所一组"},
+			{ID: 102, Name: "西关村", Grade: 2, Team: "城关所二组"},
+			{ID: 103, Name: "北关社区", Grade: 3, Team: "城关所二组"},
 		},
 		Entries: ledger.Domain(res.Entries),
 		Tracks:  tracks,
 		Patches: []reconcile.Patch{
-			{ID: "T1", JCBH: "420102202605001", Geometry: box(114.3020, 30.6011, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z01", Suspected: true},
-			{ID: "T2", JCBH: "420102202605002", Geometry: box(114.3130, 30.6105, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z02", Suspected: true},
-			{ID: "T3", JCBH: "420102202605003", Geometry: box(114.4000, 30.7000, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "Z03", Suspected: true},
+			{ID: "T1", JCBH: "420102202605001", Geometry: box(114.3020, 30.6011, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "101", Suspected: true},
+			{ID: "T2", JCBH: "420102202605002", Geometry: box(114.3130, 30.6105, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "102", Suspected: true},
+			{ID: "T3", JCBH: "420102202605003", Geometry: box(114.4000, 30.7000, 0.0003), QSX: d("2026-04-01"), HSX: d("2026-05-10"), PatrolZoneID: "103", Suspected: true},
 		},
 	}
 	patches, err := reconcile.Run(ctx, in)
@@ -148,7 +148,8 @@ func TestPatchesXLSXContent(t *testing.T) {
 	t.Parallel()
 	patches, _ := endToEnd(t)
 	var buf bytes.Buffer
-	if err := PatchesXLSX(&buf, patches); err != nil {
+	info := map[string]PatchInfo{"T1": {Zone: "东关村", Township: "城关镇", JCMJ: 2000, JCGDMJ: 1000, YJJBNTMJ: 0}}
+	if err := PatchesXLSX(&buf, patches, WithPatchInfo(info)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
@@ -160,15 +161,21 @@ func TestPatchesXLSXContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || rows[0][0] != "监测编号" || rows[0][7] != "核查结论" {
+	if len(rows) != 5 || rows[0][0] != "监测编号" || rows[0][2] != "巡查区域" || rows[0][3] != "监测面积(亩)" || rows[0][10] != "核查结论" {
 		t.Fatalf("rows %v", rows)
 	}
 	r := rows[1]
-	if r[0] != "420102202605001" || r[7] != "巡查已发现" || r[8] != "2026-05-03" || r[9] != "台帐2026.xlsx 5月 第5行" || r[10] != "坐标" {
+	if r[0] != "420102202605001" || r[1] != "城关镇" || r[2] != "东关村" || r[3] != "3" || r[4] != "1.5" || r[5] != "0" ||
+		r[10] != "巡查已发现" || r[11] != "2026-05-03" || r[12] != "台帐2026.xlsx 5月 第5行" || r[13] != "坐标" {
 		t.Errorf("row 2 %v", r)
 	}
-	if rows[2][7] != "巡查应发现而未发现" || rows[2][12] == "" || rows[3][7] != "未巡查覆盖" {
+	// Without info the zone is its ID and the areas are blank.
+	if rows[2][2] != "102" || rows[2][3] != "" || rows[2][10] != "巡查应发现而未发现" || rows[2][15] == "" || rows[3][10] != "未巡查覆盖" {
 		t.Errorf("rows 3-4 %v %v", rows[2], rows[3])
+	}
+	if tot := rows[4]; tot[0] != "合计" || tot[1] != "3个图斑" || tot[3] != "3" || tot[6] != "疑似违法3个" ||
+		tot[10] != "巡查已发现1；巡查应发现而未发现1；未巡查覆盖1" {
+		t.Errorf("totals row %v", tot)
 	}
 	props, err := f.GetDocProps()
 	if err != nil || props.Created != fixedDate || props.Modified != fixedDate {
@@ -192,14 +199,17 @@ func TestZonesXLSXContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 || rows[0][0] != "2026年5月动态巡查情况" || rows[1][1] != "区域名称" {
+	if len(rows) != 6 || rows[0][0] != "2026年5月动态巡查情况" || rows[1][0] != "巡查区域" || rows[1][15] != "图斑数(个)" {
 		t.Fatalf("rows %v", rows)
 	}
-	if r := rows[2]; r[1] != "东关村" || r[2] != "一级" || r[5] != "每2天至少1次" || r[12] != "否" || r[21] != "100.0%" {
+	if r := rows[2]; r[0] != "东关村" || r[1] != "一级" || r[4] != "每2天至少1次" || r[11] != "否" || r[20] != "100.0%" {
 		t.Errorf("东关村 row %v", r)
 	}
+	if r := rows[5]; r[0] != "合计" || r[1] != "3个区域" || r[11] != "0/3达标" || r[15] != "3" || r[16] != "3" || r[17] != "1" || r[20] != "33.3%" {
+		t.Errorf("totals row %v", r)
+	}
 	late, err := f.GetRows("超期明细")
-	if err != nil || len(late) < 1 || late[0][2] != "台帐行" {
+	if err != nil || len(late) < 1 || late[0][1] != "台帐行" {
 		t.Errorf("late sheet %v %v", late, err)
 	}
 }
@@ -278,11 +288,11 @@ func TestFormulaInjection(t *testing.T) {
 		t.Errorf("title %q", got)
 	}
 	p := cells(pb.Bytes(), "图斑核查", 2)
-	if p[0] != "'"+evil || p[1] != "'+cmd|' /C calc'!A0" || p[2] != "'-2+3" {
-		t.Errorf("patch row %q", p[:3])
+	if p[0] != "'"+evil || p[22] != "'+cmd|' /C calc'!A0" || p[2] != "'-2+3" {
+		t.Errorf("patch row %q", p)
 	}
 	z := cells(zb.Bytes(), "区域巡查", 1)
-	if z[0] != "'\r=1+1" || z[1] != "'@SUM(1+1)" || z[3] != "'\t=1+1" {
+	if z[0] != "'@SUM(1+1)" || z[2] != "'\t=1+1" {
 		t.Errorf("zone row %q", z[:4])
 	}
 	// Numbers are still numbers (the 巡查天数 column).
@@ -291,7 +301,7 @@ func TestFormulaInjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if typ, err := f.GetCellType("区域巡查", "H2"); err != nil || typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+	if typ, err := f.GetCellType("区域巡查", "G2"); err != nil || typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("巡查天数 cell type %v %v", typ, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,46 +28,19 @@ import (
 	"github.com/weipian/weipian/pipeline/task"
 )
 
-// Kind is a zone kind.
-type Kind string
-
 // The zone kinds judging uses.
 const (
-	Farmland  Kind = "耕地"
-	Permanent Kind = "永久基本农田"
-	Redline   Kind = "生态保护红线"
-	Admin     Kind = "行政区"
-	Patrol    Kind = "巡查区"
-	Approval  Kind = "批准用地"
-	LandUse   Kind = "地类"
+	Farmland  = pipeline.ZoneCultivated
+	Permanent = pipeline.ZoneBasicFarmland
+	Redline   = pipeline.ZoneEcoRedLine
+	Admin     = pipeline.ZoneAdmin
+	Patrol    = pipeline.ZonePatrol
+	Approval  = pipeline.ZoneApproval
+	LandUse   = pipeline.ZoneLandUse
 )
 
-// Kinds lists the zone kinds in a fixed order.
-var Kinds = []Kind{Farmland, Permanent, Redline, Admin, Patrol, Approval, LandUse}
-
-// Zone is a zone feature as judging needs it (geometry in WGS84).
-type Zone struct {
-	ID           string
-	Name         string
-	XZQDM, XZQMC string // 行政区
-	Grade        int    // 巡查区: 1, 2, 3
-	Team         string
-	Person       string
-	Contact      string
-	ApprovalNo   string // 批准用地: 批准文号
-	ApprovalType string // 农用地转用, 土地征收, 供地, 设施农用地, 临时用地
-	ApprovedUse  string
-	ValidFrom    string // YYYY-MM-DD, "" = no limit
-	ValidTo      string
-	DLBM, DLMC   string // 地类: the land class
-	Geometry     orb.MultiPolygon
-}
-
 // Zones are the active zone layers and their versions.
-type Zones struct {
-	Layers   map[Kind][]Zone
-	Versions map[Kind]int
-}
+type Zones = pipeline.ZoneSet
 
 // Config holds the judging thresholds; they are configuration, not law.
 type Config struct {
@@ -127,27 +101,28 @@ var ErrInvalid = fmt.Errorf("judge: %w", pipeline.ErrInvalid)
 // layers holds the overlay layers built from the zones.
 type layers struct {
 	farm, permanent, farmOrPermanent, redline, admin, patrol, approval, landUse *overlay.Layer
-	byID                                                                        map[Kind]map[string]*Zone
+	byID                                                                        map[pipeline.ZoneKind]map[string]*pipeline.Zone
 }
 
 func build(z Zones) (*layers, error) {
-	l := &layers{byID: map[Kind]map[string]*Zone{}}
-	mk := func(k Kind, prefix string) ([]overlay.Feature, error) {
+	l := &layers{byID: map[pipeline.ZoneKind]map[string]*pipeline.Zone{}}
+	mk := func(k pipeline.ZoneKind, prefix string) ([]overlay.Feature, error) {
 		var fs []overlay.Feature
-		m := map[string]*Zone{}
+		m := map[string]*pipeline.Zone{}
 		for i := range z.Layers[k] {
 			zz := &z.Layers[k][i]
-			if _, dup := m[zz.ID]; dup {
-				return nil, fmt.Errorf("%w: %s layer has feature ID %q twice", ErrInvalid, k, zz.ID)
+			id := strconv.FormatInt(zz.ID, 10)
+			if _, dup := m[id]; dup {
+				return nil, fmt.Errorf("%w: %s layer has feature ID %d twice", ErrInvalid, k, zz.ID)
 			}
-			m[zz.ID] = zz
-			fs = append(fs, overlay.Feature{ID: prefix + zz.ID, Geometry: zz.Geometry})
+			m[id] = zz
+			fs = append(fs, overlay.Feature{ID: prefix + id, Geometry: zz.Geometry})
 		}
 		l.byID[k] = m
 		return fs, nil
 	}
 	var err error
-	newLayer := func(k Kind) (*overlay.Layer, []overlay.Feature) {
+	newLayer := func(k pipeline.ZoneKind) (*overlay.Layer, []overlay.Feature) {
 		if err != nil {
 			return nil, nil
 		}
@@ -283,8 +258,8 @@ type judged struct {
 	approvalNos                 []string
 	dlbm, dlmc                  string
 	builtShare                  float64
-	township                    *Zone
-	patrol                      *Zone
+	township                    *pipeline.Zone
+	patrol                      *pipeline.Zone
 }
 
 func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, error) {
@@ -372,7 +347,7 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 				unfit = append(unfit, fmt.Sprintf("%s（%s）", z.ApprovalNo, why))
 				continue
 			}
-			fitting = append(fitting, overlay.Feature{ID: z.ID, Geometry: z.Geometry})
+			fitting = append(fitting, overlay.Feature{ID: h.ID, Geometry: z.Geometry})
 			j.approvalNos = append(j.approvalNos, z.ApprovalNo)
 		}
 		if len(fitting) > 0 {
@@ -443,8 +418,8 @@ var fitTypes = map[string][]string{
 }
 
 // fits returns "" when approval z covers change type tblx at date, or why not.
-func fits(z *Zone, tblx, date string) string {
-	if !slices.Contains(fitTypes[tblx], z.ApprovalType) {
+func fits(z *pipeline.Zone, tblx, date string) string {
+	if !slices.Contains(fitTypes[tblx], string(z.ApprovalType)) {
 		return fmt.Sprintf("批准类型%s与变化类型%s不符", z.ApprovalType, tblx)
 	}
 	if date != "" {
@@ -514,11 +489,11 @@ func apply(p *pipeline.Patch, j judged, match *pipeline.Tuban, in Input, cfg Con
 	tb.YDLBM, tb.YDLMC, tb.BuiltShare = j.dlbm, j.dlmc, math.Round(j.builtShare*1000)/1000
 	tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = "", "", 0, "", "", ""
 	if z := j.patrol; z != nil {
-		tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = z.ID, z.Name, z.Grade, z.Team, z.Person, z.Contact
+		tb.PatrolZoneID, tb.PatrolZone, tb.Grade, tb.Team, tb.Person, tb.Contact = strconv.FormatInt(z.ID, 10), z.Name, z.Grade, z.Team, z.Person, z.Contact
 	}
 	tb.ZoneVersions = map[string]int{}
 	for k, v := range in.Zones.Versions {
-		tb.ZoneVersions[string(k)] = v
+		tb.ZoneVersions[k.String()] = v
 	}
 	tb.Geometry = p.Geometry
 	seen := false

@@ -39,20 +39,20 @@ func patch(id, class string, g orb.Polygon) pipeline.Patch {
 
 func zones() Zones {
 	return Zones{
-		Layers: map[Kind][]Zone{
-			Farmland:  {{ID: "gd1", Geometry: orb.MultiPolygon{rect(0, 0, 200, 100)}}},
-			Permanent: {{ID: "jb1", Geometry: orb.MultiPolygon{rect(0, 0, 100, 100)}}},
-			Admin:     {{ID: "xz1", XZQDM: "410782101", XZQMC: "城关镇", Geometry: orb.MultiPolygon{rect(-1000, -1000, 1000, 1000)}}},
-			Patrol: {{ID: "xq1", Name: "城关一片区", Grade: 1, Team: "城关国土所", Person: "张三",
+		Layers: map[pipeline.ZoneKind][]pipeline.Zone{
+			Farmland:  {{ID: 1, Geometry: orb.MultiPolygon{rect(0, 0, 200, 100)}}},
+			Permanent: {{ID: 2, Geometry: orb.MultiPolygon{rect(0, 0, 100, 100)}}},
+			Admin:     {{ID: 3, XZQDM: "410782101", XZQMC: "城关镇", Geometry: orb.MultiPolygon{rect(-1000, -1000, 1000, 1000)}}},
+			Patrol: {{ID: 4, Name: "城关一片区", Grade: 1, Team: "城关国土所", Person: "张三",
 				Geometry: orb.MultiPolygon{rect(-1000, -1000, 1000, 1000)}}},
 			Approval: {
-				{ID: "pz1", ApprovalNo: "豫政土〔2026〕12号", ApprovalType: "农用地转用", ValidFrom: "2026-01-01",
+				{ID: 5, ApprovalNo: "豫政土〔2026〕12号", ApprovalType: "农用地转用", ValidFrom: "2026-01-01",
 					Geometry: orb.MultiPolygon{rect(300, 0, 400, 100)}},
-				{ID: "pz2", ApprovalNo: "临〔2025〕3号", ApprovalType: "临时用地", ValidFrom: "2025-01-01", ValidTo: "2025-12-31",
+				{ID: 6, ApprovalNo: "临〔2025〕3号", ApprovalType: "临时用地", ValidFrom: "2025-01-01", ValidTo: "2025-12-31",
 					Geometry: orb.MultiPolygon{rect(500, 0, 600, 100)}},
 			},
 		},
-		Versions: map[Kind]int{Farmland: 3, Permanent: 1, Admin: 1, Patrol: 2, Approval: 5},
+		Versions: map[pipeline.ZoneKind]int{Farmland: 3, Permanent: 1, Admin: 1, Patrol: 2, Approval: 5},
 	}
 }
 
@@ -148,7 +148,7 @@ func TestJudgements(t *testing.T) {
 func TestApprovals(t *testing.T) {
 	z := zones()
 	// farmland under both approvals
-	z.Layers[Farmland] = append(z.Layers[Farmland], Zone{ID: "gd2", Geometry: orb.MultiPolygon{rect(300, 0, 600, 100)}})
+	z.Layers[Farmland] = append(z.Layers[Farmland], pipeline.Zone{ID: 8, Geometry: orb.MultiPolygon{rect(300, 0, 600, 100)}})
 	b := pipeline.Batch{ID: "b1", Spec: pipeline.BatchSpec{Name: "q2"}}
 	ps := []pipeline.Patch{
 		patch("fit", "built_gain", rect(310, 10, 390, 90)),        // 农用地转用 covers a building

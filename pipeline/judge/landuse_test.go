@@ -13,10 +13,10 @@ import (
 // change wholly on existing 建设用地 is marked as such and not suspected.
 func TestLandUseLayer(t *testing.T) {
 	z := zones()
-	z.Layers[LandUse] = []Zone{
-		{ID: "d1", DLBM: "0702", DLMC: "农村宅基地", Geometry: orb.MultiPolygon{rect(700, 0, 900, 100)}},
-		{ID: "d2", DLBM: "0103", DLMC: "旱地", Geometry: orb.MultiPolygon{rect(0, 0, 200, 100)}},
-		{ID: "d3", DLBM: "1006", DLMC: "农村道路", Geometry: orb.MultiPolygon{rect(200, 0, 300, 100)}},
+	z.Layers[LandUse] = []pipeline.Zone{
+		{ID: 1, DLBM: "0702", DLMC: "农村宅基地", Geometry: orb.MultiPolygon{rect(700, 0, 900, 100)}},
+		{ID: 2, DLBM: "0103", DLMC: "旱地", Geometry: orb.MultiPolygon{rect(0, 0, 200, 100)}},
+		{ID: 3, DLBM: "1006", DLMC: "农村道路", Geometry: orb.MultiPolygon{rect(200, 0, 300, 100)}},
 	}
 	in := Input{Batch: pipeline.Batch{ID: "b1", Spec: pipeline.BatchSpec{Region: "410782"}}, Zones: z, Now: now,
 		Patches: []pipeline.Patch{

@@ -31,6 +31,38 @@ func ParseMonth(s string, loc *time.Location) (Period, error) {
 	return Month(t.Year(), t.Month(), loc), nil
 }
 
+// Contains reports whether the day of t in loc falls in p.
+func (p Period) Contains(t time.Time, loc *time.Location) bool {
+	d := dayStart(t, loc)
+	return !d.Before(dayStart(p.From, loc)) && d.Before(dayStart(p.To, loc))
+}
+
+// PeriodDay is the day by which a patch counts in a period, the one rule of
+// both reconciliation sheets and of the reports: its 后时相 HSX, the day the
+// satellite saw the change (a batch processed months later still counts in
+// the month it monitors); a patch without HSX counts by its flag date
+// (PatchResult.FlaggedAt, else Patch.FlaggedAt).
+func PeriodDay(pr *PatchResult) time.Time {
+	switch {
+	case !pr.Patch.HSX.IsZero():
+		return pr.Patch.HSX
+	case !pr.FlaggedAt.IsZero():
+		return pr.FlaggedAt
+	}
+	return pr.Patch.FlaggedAt
+}
+
+// InPeriod returns the results whose PeriodDay falls in p, in their order.
+func InPeriod(results []PatchResult, p Period, loc *time.Location) []PatchResult {
+	var out []PatchResult
+	for i := range results {
+		if p.Contains(PeriodDay(&results[i]), loc) {
+			out = append(out, results[i])
+		}
+	}
+	return out
+}
+
 // String returns "2026-05-01..2026-05-31" (To is exclusive; the last day is
 // shown).
 func (p Period) String() string {
@@ -220,8 +252,8 @@ func checkDeadlines(e *Entry, now time.Time, cfg config) DeadlineCheck {
 // the patch verdicts from Run. Entries count in every zone they name (see
 // Entry.Zones; the zone containing their location when they name none);
 // a patrol is the set of entries with the same start time and members; its
-// day is the Start day. Patches count in period p when their FlaggedAt day
-// falls in it. Violations (Entry.Violation) count in their primary zone only
+// day is the Start day. Patches count in period p when their PeriodDay (the
+// 后时相 HSX, else the flag date) falls in it. Violations (Entry.Violation) count in their primary zone only
 // (the zone containing the location, else the first named), with deadlines
 // judged by CheckDeadlines against the injected clock (WithNow).
 //
@@ -256,7 +288,7 @@ func Assess(ctx context.Context, in Input, patches []PatchResult, p Period, opts
 	acc := make([]zacc, len(in.Zones))
 	for i, z := range in.Zones {
 		acc[i] = zacc{days: make([]bool, nDays), tracks: make([]bool, nDays), patrols: map[string]bool{}, solo: map[string]bool{}}
-		acc[i].res = ZoneResult{ZoneID: z.ID, Name: z.Name, Team: z.Team, Grade: z.Grade, Period: Period{from, to}, Requirement: cfg.reqs[z.Grade], DiscoveryRate: -1}
+		acc[i].res = ZoneResult{ZoneID: zoneID(z), Name: z.Name, Team: z.Team, Grade: z.Grade, Period: Period{from, to}, Requirement: cfg.reqs[z.Grade], DiscoveryRate: -1}
 	}
 
 	for ei := range in.Entries {
@@ -357,8 +389,7 @@ func Assess(ctx context.Context, in Input, patches []PatchResult, p Period, opts
 		if pr.ZoneID == "" || !ok {
 			continue
 		}
-		fd := dayStart(pr.FlaggedAt, loc)
-		if fd.Before(from) || !fd.Before(to) {
+		if !(Period{From: from, To: to}).Contains(PeriodDay(&pr), loc) {
 			continue
 		}
 		r := &acc[z].res

@@ -228,7 +228,7 @@ func TestAssessFrequency(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			in := Input{Zones: []Zone{{ID: "z", Name: "片区", Grade: tc.grade}}, Entries: patrolsOn("z", tc.days...)}
+			in := Input{Zones: []Zone{{ID: 1, Name: "片区", Grade: tc.grade}}, Entries: patrolsOn("1", tc.days...)}
 			res, err := Assess(context.Background(), in, nil, may, append(tc.opts, WithNow(func() time.Time { return day("2026-06-01") }))...)
 			if err != nil {
 				t.Fatal(err)
@@ -250,8 +250,8 @@ func TestAssessZone(t *testing.T) {
 	zoneGeom := orb.MultiPolygon{square(-1000, -1000, 3000)}
 	in := Input{
 		Zones: []Zone{
-			{ID: "z1", Name: "东关片区", Grade: 1, Team: "一中队", Geometry: zoneGeom},
-			{ID: "z2", Name: "西关片区", Grade: 2},
+			{ID: 1, Name: "东关片区", Grade: 1, Team: "一中队", Geometry: zoneGeom},
+			{ID: 2, Name: "西关片区", Grade: 2},
 		},
 		Entries: []Entry{
 			// One patrol written on two rows: counts once.
@@ -259,7 +259,7 @@ func TestAssessZone(t *testing.T) {
 				Subject: "王五", Status: "挖土", Violation: true, StopMeasure: "现场制止", FollowUp: "5月13日上报大队"},
 			{ID: "a2", Start: day("2026-05-08 09:00"), Zones: []string{"东关片区"}, Members: []string{"李四", "张三"}, People: 2},
 			// A one-person patrol.
-			{ID: "b", Start: day("2026-05-09 09:00"), Zones: []string{"z1"}, Members: []string{"张三"}, People: 1},
+			{ID: "b", Start: day("2026-05-09 09:00"), Zones: []string{"1"}, Members: []string{"张三"}, People: 1},
 			// Located in z1 without naming it.
 			{ID: "c", Start: day("2026-05-10 09:00"), Location: at(0, 0), HasLocation: true, People: 3},
 			// Another month and another zone.
@@ -271,7 +271,7 @@ func TestAssessZone(t *testing.T) {
 		Tracks: []Track{{ID: "t", Segments: [][]TrackPoint{line(0, 0, 100, 0, 3, day("2026-05-08 09:00"), time.Minute)}}},
 	}
 	mk := func(id string, o Outcome, suspected bool, flagged string) PatchResult {
-		return PatchResult{Patch: Patch{ID: id, Suspected: suspected}, ZoneID: "z1", Outcome: o, FlaggedAt: day(flagged)}
+		return PatchResult{Patch: Patch{ID: id, Suspected: suspected}, ZoneID: "1", Outcome: o, FlaggedAt: day(flagged)}
 	}
 	patches := []PatchResult{
 		mk("1", FoundByPatrol, true, "2026-05-10"),
@@ -319,5 +319,38 @@ func TestParseMonth(t *testing.T) {
 	}
 	if _, err := ParseMonth("2026年5月", ChinaTime()); err == nil {
 		t.Error("want error")
+	}
+}
+
+// TestAssessPeriodByHSX: a patch counts in the month of its 后时相, not in
+// the month its batch was processed (the demo's batch of a 2001 pair ran in
+// 2026, and the zone sheet showed 0 图斑 for 2001-06).
+func TestAssessPeriodByHSX(t *testing.T) {
+	t.Parallel()
+	loc := ChinaTime()
+	in := Input{Zones: []Zone{{ID: 1, Name: "北东片区", Grade: 2}}}
+	mk := func(id, hsx, flagged string) PatchResult {
+		pr := PatchResult{Patch: Patch{ID: id, Suspected: true}, ZoneID: "1", Outcome: NotCovered, FlaggedAt: day(flagged)}
+		if hsx != "" {
+			pr.Patch.HSX = day(hsx)
+		}
+		return pr
+	}
+	patches := []PatchResult{
+		mk("seen-june-run-later", "2001-06-26 00:00", "2026-05-10 10:00"),
+		mk("seen-may", "2001-05-31 23:00", "2001-06-02 10:00"),
+		mk("no-hsx-flagged-june", "", "2001-06-30 23:59"),
+		mk("no-hsx-flagged-july", "", "2001-07-01 00:00"),
+	}
+	res, err := Assess(context.Background(), in, patches, Month(2001, time.June, loc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Patches != 2 || res[0].Suspected != 2 || res[0].NotCovered != 2 {
+		t.Errorf("June 2001: %d patches (%d suspected, %d not covered), want 2, 2, 2", res[0].Patches, res[0].Suspected, res[0].NotCovered)
+	}
+	got := InPeriod(patches, Month(2001, time.June, loc), loc)
+	if len(got) != 2 || got[0].Patch.ID != "seen-june-run-later" || got[1].Patch.ID != "no-hsx-flagged-june" {
+		t.Errorf("InPeriod: %+v", got)
 	}
 }

@@ -21,7 +21,7 @@ func synthCounty(seed uint64, nPatches, nEntries, nTracks, perTrack int) Input {
 	var in Input
 	for j := range 6 {
 		for i := range 6 {
-			id := fmt.Sprintf("z%d%d", j, i)
+			id := int64(j*10 + i + 1)
 			in.Zones = append(in.Zones, Zone{
 				ID: id, Name: fmt.Sprintf("%d-%d片区", j, i), Grade: Grade(1 + (i+j)%3), Team: fmt.Sprintf("第%d中队", j+1),
 				Geometry: orb.MultiPolygon{square(float64(i)*side/6, float64(j)*side/6, side/6)},

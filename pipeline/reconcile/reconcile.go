@@ -404,7 +404,7 @@ func (p *prepared) evalPatch(i int, s *scratch) PatchResult {
 	pp := &p.patches[i]
 	r := PatchResult{Patch: pa, FlaggedAt: pp.flagged, ZoneID: pa.PatrolZoneID}
 	if pp.zone >= 0 {
-		r.ZoneID = p.zi.zones[pp.zone].ID
+		r.ZoneID = zoneID(p.zi.zones[pp.zone])
 		days := p.zoneDays[pp.zone]
 		lo, _ := slices.BinarySearch(days, pp.passFrom)
 		hi, _ := slices.BinarySearch(days, pp.passTo)

@@ -308,9 +308,9 @@ func TestRunAmbiguousAddress(t *testing.T) {
 		}
 	}
 	// With zones the address becomes unique.
-	a.PatrolZoneID, b.PatrolZoneID = "z1", "z2"
+	a.PatrolZoneID, b.PatrolZoneID = "1", "2"
 	e.Zones = []string{"一号片区"}
-	zones := []Zone{{ID: "z1", Name: "一号片区", Grade: 1}, {ID: "z2", Name: "二号片区", Grade: 2}}
+	zones := []Zone{{ID: 1, Name: "一号片区", Grade: 1}, {ID: 2, Name: "二号片区", Grade: 2}}
 	res, err = Run(context.Background(), Input{Patches: []Patch{a, b}, Entries: []Entry{e}, Zones: zones})
 	if err != nil {
 		t.Fatal(err)
@@ -323,17 +323,17 @@ func TestRunAmbiguousAddress(t *testing.T) {
 func TestRunZoneEntries(t *testing.T) {
 	t.Parallel()
 	p := testPatch("p1")
-	z := Zone{ID: "z1", Name: "东关片区", Geometry: orb.MultiPolygon{square(-1000, -1000, 2000)}}
+	z := Zone{ID: 1, Name: "东关片区", Geometry: orb.MultiPolygon{square(-1000, -1000, 2000)}}
 	entries := []Entry{
 		{ID: "in", Start: day("2026-04-10"), Zones: []string{"东关片区"}, People: 2},
-		{ID: "before", Start: day("2026-03-10"), Zones: []string{"z1"}, People: 2},
+		{ID: "before", Start: day("2026-03-10"), Zones: []string{"1"}, People: 2},
 		{ID: "elsewhere", Start: day("2026-04-10"), Zones: []string{"西关"}, People: 2},
 	}
 	res, err := Run(context.Background(), Input{Patches: []Patch{p}, Zones: []Zone{z}, Entries: entries})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].ZoneID != "z1" || res[0].ZoneEntries != 1 {
+	if res[0].ZoneID != "1" || res[0].ZoneEntries != 1 {
 		t.Errorf("zone %q entries %d, want z1 and 1", res[0].ZoneID, res[0].ZoneEntries)
 	}
 }
@@ -352,7 +352,7 @@ func TestRunInvalid(t *testing.T) {
 		{"no ID", Input{Patches: []Patch{testPatch("")}}},
 		{"no QSX", Input{Patches: []Patch{noQSX}}},
 		{"no geometry", Input{Patches: []Patch{noGeom}}},
-		{"zone without ID", Input{Zones: []Zone{{Name: "x"}}}},
+		{"duplicate zone ID", Input{Zones: []Zone{{ID: 1, Name: "x"}, {ID: 1, Name: "y"}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

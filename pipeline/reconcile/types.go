@@ -44,34 +44,23 @@ type Patch struct {
 	Suspected bool
 }
 
-// Grade is a patrol zone's grade: 1 (一级: basic farmland protection zones,
-// planning areas, urban–rural fringe, township seats, main roads), 2 (二级:
-// other farmland, villages and village roads) or 3 (三级: the rest). 0 means
-// not graded.
-type Grade int
-
-// Label returns the zh-CN name of the grade, e.g. "一级".
-func (g Grade) Label() string {
-	switch g {
-	case 1:
-		return "一级"
-	case 2:
-		return "二级"
-	case 3:
-		return "三级"
-	}
-	return "未分级"
+// PatchOf is the patch reconciliation checks of a 图斑, flagged by the
+// satellite at flaggedAt; its dates are read in loc.
+func PatchOf(t pipeline.Tuban, flaggedAt time.Time, loc *time.Location) Patch {
+	p := Patch{ID: t.ID, JCBH: t.JCBH, Geometry: t.Geometry, PatrolZoneID: t.PatrolZoneID,
+		Suspected: t.Judgement == pipeline.JudgeSuspected, FlaggedAt: flaggedAt}
+	p.QSX, _ = time.ParseInLocation("2006-01-02", t.QSX, loc)
+	p.HSX, _ = time.ParseInLocation("2006-01-02", t.HSX, loc)
+	return p
 }
 
-// Zone is a patrol zone (巡查区域) with its responsible team.
-type Zone struct {
-	ID, Name string
-	Grade    Grade
-	Team     string
-	// Geometry is the zone's area in WGS84 lon/lat; it may be empty when
-	// patches and entries name their zone.
-	Geometry orb.MultiPolygon
-}
+// Grade is a patrol zone's grade: pipeline.Grade.
+type Grade = pipeline.Grade
+
+// Zone is a patrol zone (巡查区域) with its responsible team, as the 巡查区
+// layer holds it: pipeline.Zone (ID, Name, Grade, Team and Geometry are
+// used; the geometry may be empty when patches and entries name their zone).
+type Zone = pipeline.Zone
 
 // Entry is one ground-patrol ledger row (巡查台帐) as plain domain values.
 type Entry struct {

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/paulmach/orb"
 )
@@ -22,13 +23,11 @@ func newZoneIndex(zones []Zone) (*zoneIndex, error) {
 		bounds: make([]orb.Bound, len(zones)),
 	}
 	for i, z := range zones {
-		if z.ID == "" {
-			return nil, fmt.Errorf("zone %d (%q) has no ID: %w", i, z.Name, ErrInvalid)
+		id := zoneID(z)
+		if _, dup := zi.byID[id]; dup {
+			return nil, fmt.Errorf("duplicate zone ID %q: %w", id, ErrInvalid)
 		}
-		if _, dup := zi.byID[z.ID]; dup {
-			return nil, fmt.Errorf("duplicate zone ID %q: %w", z.ID, ErrInvalid)
-		}
-		zi.byID[z.ID] = i
+		zi.byID[id] = i
 		if n := normName(z.Name); n != "" {
 			if _, dup := zi.byName[n]; !dup {
 				zi.byName[n] = i
@@ -104,3 +103,7 @@ func (zi *zoneIndex) patchZone(p *Patch, centroid orb.Point) int {
 	}
 	return zi.containing(centroid)
 }
+
+// zoneID is how ledgers and patches refer to a zone by ID: its feature ID in
+// decimal.
+func zoneID(z Zone) string { return strconv.FormatInt(z.ID, 10) }

@@ -1,6 +1,10 @@
 package task
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/weipian/weipian/pipeline"
+)
 
 // State is where a task stands in its life cycle. The value is a stable
 // English code for storage and APIs; String gives the zh-CN label shown to
@@ -219,38 +223,16 @@ func (r Rectification) Valid() bool {
 	return r == RectifyDemolish || r == RectifyPermit
 }
 
-// Grade is the patrol grade of a zone (巡查区域等级): 1 for 一级 (permanent
-// basic farmland protection zones, urban planning areas, urban–rural fringe,
-// township seats, both sides of main roads), 2 for 二级 (other farmland,
-// village planning areas, around villages and village roads), 3 for 三级
-// (everything else). The zero Grade is invalid.
-type Grade int
+// Grade is the patrol grade of a task's zone: the one grade type of the
+// domain, pipeline.Grade.
+type Grade = pipeline.Grade
 
 // The patrol grades.
 const (
-	Grade1 Grade = 1 // 一级巡查区域
-	Grade2 Grade = 2 // 二级巡查区域
-	Grade3 Grade = 3 // 三级巡查区域
+	Grade1 = pipeline.Grade1
+	Grade2 = pipeline.Grade2
+	Grade3 = pipeline.Grade3
 )
-
-// Valid reports whether g is 1, 2 or 3.
-func (g Grade) Valid() bool { return g >= Grade1 && g <= Grade3 }
-
-// Label returns "一级", "二级" or "三级", or "等级N" for an invalid grade.
-func (g Grade) Label() string {
-	switch g {
-	case Grade1:
-		return "一级"
-	case Grade2:
-		return "二级"
-	case Grade3:
-		return "三级"
-	}
-	return fmt.Sprintf("等级%d", int(g))
-}
-
-// String returns the zh-CN label.
-func (g Grade) String() string { return g.Label() }
 
 // ParseRectification parses a rectification by its Chinese label (拆除复耕,
 // 补办手续) or its English value (demolish, permit).

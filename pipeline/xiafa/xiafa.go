@@ -209,14 +209,14 @@ type Problem struct {
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.FeatureID >= 0 {
-		fmt.Fprintf(&b, "feature %d", p.FeatureID)
+		fmt.Fprintf(&b, "要素 %d", p.FeatureID)
 		if p.JCBH != "" {
-			fmt.Fprintf(&b, " (JCBH %s)", p.JCBH)
+			fmt.Fprintf(&b, "（JCBH %s）", p.JCBH)
 		}
-		b.WriteString(": ")
+		b.WriteString("：")
 	}
 	if p.Field != "" {
-		fmt.Fprintf(&b, "%s %q: ", p.Field, p.Value)
+		fmt.Fprintf(&b, "%s「%s」：", p.Field, p.Value)
 	}
 	b.WriteString(p.Problem)
 	return b.String()
@@ -255,7 +255,7 @@ func MapColumns(cols []string, opt Options) (Columns, []string, []Problem) {
 	for their, our := range opt.Map {
 		code, ok := byNorm[pipeline.NormColumn(our)]
 		if !ok {
-			problems = append(problems, Problem{FeatureID: -1, Field: "map", Value: their + "=" + our, Problem: "unknown column " + our + " (want a code such as JCBH or a name such as 监测编号)"})
+			problems = append(problems, Problem{FeatureID: -1, Field: "map", Value: their + "=" + our, Problem: "未知字段 " + our + "（应为 JCBH 之类的代码或 监测编号 之类的名称）"})
 			continue
 		}
 		user[pipeline.NormColumn(their)] = code
@@ -272,19 +272,19 @@ func MapColumns(cols []string, opt Options) (Columns, []string, []Problem) {
 			continue
 		}
 		if prev, dup := m[code]; dup {
-			problems = append(problems, Problem{FeatureID: -1, Field: code, Value: prev + ", " + c, Problem: "two columns are both " + code + "; name one with --map"})
+			problems = append(problems, Problem{FeatureID: -1, Field: code, Value: prev + ", " + c, Problem: "两列都可作为 " + code + "：请用字段映射（--map）指定其一"})
 			continue
 		}
 		m[code] = c
 	}
 	for their := range opt.Map {
 		if !slices.ContainsFunc(cols, func(c string) bool { return pipeline.NormColumn(c) == pipeline.NormColumn(their) }) {
-			problems = append(problems, Problem{FeatureID: -1, Field: "map", Value: their, Problem: "no such column in the file"})
+			problems = append(problems, Problem{FeatureID: -1, Field: "map", Value: their, Problem: "文件中没有这一列"})
 		}
 	}
 	for _, f := range Fields {
 		if f.Required && m[f.Code] == "" {
-			problems = append(problems, Problem{FeatureID: -1, Field: f.Code, Problem: fmt.Sprintf("required column %s (%s) is missing: name it with --map 'THEIRS=%s'", f.Code, f.Name, f.Code)})
+			problems = append(problems, Problem{FeatureID: -1, Field: f.Code, Problem: fmt.Sprintf("缺少必填字段 %s（%s）：请用字段映射指定（--map '原列名=%s'）", f.Code, f.Name, f.Code)})
 		}
 	}
 	return m, extra, problems
@@ -299,7 +299,7 @@ var xzqdm = regexp.MustCompile(`^[0-9]{6}([0-9]{3}([0-9]{3})?)?$`)
 // with an *ImportError listing them all.
 func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, Columns, error) {
 	if len(raw) == 0 {
-		return nil, nil, &ImportError{[]Problem{{FeatureID: -1, Problem: "the package has no features"}}}
+		return nil, nil, &ImportError{[]Problem{{FeatureID: -1, Problem: "下发包中没有要素"}}}
 	}
 	colSet := map[string]bool{}
 	for _, r := range raw {
@@ -339,13 +339,13 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 		for code, col := range m {
 			v := strings.TrimSpace(r.Attrs[col])
 			if !utf8.ValidString(v) || strings.ContainsRune(v, utf8.RuneError) {
-				bad(code, strings.ToValidUTF8(v, "?"), "text did not decode: wrong encoding? give --encoding GBK (or the right one)")
+				bad(code, strings.ToValidUTF8(v, "?"), "文字无法解码：编码不对？请指定编码（--encoding GBK 或正确的编码）")
 				continue
 			}
 			f, _ := FieldByCode(code)
 			if v == "" {
 				if f.Required {
-					bad(code, v, "empty: every 图斑 needs "+f.Name)
+					bad(code, v, "为空：每个图斑都需要"+f.Name)
 				}
 				continue
 			}
@@ -354,7 +354,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 			case Date:
 				d, err := parseDate(v)
 				if err != nil {
-					bad(code, v, "not a date (want e.g. 2026-05-01 or 20260501)")
+					bad(code, v, "不是有效日期（应如 2026-05-01 或 20260501）")
 					continue
 				}
 				v = d
@@ -362,7 +362,7 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 			case AreaM2, Number:
 				x, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
 				if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || (f.Kind == AreaM2 && x < 0) {
-					bad(code, v, "not a number")
+					bad(code, v, "不是数字")
 					continue
 				}
 			}
@@ -373,12 +373,12 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 		is.QSX, is.HSX, is.XFSJ, is.XJJZSJ = dates["QSX"], dates["HSX"], dates["XFSJ"], dates["XJJZSJ"]
 		if is.JCBH != "" {
 			if first, dup := seen[is.JCBH]; dup {
-				bad("JCBH", is.JCBH, fmt.Sprintf("duplicate: feature %d has the same JCBH", first))
+				bad("JCBH", is.JCBH, fmt.Sprintf("监测编号重复：要素 %d 的 JCBH 相同", first))
 			}
 			seen[is.JCBH] = r.ID
 		}
 		if is.XZQDM != "" && !xzqdm.MatchString(is.XZQDM) {
-			bad("XZQDM", is.XZQDM, "want 6, 9 or 12 digits")
+			bad("XZQDM", is.XZQDM, "应为 6、9 或 12 位数字")
 		}
 		if t := c["TBLX"]; t != "" {
 			code, ok := codes[t]
@@ -392,19 +392,19 @@ func Read(raw []pipeline.RawZone, batch pipeline.Issued, opt Options) ([]Patch, 
 				}
 			}
 			if !ok {
-				bad("TBLX", t, "unknown change-type code (known: "+knownCodes(codes)+"; add others with --tblx-codes 'XX=名称=类型')")
+				bad("TBLX", t, "未知的图斑类型代码（已知："+knownCodes(codes)+"；其他代码请用 --tblx-codes 'XX=名称=类型' 补充）")
 			} else {
 				is.TBLX, is.TBLXName, is.Type = code.Code, code.Name, code.Type
 			}
 		}
 		if is.QSX != "" && is.HSX != "" && is.HSX < is.QSX {
-			bad("HSX", is.HSX, "后时相 is before 前时相 "+is.QSX)
+			bad("HSX", is.HSX, "后时相早于前时相 "+is.QSX)
 		}
 		is.JCMJ, _ = strconv.ParseFloat(c["JCMJ"], 64)
 		is.JCGDMJ, _ = strconv.ParseFloat(c["JCGDMJ"], 64)
 		is.YJJBNTMJ, _ = strconv.ParseFloat(c["YJJBNTMJ"], 64)
 		if len(r.Geometry) == 0 {
-			bad("geometry", "", "no polygon")
+			bad("geometry", "", "没有面要素")
 		}
 		is.Geometry = r.Geometry
 		out = append(out, Patch{FID: r.ID, Issued: is, Geometry: r.Geometry})

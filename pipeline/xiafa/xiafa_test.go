@@ -52,14 +52,14 @@ func TestReadRefusesBadPackages(t *testing.T) {
 		opt  xiafa.Options
 		want string
 	}{
-		{"missing JCBH column", []pipeline.RawZone{feat(0, map[string]string{"XZQDM": "420101", "TBLX": "20"})}, xiafa.Options{}, "required column JCBH"},
-		{"empty JCBH", []pipeline.RawZone{feat(0, ok(0, "")), feat(1, ok(1, "A2"))}, xiafa.Options{}, "feature 0: JCBH \"\": empty"},
-		{"duplicate JCBH", []pipeline.RawZone{feat(0, ok(0, "A1")), feat(1, ok(1, "A1"))}, xiafa.Options{}, "duplicate: feature 0"},
-		{"unknown TBLX", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["TBLX"] = "ZZ"; return m }())}, xiafa.Options{}, "unknown change-type code"},
-		{"bad date", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["HSX"] = "20260230"; return m }())}, xiafa.Options{}, "not a date"},
-		{"wrong encoding", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["TBLX"] = "\xb6\xaf\xcd\xc1"; return m }())}, xiafa.Options{}, "wrong encoding"},
-		{"bad XZQDM", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["XZQDM"] = "4201"; return m }())}, xiafa.Options{}, "6, 9 or 12 digits"},
-		{"map to unknown", []pipeline.RawZone{feat(0, ok(0, "A1"))}, xiafa.Options{Map: map[string]string{"X": "NOPE"}}, "unknown column NOPE"},
+		{"missing JCBH column", []pipeline.RawZone{feat(0, map[string]string{"XZQDM": "420101", "TBLX": "20"})}, xiafa.Options{}, "缺少必填字段 JCBH"},
+		{"empty JCBH", []pipeline.RawZone{feat(0, ok(0, "")), feat(1, ok(1, "A2"))}, xiafa.Options{}, "要素 0：JCBH「」：为空"},
+		{"duplicate JCBH", []pipeline.RawZone{feat(0, ok(0, "A1")), feat(1, ok(1, "A1"))}, xiafa.Options{}, "监测编号重复：要素 0"},
+		{"unknown TBLX", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["TBLX"] = "ZZ"; return m }())}, xiafa.Options{}, "未知的图斑类型代码"},
+		{"bad date", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["HSX"] = "20260230"; return m }())}, xiafa.Options{}, "不是有效日期"},
+		{"编码不对", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["TBLX"] = "\xb6\xaf\xcd\xc1"; return m }())}, xiafa.Options{}, "编码不对"},
+		{"bad XZQDM", []pipeline.RawZone{feat(0, func() map[string]string { m := ok(0, "A1"); m["XZQDM"] = "4201"; return m }())}, xiafa.Options{}, "6、9 或 12 位数字"},
+		{"map to unknown", []pipeline.RawZone{feat(0, ok(0, "A1"))}, xiafa.Options{Map: map[string]string{"X": "NOPE"}}, "未知字段 NOPE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := xiafa.Read(tc.raw, pipeline.Issued{}, tc.opt)

@@ -58,8 +58,8 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		return nil, fmt.Errorf("change: window has %d bands, scene statistics have %d", len(win.Before), model.Bands.Count())
 	}
 	r := p.Radii()
-	fc := newFeatCtx(win, model, r, p)
-	w, h := win.W, win.H
+	w, h, valid := win.W, win.H, win.Valid
+	fc := newFeatCtx(win, model, r, p) // win's planes are garbage from here on
 	n := w * h
 	th := st.Thresholds
 	res := &Result{W: w, H: h, Class: make([]Class, n), Strength: make([]uint32, n),
@@ -71,7 +71,7 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 	var cand []uint8 // cloud/shadow candidate bits, allocated on first use
 	var f pix
 	for i := 0; i < n; i++ {
-		if !win.Valid[i] {
+		if !valid[i] {
 			res.Mask[i] = MaskNoData
 			continue
 		}
@@ -118,7 +118,7 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 		}
 	}
 	if cand != nil {
-		maskClouds(cand, win.Valid, w, h, r, res)
+		maskClouds(cand, valid, w, h, r, res)
 	}
 	cleanClasses(res, r)
 	return res, nil
@@ -182,7 +182,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
 	for _, bit := range []uint8{cloudA, cloudB, whiteA, whiteB} {
-		t.build(func(i int) bool { return cand[i]&bit != 0 })
+		t.buildBit(cand, bit)
 		for i := 0; i < n; i++ {
 			if cand[i]&bit != 0 {
 				if s, _ := t.count(i%w, i/w, r.CloudSearch); int(s) < r.MinCloudPx {
@@ -215,7 +215,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 				continue
 			}
 			if !built {
-				t.build(func(j int) bool { return cand[j]&pr.other != 0 })
+				t.buildBit(cand, pr.other)
 				built = true
 			}
 			if s, _ := t.count(i%w, i/w, r.CloudSearch); s > 0 {

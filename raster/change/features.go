@@ -89,30 +89,23 @@ func (bx *boxer) counts(r int) []int32 {
 	}
 	w, h := bx.w, bx.h
 	w1 := w + 1
-	tab := make([]int32, w1*(h+1))
-	for y := 0; y < h; y++ {
-		var rc int32
-		for x := 0; x < w; x++ {
-			if bx.valid[y*w+x] {
-				rc++
-			}
-			k := (y+1)*w1 + x + 1
-			tab[k] = tab[k-w1] + rc
-		}
-	}
+	tab := newSAT(w, h)
+	tab.buildBool(bx.valid)
 	out := make([]int32, w*h)
 	for y := 0; y < h; y++ {
-		y0, y1 := max(0, y-r)*w1, min(h, y+r+1)*w1
-		for x := 0; x < w; x++ {
+		top, bot := tab.s[max(0, y-r)*w1:][:w1], tab.s[min(h, y+r+1)*w1:][:w1]
+		or := out[y*w : (y+1)*w]
+		for x := range or {
 			x0, x1 := max(0, x-r), min(w, x+r+1)
-			out[y*w+x] = tab[y1+x1] - tab[y0+x1] - tab[y1+x0] + tab[y0+x0]
+			or[x] = bot[x1] - top[x1] - bot[x0] + top[x0]
 		}
 	}
 	bx.cnt[r] = out
 	return out
 }
 
-// mean is boxMean into out (allocated when nil); r <= 0 returns v itself.
+// mean is boxMean into out (allocated when nil; it may be v itself); r <= 0
+// returns v itself.
 func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 	if r <= 0 {
 		// No smoothing: the input plane itself (callers only read
@@ -126,32 +119,33 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 		bx.sum = make([]int64, w1*(h+1))
 	}
 	sum := bx.sum
-	valid := bx.valid
 	for y := 0; y < h; y++ {
 		var rs int64
-		row := y * w
-		k := (y+1)*w1 + 1
-		for x := 0; x < w; x++ {
-			if valid[row+x] {
-				rs += int64(math.Round(float64(v[row+x]) * one))
+		vr, vd := v[y*w:(y+1)*w], bx.valid[y*w:(y+1)*w]
+		prev, cur := sum[y*w1+1:(y+1)*w1], sum[(y+1)*w1+1:(y+2)*w1]
+		for x, f := range vr {
+			if vd[x] {
+				rs += int64(math.Round(float64(f) * one))
 			}
-			sum[k+x] = sum[k+x-w1] + rs
+			cur[x] = prev[x] + rs
 		}
 	}
 	cnt := bx.counts(r)
 	if out == nil {
 		out = make([]float32, w*h)
 	}
+	// s/one/c, with /one (a power of two) done exactly as ·(1/one).
+	const inv = 1.0 / one
 	for y := 0; y < h; y++ {
-		y0, y1 := max(0, y-r)*w1, min(h, y+r+1)*w1
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			if c := cnt[i]; c > 0 {
+		top, bot := sum[max(0, y-r)*w1:][:w1], sum[min(h, y+r+1)*w1:][:w1]
+		cr, or := cnt[y*w:(y+1)*w], out[y*w:(y+1)*w]
+		for x := range or {
+			if c := cr[x]; c > 0 {
 				x0, x1 := max(0, x-r), min(w, x+r+1)
-				s := sum[y1+x1] - sum[y0+x1] - sum[y1+x0] + sum[y0+x0]
-				out[i] = float32(float64(s) / one / float64(c))
+				s := bot[x1] - top[x1] - bot[x0] + top[x0]
+				or[x] = float32(float64(s) * inv / float64(c))
 			} else {
-				out[i] = 0
+				or[x] = 0
 			}
 		}
 	}
@@ -162,9 +156,12 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 // median brightness), 0 where invalid.
 func prescale(v []float32, k float64, valid []bool) []float32 {
 	out := make([]float32, len(v))
+	// Scaling by powers of two is exact: x·(k·1024) = (x·k)·1024, and
+	// ·(1/1024) = /1024.
+	k1024 := k * 1024
 	for i, x := range v {
 		if valid[i] {
-			out[i] = float32(math.Round(float64(x)*k*1024) / 1024)
+			out[i] = float32(math.Round(float64(x)*k1024) * (1.0 / 1024))
 		}
 	}
 	return out
@@ -185,10 +182,12 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 		mm: newMADMap(m.MAD), vis: bd.visible(), blue: bd.Blue, green: bd.Green, red: bd.Red, nir: bd.NIR,
 		water: bd.WaterIndex() != "", x: make([]float32, nb), y: make([]float32, nb)}
 	ka, kb := unit/m.ScaleBefore, unit/m.ScaleAfter
-	bx := newBoxer(w, h, win.Valid)
+	valid := win.Valid // win's planes are not needed after the loop below
+	bx := newBoxer(w, h, valid)
 	for b := 0; b < nb; b++ {
-		c.A[b] = bx.mean(prescale(win.Before[b], ka, win.Valid), r.Smooth, nil)
-		c.B[b] = bx.mean(prescale(win.After[b], kb, win.Valid), r.Smooth, nil)
+		pa, pb := prescale(win.Before[b], ka, valid), prescale(win.After[b], kb, valid)
+		c.A[b] = bx.mean(pa, r.Smooth, pa) // smoothed over the prescaled copy
+		c.B[b] = bx.mean(pb, r.Smooth, pb)
 	}
 	switch bd.VegetationIndex() {
 	case "NDVI":
@@ -213,18 +212,18 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	ma := make([]float32, n)
 	mb := make([]float32, n)
 	cf := float32(p.ChangeFloor * unit)
+	var memoA, memoB *logMemo
+	if r.Smooth == 0 {
+		memoA, memoB = newLogMemo(), newLogMemo()
+	}
 	for b := 0; b < nb; b++ {
-		for i := 0; i < n; i++ {
-			if win.Valid[i] {
-				la[i] = flog(max(c.A[b][i], 0) + cf)
-				lb[i] = flog(max(c.B[b][i], 0) + cf)
-			}
-		}
+		logPlane(la, c.A[b], valid, memoA, cf)
+		logPlane(lb, c.B[b], valid, memoB, cf)
 		ma = bx.mean(la, r.Context, ma)
 		mb = bx.mean(lb, r.Context, mb)
 		sh := m.Shift[b]
 		for i := 0; i < n; i++ {
-			if win.Valid[i] {
+			if valid[i] {
 				d := float64((lb[i] - mb[i]) - (la[i] - ma[i]))
 				acc[i] += d * d
 				o := float64(lb[i]-la[i]) - sh
@@ -237,7 +236,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	c.vegB = make([]float32, n)
 	gated := make([]float32, n)
 	for i := 0; i < n; i++ {
-		if !win.Valid[i] {
+		if !valid[i] {
 			continue
 		}
 		// A change must show both relative to the pixel's context (a
@@ -251,8 +250,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 			gated[i] = c.ctx[i]
 		}
 	}
-	c.score = bx.mean(gated, r.Score, nil)
-
+	c.score = bx.mean(gated, r.Score, gated)
 	return c
 }
 
@@ -351,6 +349,50 @@ func (mm *madMap) chi2(x, y []float32) float32 {
 	return s
 }
 
+// logPlane sets dst to flog(max(src, 0) + cf) at the valid pixels. memo,
+// when not nil, remembers results: the planes of imagery that is not
+// smoothed hold the few distinct values of its integer data.
+func logPlane(dst, src []float32, valid []bool, memo *logMemo, cf float32) {
+	if memo == nil {
+		for i, v := range src {
+			if valid[i] {
+				dst[i] = flog(max(v, 0) + cf)
+			}
+		}
+		return
+	}
+	for i, v := range src {
+		if valid[i] {
+			dst[i] = memo.log(max(v, 0) + cf)
+		}
+	}
+}
+
+// logMemo is a direct-mapped memo of flog (16,384 entries, 128 KB): it
+// returns exactly flog(x), computing it only for inputs it does not hold.
+type logMemo [1 << 14]struct {
+	x uint32 // input bits
+	l float32
+}
+
+func newLogMemo() *logMemo {
+	m := new(logMemo)
+	l0 := flog(0)
+	for i := range m {
+		m[i].l = l0 // every entry holds x = 0
+	}
+	return m
+}
+
+func (m *logMemo) log(x float32) float32 {
+	b := math.Float32bits(x)
+	e := &m[(b*0x9E3779B1)>>18]
+	if e.x != b {
+		e.x, e.l = b, flog(x)
+	}
+	return e.l
+}
+
 // flog is the natural logarithm of a positive float32 to about 1e-7
 // relative error: the exponent from the bits, and log(m) for the mantissa m
 // in [√½, √2) from the series of atanh((m-1)/(m+1)). It is plain
@@ -359,11 +401,16 @@ func (mm *madMap) chi2(x, y []float32) float32 {
 func flog(x float32) float32 {
 	b := math.Float32bits(x)
 	e := int32(b>>23&0xff) - 127
-	m := math.Float32frombits(b&0x007fffff | 0x3f800000) // [1, 2)
-	if m > math.Sqrt2 {
-		m *= 0.5
-		e++
+	mb := b&0x007fffff | 0x3f800000 // m in [1, 2)
+	// m > √2: halve m (exponent one lower) and add one to e, without a
+	// branch (the data decide it, so it would be mispredicted half the
+	// time).
+	var hi uint32
+	if mb > math.Float32bits(math.Sqrt2) {
+		hi = 1
 	}
+	m := math.Float32frombits(mb - hi<<23)
+	e += int32(hi)
 	t := float64(m-1) / float64(m+1)
 	t2 := t * t
 	// 2·(t + t³/3 + t⁵/5 + t⁷/7 + t⁹/9): |t| < 0.172, so t¹¹/11 < 5e-10.

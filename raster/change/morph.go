@@ -10,15 +10,32 @@ type sat struct {
 
 func newSAT(w, h int) *sat { return &sat{w: w, h: h, s: make([]int32, (w+1)*(h+1))} }
 
-func (t *sat) build(on func(i int) bool) {
+// buildBool builds the table of a bool mask, buildBit of one bit of a byte
+// mask.
+func (t *sat) buildBool(m []bool) {
 	w := t.w
 	for y := 0; y < t.h; y++ {
 		var row int32
-		for x := 0; x < w; x++ {
-			if on(y*w + x) {
+		src, prev, cur := m[y*w:(y+1)*w], t.s[y*(w+1)+1:(y+1)*(w+1)], t.s[(y+1)*(w+1)+1:(y+2)*(w+1)]
+		for x, on := range src {
+			if on {
 				row++
 			}
-			t.s[(y+1)*(w+1)+x+1] = t.s[y*(w+1)+x+1] + row
+			cur[x] = prev[x] + row
+		}
+	}
+}
+
+func (t *sat) buildBit(m []uint8, bit uint8) {
+	w := t.w
+	for y := 0; y < t.h; y++ {
+		var row int32
+		src, prev, cur := m[y*w:(y+1)*w], t.s[y*(w+1)+1:(y+1)*(w+1)], t.s[(y+1)*(w+1)+1:(y+2)*(w+1)]
+		for x, v := range src {
+			if v&bit != 0 {
+				row++
+			}
+			cur[x] = prev[x] + row
 		}
 	}
 }
@@ -36,7 +53,7 @@ func (t *sat) count(x, y, r int) (set, area int32) {
 // erode keeps a pixel when every window pixel of the square of radius r
 // around it is set; dilate sets a pixel when any is. Both write into dst.
 func erode(dst, src []bool, w, h, r int, t *sat) {
-	t.build(func(i int) bool { return src[i] })
+	t.buildBool(src)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
@@ -51,7 +68,7 @@ func erode(dst, src []bool, w, h, r int, t *sat) {
 }
 
 func dilate(dst, src []bool, w, h, r int, t *sat) {
-	t.build(func(i int) bool { return src[i] })
+	t.buildBool(src)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			s, _ := t.count(x, y, r)

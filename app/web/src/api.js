@@ -70,6 +70,7 @@ export async function api(method, path, body, { raw = false, quiet401 = false } 
 export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body, opts) => api('POST', path, body, opts);
 export const patch = (path, body, opts) => api('PATCH', path, body, opts);
+export const put = (path, body, opts) => api('PUT', path, body, opts);
 
 export async function login(name, password) {
   const se = await api('POST', '/auth/login', { name, password }, { quiet401: true });

@@ -9,6 +9,7 @@ import { batchesPage, batchPage } from './pages/batches.js';
 import { zonesPage } from './pages/zones.js';
 import { reconcilePage } from './pages/reconcile.js';
 import { reportsPage } from './pages/reports.js';
+import { xiafaPage } from './pages/xiafa.js';
 import { session, can, scoped } from './state.js';
 import { usersPage, auditPage } from './pages/admin.js';
 
@@ -21,6 +22,7 @@ const routes = [
   { re: /^\/batches$/, page: batchesPage, nav: 'batches' },
   { re: /^\/batches\/([^/]+)$/, page: batchPage, nav: 'batches' },
   { re: /^\/zones$/, page: zonesPage, nav: 'zones' },
+  { re: /^\/xiafa$/, page: xiafaPage, nav: 'xiafa' },
   { re: /^\/reconcile$/, page: reconcilePage, nav: 'reconcile' },
   { re: /^\/reports$/, page: reportsPage, nav: 'reports' },
   { re: /^\/admin\/users$/, page: usersPage, nav: 'users' },
@@ -33,6 +35,7 @@ function navItems() {
   if (can('task.read')) items.push(['tasks', scoped() ? '我的任务' : '核查任务', '#/tasks']);
   if (can('tuban.read')) items.push(['tubans', '图斑', '#/tubans']);
   if (can('batch.read')) items.push(['batches', '监测批次', '#/batches']);
+  if (can('batch.read') && !scoped()) items.push(['xiafa', '下发图斑', '#/xiafa']);
   if (can('zone.read') && !scoped()) items.push(['zones', '图层', '#/zones']);
   if (can('reconcile')) items.push(['reconcile', '巡查对账', '#/reconcile']);
   if (can('report.read')) items.push(['reports', '统计报表', '#/reports']);

@@ -1,4 +1,5 @@
 // DOM helpers, formatting and small widgets shared by the pages.
+import { api } from './api.js';
 
 // h builds an element: h('div.card#id', {onclick, class, ...attrs}, ...children).
 export function h(tag, attrs, ...children) {
@@ -127,8 +128,7 @@ export function progress(done, total, failed = 0) {
     h('div.bar', { style: `width:${pct}%` }), fpct > 0 ? h('div.bar.failed', { style: `width:${fpct}%` }) : null);
 }
 
-// download fetches a URL with the session (POST allowed) and saves the
-// answer as a file.
+// saveBlob saves a blob as a file of the given name.
 export async function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: name });
@@ -145,4 +145,59 @@ export function qs(params) {
   }
   const s = u.toString();
   return s ? '?' + s : '';
+}
+
+// filenameOf reads the file name of a download from its
+// Content-Disposition (RFC 6266: filename*=UTF-8''… first).
+export function filenameOf(res) {
+  const cd = res.headers.get('Content-Disposition') || '';
+  let m = /filename\*=utf-8''([^;]+)/i.exec(cd);
+  if (m) {
+    try {
+      return decodeURIComponent(m[1]);
+    } catch (e) {
+      // fall through
+    }
+  }
+  m = /filename="?([^";]+)"?/i.exec(cd);
+  return m ? m[1] : '';
+}
+
+// download fetches a URL with the session (POST allowed) and saves the
+// answer under the server's file name; an error answer is thrown (an
+// ApiError with the server's message), never saved as the file.
+export async function download(url, { method = 'GET', body, name } = {}) {
+  const res = await api(method, url, body, { raw: true });
+  const blob = await res.blob();
+  const file = name || filenameOf(res) || url.split('?')[0].split('/').pop();
+  await saveBlob(blob, file);
+  return file;
+}
+
+// dlLink is a download link: a plain link (href, for copying and for
+// tests) that downloads through fetch, so that the button says when the
+// server is still making the file and shows its error message instead of
+// saving it.
+export function dlLink(label, url, { primary = false, name, onError } = {}) {
+  const a = h('a.btn', { href: url, class: primary ? 'primary' : null, download: name || '', dataset: { dl: url } }, label);
+  a.addEventListener('click', async (e) => {
+    e.preventDefault();
+    if (a.classList.contains('busy')) return;
+    a.classList.add('busy');
+    a.setAttribute('aria-busy', 'true');
+    const text = a.textContent;
+    a.textContent = '正在生成…';
+    try {
+      const file = await download(url, { name });
+      toast('已下载 ' + file, 'ok');
+    } catch (err) {
+      if (onError) onError(err);
+      else toast(err.message, 'error');
+    } finally {
+      a.textContent = text;
+      a.classList.remove('busy');
+      a.removeAttribute('aria-busy');
+    }
+  });
+  return a;
 }

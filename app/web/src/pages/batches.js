@@ -21,6 +21,9 @@ function eta(b) {
 }
 
 function progressCell(b) {
+  if (b.spec.kind === 'xiafa') {
+    return h('div.prog', h('small', h('span.badge.badge-issued', `${b.spec.source}下发`), ` ${b.patch_count} 个图斑`, b.spec.file ? `（${b.spec.file}）` : ''));
+  }
   const left = eta(b);
   return h('div.prog',
     progress(b.state === 'done' ? b.tiles_total || 1 : b.tiles_done, b.tiles_total || (b.state === 'done' ? 1 : 0), b.tiles_failed),
@@ -136,6 +139,13 @@ export async function batchPage(el, { args }) {
     m.setTubans(fc);
   };
   const showDone = async (b) => {
+    if (b.spec.kind === 'xiafa') {
+      extra.prepend(h('section.card', h('h2', '下发批次'),
+        h('p', `${b.spec.source}下发，${b.patch_count} 个图斑，来自 ${b.spec.file || '—'}。`),
+        h('div.row', h('a.btn.primary', { href: '#/tubans' + qs({ batch: b.id }) }, `查看图斑（${b.patch_count}）`),
+          h('a.btn', { href: '#/tasks' + qs({ batch: b.id }) }, '核查任务'), h('a.btn', { href: '#/xiafa' }, '核查进度与核查成果'))));
+      return;
+    }
     const judgeMsg = h('div.msg');
     const outputs = ['patches.geojson', 'patches.gpkg', 'summary.json', 'nonconcern.geojson', 'nonconcern.gpkg'];
     extra.prepend(h('section.card',

@@ -1,10 +1,11 @@
 // 图斑: the filtered list (batch, township, type, judgement, farmland area,
 // 百亩大图斑) on a table and a map, and one 图斑 with its attributes, history
 // across batches, image chips and judgement reasons.
-import { h, fill, mu, fmtTime, fmtCoord, badge, select, table, qs } from '../ui.js';
+import { h, fill, mu, fmtTime, fmtCoord, badge, select, table, qs, dlLink } from '../ui.js';
 import { get } from '../api.js';
 import { session, scoped } from '../state.js';
 import { createMap } from '../map.js';
+import { imageryBatch, issuedRows, sourceBadge, foundText } from './source.js';
 
 const pageSize = 100;
 
@@ -13,13 +14,14 @@ export async function tubansPage(el, { params }) {
   const f = {
     batch: params.get('batch') || '', township: params.get('township') || '', tblx: params.get('tblx') || '', judgement: params.get('judgement') || '',
     min_farmland_mu: params.get('min_farmland_mu') || '', big: params.get('big') === 'true', offset: Number(params.get('offset') || 0), view: params.get('view') || 'list',
+    source: params.get('source') || '',
   };
   const go = (ch) => {
     const n = { ...f, offset: 0, ...ch };
     location.hash = '#/tubans' + qs({ ...n, offset: n.offset || '', view: n.view === 'list' ? '' : n.view });
   };
   const batches = scoped() ? { items: [] } : await get('/batches?limit=200');
-  const query = { batch: f.batch, township: f.township, tblx: f.tblx, judgement: f.judgement, min_farmland_mu: f.min_farmland_mu, big: f.big };
+  const query = { batch: f.batch, township: f.township, tblx: f.tblx, judgement: f.judgement, min_farmland_mu: f.min_farmland_mu, big: f.big, source: f.source };
   const l = await get('/tubans' + qs({ ...query, limit: pageSize, offset: f.offset }));
   const filters = h('form.filters', {
     onsubmit: (e) => {
@@ -27,7 +29,8 @@ export async function tubansPage(el, { params }) {
       go({ township: e.target.township.value.trim(), min_farmland_mu: e.target.min_farmland_mu.value.trim() });
     },
   },
-  scoped() ? null : select('batch', [['', '全部批次'], ...batches.items.map((b) => [b.id, `${b.spec.name}（${b.id}）`])], f.batch, { onchange: (e) => go({ batch: e.target.value }), 'aria-label': '批次' }),
+  scoped() ? null : select('batch', [['', '全部批次'], ...batches.items.map((b) => [b.id, `${b.spec.kind === 'xiafa' ? '【' + b.spec.source + '下发】' : ''}${b.spec.name}（${b.id}）`])], f.batch, { onchange: (e) => go({ batch: e.target.value }), 'aria-label': '批次' }),
+  select('source', [['', '全部来源'], ...(v.sources || []).map((x) => [x.code, x.label])], f.source, { onchange: (e) => go({ source: e.target.value }), 'aria-label': '来源' }),
   h('input', { name: 'township', placeholder: '乡镇名称或代码', value: f.township, 'aria-label': '乡镇' }),
   select('tblx', [['', '全部变化类型'], ...v.tblx.map((x) => [x.code, x.label])], f.tblx, { onchange: (e) => go({ tblx: e.target.value }), 'aria-label': '变化类型' }),
   select('judgement', [['', '全部初判'], ...v.judgements.map((x) => [x.code, x.label])], f.judgement, { onchange: (e) => go({ judgement: e.target.value }), 'aria-label': '初判' }),
@@ -37,7 +40,7 @@ export async function tubansPage(el, { params }) {
   const t = l.totals;
   const byJ = Object.entries(t.by_judgement || {}).map(([k, n]) => `${k} ${n}`).join('，');
   const summary = h('p.totals', `共 ${t.count} 个图斑（${byJ || '—'}）；监测面积 ${mu(t.jcmj.mu)} 亩，耕地 ${mu(t.jcgdmj.mu)} 亩，永久基本农田 ${mu(t.yjjbntmj.mu)} 亩`);
-  const exportLink = h('a.btn', { href: '/tubans' + qs({ ...query, format: 'geojson', limit: 1000 }), download: '图斑.geojson' }, '导出 GeoJSON');
+  const exportLink = dlLink('导出 GeoJSON', '/tubans' + qs({ ...query, format: 'geojson', limit: 1000 }), { name: '图斑.geojson' });
   const viewSeg = h('div.seg', ['list', 'map'].map((m) => h('button', { type: 'button', class: f.view === m ? 'on' : null, onclick: () => go({ view: m, offset: f.offset }) }, m === 'list' ? '列表' : '地图')));
   const body = h('div');
   fill(el, h('div.page-head', h('h1', '图斑'), viewSeg), filters, h('div.row', summary, exportLink), body);
@@ -53,6 +56,7 @@ export async function tubansPage(el, { params }) {
     f.offset + pageSize < t.count ? h('button', { type: 'button', onclick: () => go({ offset: f.offset + pageSize }) }, '下一页') : null);
   fill(body, table([
     { head: '监测编号', cell: (x) => h('a', { href: '#/tubans/' + encodeURIComponent(x.id) }, x.jcbh) },
+    { head: '来源', cell: sourceCell },
     { head: '乡镇', cell: (x) => x.xzqmc || x.xzqdm || '—' },
     { head: '变化类型', cell: (x) => x.tblx.label },
     { head: '初判', cell: (x) => h('span', { class: 'j-' + x.judgement.code }, x.judgement.label) },
@@ -66,20 +70,32 @@ export async function tubansPage(el, { params }) {
   return null;
 }
 
+// sourceCell shows where a listed 图斑 comes from and, for an issued one,
+// its deadline, its issued type and whether the county had found it.
+function sourceCell(x) {
+  if (!x.issued) return sourceBadge(x);
+  const found = x.own_detection || x.patrol?.outcome === '巡查已发现';
+  return h('div.source-cell', sourceBadge(x),
+    h('small', `${x.issued.tblx.code} ${x.issued.tblx.label}`),
+    x.issued.xjjzsj ? h('small', '截止 ', h('b', x.issued.xjjzsj)) : null,
+    h('small', { class: found ? 'ok' : 'tag-red' }, foundText(x)));
+}
+
 export async function tubanPage(el, { args }) {
   const tb = await get('/tubans/' + encodeURIComponent(args[0]));
   const chip = (date, lbl, day) => h('figure.chip',
     h('img', { src: `/tubans/${encodeURIComponent(tb.id)}/chips/${date}.png`, alt: `${tb.jcbh} ${lbl}`, loading: 'lazy', onerror: (e) => { e.target.replaceWith(h('div.chip-missing', '无影像切片')); } }),
     h('figcaption', h('b', lbl), ` ${day || ''}`, h('br'), `监测编号 ${tb.jcbh}`, h('br'), fmtCoord(tb.center_lon, tb.center_lat)));
-  const m = createMap({ batch: tb.last_batch, focus: tb.geometry, focusLabel: tb.jcbh });
+  const m = createMap({ batch: imageryBatch(tb), focus: tb.geometry, focusLabel: tb.jcbh });
   fill(el,
     h('div.page-head', h('div', h('a.back', { href: '#/tubans' }, '‹ 图斑列表'), h('h1', '图斑 ', h('span.jcbh', tb.jcbh))),
-      h('div.head-badges', badge(tb.judgement.label, tb.judgement.code === 'suspected' ? 'danger' : 'todo'), badge(tb.tblx.label))),
+      h('div.head-badges', sourceBadge(tb), badge(tb.judgement.label, tb.judgement.code === 'suspected' ? 'danger' : 'todo'), badge(tb.tblx.label))),
     h('div.grid2',
       h('section.card',
         h('h2', '属性'),
         h('dl.kv',
           h('dt', '监测编号 JCBH'), h('dd', tb.jcbh),
+          issuedRows(tb),
           h('dt', '行政区 XZQDM'), h('dd', `${tb.xzqmc || '—'}（${tb.xzqdm || '—'}）`),
           h('dt', '监测面积 JCMJ'), h('dd', `${mu(tb.areas.jcmj.mu)} 亩（${mu(tb.areas.jcmj.m2)} 平方米）`),
           h('dt', '耕地面积 JCGDMJ'), h('dd', `${mu(tb.areas.jcgdmj.mu)} 亩`),
