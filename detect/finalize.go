@@ -105,10 +105,11 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%d|%d", s.ID, c, first.Y, first.X0)))
 	conf := "low"
 	strength := float64(st.StrengthSum) / 1000 / float64(st.Pixels)
+	big := area >= s.Params.ConfidentM2
 	switch {
-	case strength >= s.Params.HighStrength:
+	case strength >= s.Params.HighStrength && big:
 		conf = "high"
-	case strength >= s.Params.MediumStrength:
+	case strength >= s.Params.HighStrength, strength >= s.Params.MediumStrength && big:
 		conf = "medium"
 	}
 	return pipeline.Patch{

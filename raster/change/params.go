@@ -76,8 +76,12 @@ type Params struct {
 	// construction leave the after date uneven.
 	UniformCVBefore, UniformCVAfter, UniformM2 float64
 	// HighStrength and MediumStrength are the mean score/threshold ratios
-	// of a patch from which its confidence is high or medium.
-	HighStrength, MediumStrength float64
+	// of a patch from which its confidence is high or medium, and
+	// ConfidentM2 the area a patch needs for its strength to count in
+	// full: high is strong and at least ConfidentM2, medium is strong, or
+	// medium-strong and at least ConfidentM2 (small patches are the least
+	// precise on every benchmark).
+	HighStrength, MediumStrength, ConfidentM2 float64
 	// MaxCloudShare is the share of cloud of either date (on the sample)
 	// above which the pair is refused as unusable.
 	MaxCloudShare float64
@@ -127,8 +131,9 @@ func DefaultParams(pixelSize float64) Params {
 		UniformCVBefore:   0.12,
 		UniformCVAfter:    0.08,
 		UniformM2:         2500,
-		HighStrength:      1.3,
-		MediumStrength:    1.1,
+		HighStrength:      0.95,
+		MediumStrength:    0.85,
+		ConfidentM2:       2000,
 		MaxCloudShare:     0.8,
 		CloudSearchM:      3000,
 		MaxCloudSearchPx:  48,
@@ -143,7 +148,7 @@ func DefaultParams(pixelSize float64) Params {
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	for _, v := range []float64{p.PixelSize, p.MMU, p.ChangeFloor, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.OpenM, p.CloseM,
-		p.NeutralSaturation, p.VegBimodality, p.FieldM2, p.FieldFill, p.FieldCV, p.UniformCVBefore, p.UniformCVAfter, p.UniformM2, p.HighStrength, p.MediumStrength, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
+		p.NeutralSaturation, p.VegBimodality, p.FieldM2, p.FieldFill, p.FieldCV, p.UniformCVBefore, p.UniformCVAfter, p.UniformM2, p.HighStrength, p.MediumStrength, p.ConfidentM2, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
 		if !finite(v) {
 			return fmt.Errorf("change: parameter %v is not a finite number", v)
 		}
