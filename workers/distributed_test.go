@@ -212,8 +212,12 @@ func TestDistributedBatchMatchesDetect(t *testing.T) {
 		Before: c.upload(t, juelichBefore, "2001/LS20010525.tif"), After: c.upload(t, juelichAfter, "2001/LS20010626.tif")}
 	b := c.submit(t, spec)
 	done := c.wait(t, b.ID, 3*time.Minute, nil)
-	if done.State != pipeline.BatchDone || done.TilesDone != 16 || done.PatchCount != 597 {
-		t.Fatalf("batch ended %s: %d/%d tiles, %d patches, error %q", done.State, done.TilesDone, done.TilesTotal, done.PatchCount, done.Error)
+	want := bytes.Count(reference(t), []byte(`{"type":"Feature",`))
+	if want == 0 {
+		t.Fatal("weipian detect found no patch on the Jülich pair: the comparison would prove nothing")
+	}
+	if done.State != pipeline.BatchDone || done.TilesDone != 16 || done.PatchCount != want {
+		t.Fatalf("batch ended %s: %d/%d tiles, %d patches (weipian detect: %d), error %q", done.State, done.TilesDone, done.TilesTotal, done.PatchCount, want, done.Error)
 	}
 	if got := c.output(t, b.ID, "patches.geojson"); !bytes.Equal(got, reference(t)) {
 		t.Error("patches.geojson from the distributed batch differs from weipian detect's")
