@@ -131,7 +131,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state store %s: %w", cfg.DB, err)
 	}
-	eng := &detect.Engine{}
+	eng := &detect.Engine{OutputCRS: a.outCRS}
 	var queue pipeline.Queue
 	if cfg.Redis != "" {
 		if cfg.S3.Endpoint == "" {

@@ -318,6 +318,27 @@ func patrolDetail(r *reconcile.PatchResult, loc *time.Location) string {
 	return fmt.Sprintf("变化期内无巡查经过（巡查区台帐%d条）", r.ZoneEntries)
 }
 
+// ParseCRS reads an output CRS given by a user (a name crs.Parse reads);
+// "" is nil: the deployment's. A bad name is KindInvalid.
+func ParseCRS(name string) (*crs.CRS, error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, nil
+	}
+	c, err := crs.Parse(name)
+	if err != nil {
+		return nil, invalid("坐标系 crs=%q：应为 %s", name, crs.Names)
+	}
+	return &c, nil
+}
+
+// UseCRS sets the CRS of 对账_图斑.geojson (default: the deployment's);
+// nil keeps it.
+func (r *Reconciliation) UseCRS(c *crs.CRS) {
+	if c != nil {
+		r.crs = *c
+	}
+}
+
 // ReconcileFiles are the files a reconciliation writes.
 var ReconcileFiles = []string{"对账_图斑.xlsx", "对账_图斑.geojson", "对账_巡查区.xlsx"}
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/tiles"
 )
@@ -32,6 +33,9 @@ type Engine struct {
 	BlobName    func(key string) string
 	// TempDir is where per-stage scratch directories are made ("" = OS default).
 	TempDir string
+	// OutputCRS is the CRS of the batches' vector outputs (zero value:
+	// CGCS2000, EPSG:4490); Ingest resolves it on the scene.
+	OutputCRS crs.CRS
 }
 
 var _ pipeline.Stages = (*Engine)(nil)
@@ -72,7 +76,7 @@ func (e *Engine) Ingest(ctx context.Context, b pipeline.Batch) (string, []string
 	}
 	defer os.RemoveAll(work)
 	s, err := Ingest(ctx, before, after, Options{BeforeBands: b.Spec.BeforeBands, AfterBands: b.Spec.AfterBands,
-		MMU: b.Spec.MMU, TileSize: b.Spec.TileSize, WorkDir: work})
+		MMU: b.Spec.MMU, TileSize: b.Spec.TileSize, WorkDir: work, CRS: e.OutputCRS})
 	if err != nil {
 		return "", nil, invalid(e.nameObjects(err, b))
 	}

@@ -148,6 +148,8 @@ type buildJob struct {
 // collector receives the patches of a scene in any order (calls are
 // serialised) and puts them in their final order in finish.
 type collector interface {
+	// begin gives the scene before any patch.
+	begin(s *Scene)
 	add(p *pipeline.Patch, runs []region.Run) error
 	// advance says that no patch with a key below mark will come.
 	advance(mark uint64) error
@@ -158,6 +160,7 @@ func newFinalizer(ctx context.Context, s *Scene, out collector) *finalizer {
 	ctx, cancel := context.WithCancel(ctx)
 	f := &finalizer{s: s, g: s.Tiles(), pxArea: s.PixelSize * s.PixelSize, rows: map[int][]*TileResult{},
 		seen: map[tiles.Key]bool{}, jobs: make(chan buildJob, 256), out: out, ctx: ctx, cancel: cancel}
+	out.begin(s)
 	for w := 0; w < runtime.NumCPU(); w++ {
 		f.wg.Add(1)
 		go f.builder()
@@ -331,6 +334,8 @@ func (c *memCollector) add(p *pipeline.Patch, runs []region.Run) error {
 }
 
 func (c *memCollector) advance(uint64) error { return nil }
+
+func (c *memCollector) begin(*Scene) {}
 
 func (c *memCollector) finish(s *Scene, counts tileCounts) error {
 	order := func(cs []cand) {

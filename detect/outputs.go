@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/region"
 )
@@ -32,7 +33,7 @@ func WriteOutputs(dir string, r *Result) error {
 		return err
 	}
 	for i, patches := range [2][]pipeline.Patch{r.Patches, r.NonConcern} {
-		lw, err := createLayer(dir, layerNames[i])
+		lw, err := createLayer(dir, layerNames[i], r.Scene.OutputEPSG)
 		if err != nil {
 			return err
 		}
@@ -57,9 +58,11 @@ func writeSummary(dir string, s *Summary) error {
 	return writeAtomic(filepath.Join(dir, "summary.json"), append(b, '\n'))
 }
 
-// layerWriter writes NAME.geojson and NAME.gpkg one patch at a time.
+// layerWriter writes NAME.geojson and NAME.gpkg one patch at a time, in
+// the output CRS.
 type layerWriter struct {
 	dir, name string
+	out       crs.CRS // geographic: coordinates as they are
 	gjFile    *os.File
 	gj        *pipeline.GeoJSONWriter
 	gp        *raster.GPKGWriter
@@ -83,19 +86,33 @@ func patchFields() []raster.Field {
 	return fields
 }
 
-func createLayer(dir, name string) (*layerWriter, error) {
-	lw := &layerWriter{dir: dir, name: name}
+// createLayer starts a layer in the CRS of an EPSG code (0: WGS84). The
+// GeoJSON names a CRS other than WGS84 in a "crs" member; WGS84 is plain
+// RFC 7946.
+func createLayer(dir, name string, epsg int) (*layerWriter, error) {
+	lw := &layerWriter{dir: dir, name: name, out: crs.WGS84}
+	urn := ""
+	if epsg != 0 {
+		c, err := crs.FromEPSG(epsg)
+		if err != nil {
+			return nil, fmt.Errorf("detect: %s: %w", name, err)
+		}
+		lw.out = c
+		if !c.IsWGS84() {
+			urn = c.URN()
+		}
+	}
 	path := filepath.Join(dir, name+".geojson")
 	f, err := os.Create(path + ".part")
 	if err != nil {
 		return nil, fmt.Errorf("detect: write %s: %w", path, err)
 	}
 	lw.gjFile = f
-	if lw.gj, err = pipeline.NewGeoJSONWriter(f, name); err != nil {
+	if lw.gj, err = pipeline.NewGeoJSONWriterCRS(f, name, urn, lw.out.Decimals()); err != nil {
 		lw.abort()
 		return nil, fmt.Errorf("detect: write %s: %w", path, err)
 	}
-	if lw.gp, err = raster.CreateGPKG(filepath.Join(dir, name+".gpkg"), name, patchFields()); err != nil {
+	if lw.gp, err = raster.CreateGPKG(filepath.Join(dir, name+".gpkg"), name, lw.out.EPSG(), patchFields()); err != nil {
 		lw.abort()
 		return nil, err
 	}
@@ -103,10 +120,19 @@ func createLayer(dir, name string) (*layerWriter, error) {
 }
 
 func (lw *layerWriter) write(p *pipeline.Patch) error {
+	if !lw.out.Geographic() {
+		g, err := lw.out.ProjectPolygon(p.Geometry)
+		if err != nil {
+			return fmt.Errorf("detect: patch %s: %w", p.ID, err)
+		}
+		q := *p
+		q.Geometry = g
+		p = &q
+	}
 	if err := lw.gj.Write(p); err != nil {
 		return err
 	}
-	return lw.gp.Write(raster.Feature{Geometry: pipeline.RoundPolygon(p.Geometry), Values: p.Values()})
+	return lw.gp.Write(raster.Feature{Geometry: pipeline.RoundPolygonTo(p.Geometry, lw.out.Decimals()), Values: p.Values()})
 }
 
 // close finishes both files and renames them into place.
@@ -201,8 +227,9 @@ func (a *totals) result() PatchTotals {
 // as no patch that sorts before them can come any more (advance), so the
 // outputs are written while the tiles are detected; finish writes the rest.
 type spillCollector struct {
-	dir string // output directory
-	f   *os.File
+	dir  string // output directory
+	f    *os.File
+	epsg int // Scene.OutputEPSG (begin)
 
 	mu      sync.Mutex // guards what follows
 	cond    *sync.Cond // signals a new mark, the end or an abort
@@ -255,6 +282,12 @@ func newSpillCollector(dir, scratch string) (*spillCollector, error) {
 	c := &spillCollector{dir: dir, f: f, w: bufio.NewWriterSize(f, 1<<20)}
 	c.cond = sync.NewCond(&c.mu)
 	return c, nil
+}
+
+func (c *spillCollector) begin(s *Scene) {
+	c.mu.Lock()
+	c.epsg = s.OutputEPSG
+	c.mu.Unlock()
 }
 
 func (c *spillCollector) add(p *pipeline.Patch, runs []region.Run) error {
@@ -311,7 +344,10 @@ func (c *spillCollector) start() {
 // The two layers are written at the same time (two GeoPackages, two GDAL
 // datasets).
 func (c *spillCollector) writeLayer(l int) error {
-	lw, err := createLayer(c.dir, layerNames[l])
+	c.mu.Lock()
+	epsg := c.epsg
+	c.mu.Unlock()
+	lw, err := createLayer(c.dir, layerNames[l], epsg)
 	if err != nil {
 		return err
 	}

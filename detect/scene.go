@@ -11,6 +11,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/change"
 	"github.com/weipian/weipian/tiles"
@@ -56,26 +57,33 @@ type Options struct {
 	// Tune, when set, adjusts the parameters after the defaults (parameter
 	// search in evaluation only; batches never set it).
 	Tune func(*change.Params)
+	// CRS is the CRS of the vector outputs (the zero value: CGCS2000,
+	// EPSG:4490; crs.GK: the 3-degree Gauss-Krüger zone of the scene's
+	// centre). Areas are computed in Gauss-Krüger whatever it is.
+	CRS crs.CRS
 }
 
 // Scene is the outcome of Ingest: everything the tile and finalize stages
 // need. It is plain data and serialises to JSON.
 type Scene struct {
-	ID                    string             `json:"id"`
-	Version               string             `json:"version"`
-	BeforePath, AfterPath string             `json:"-"`
-	Inputs                [2]InputInfo       `json:"inputs"`
-	Before, After         raster.Source      `json:"-"`
-	Sources               [2]raster.Source   `json:"sources"`
-	Grid                  raster.Grid        `json:"grid"`
-	BandNames             []string           `json:"bands"`
-	PixelSize             float64            `json:"pixel_size_m"`
-	Params                change.Params      `json:"params"`
-	Stats                 *change.SceneStats `json:"stats"`
-	TileSize              int                `json:"tile_size"`
-	Halo                  int                `json:"halo"`
-	Warped                bool               `json:"warped"`
-	Notes                 []string           `json:"notes"`
+	ID                    string           `json:"id"`
+	Version               string           `json:"version"`
+	BeforePath, AfterPath string           `json:"-"`
+	Inputs                [2]InputInfo     `json:"inputs"`
+	Before, After         raster.Source    `json:"-"`
+	Sources               [2]raster.Source `json:"sources"`
+	Grid                  raster.Grid      `json:"grid"`
+	BandNames             []string         `json:"bands"`
+	PixelSize             float64          `json:"pixel_size_m"`
+	Params                change.Params    `json:"params"`
+	// OutputEPSG is the CRS of the vector outputs (Options.CRS resolved on
+	// the scene; 0 in scenes of earlier versions: WGS84).
+	OutputEPSG int                `json:"output_epsg,omitempty"`
+	Stats      *change.SceneStats `json:"stats"`
+	TileSize   int                `json:"tile_size"`
+	Halo       int                `json:"halo"`
+	Warped     bool               `json:"warped"`
+	Notes      []string           `json:"notes"`
 	// shared, when set, reads the tiles through one open dataset per date
 	// (readTile).
 	shared *pairReaders
@@ -174,6 +182,9 @@ func Ingest(ctx context.Context, beforePath, afterPath string, opt Options) (*Sc
 		PixelSize: ps, Params: p, TileSize: ts, Halo: p.Halo(), Warped: pair.Warped, Notes: pair.Notes,
 	}
 	s.sync()
+	if s.OutputEPSG, err = outputEPSG(opt.CRS, s.Grid); err != nil {
+		return nil, &raster.InputError{Path: beforePath, Err: err, Problem: err.Error()}
+	}
 	bands, err := change.NewBands(pair.BandNames)
 	if err != nil {
 		return nil, err
@@ -298,4 +309,27 @@ func ReadAll(ctx context.Context, s *Scene) (*change.Window, error) {
 	}
 	defer ra.Close()
 	return readWindow(ctx, rb, ra, image.Rect(0, 0, s.Grid.Width, s.Grid.Height), len(s.BandNames))
+}
+
+// outputEPSG resolves the CRS of the outputs on the scene: the Gauss-Krüger
+// zone of its centre for crs.GK.
+func outputEPSG(c crs.CRS, g raster.Grid) (int, error) {
+	if !c.IsAuto() {
+		return c.EPSG(), nil
+	}
+	tr, err := raster.NewTransformer(g.WKT)
+	if err != nil {
+		return 0, err
+	}
+	defer tr.Close()
+	x, y := g.PixelToGeo(float64(g.Width)/2, float64(g.Height)/2)
+	xs, ys := []float64{x}, []float64{y}
+	if err := tr.ToLonLat(xs, ys); err != nil {
+		return 0, err
+	}
+	z, err := c.ResolveAt(xs[0])
+	if err != nil {
+		return 0, fmt.Errorf("detect: output CRS: %w", err)
+	}
+	return z.EPSG(), nil
 }

@@ -26,6 +26,8 @@ type Summary struct {
 	// NonConcern are the changes of no concern set aside (nonconcern.geojson/.gpkg).
 	NonConcern PatchTotals `json:"nonconcern"`
 	Outputs    []string    `json:"outputs"`
+	// OutputCRS is the CRS of the vector outputs, e.g. "EPSG:4490".
+	OutputCRS string `json:"output_crs"`
 }
 
 // Algorithm names and describes the method.
@@ -87,7 +89,7 @@ var steps = []string{
 	"masks: nodata; clouds (bright white outliers >= MinCloudM2 paired with shadows; or neutral pixels near the date's brightest where the other date is not), buffered; a date more than params.MaxCloudShare cloud is refused",
 	"clean-up: morphological opening then closing (square elements), 4-connected regions merged across tiles, minimum mapping unit",
 	"typing by transition (majority state of each date in the patch): →water: water gain; →vegetated: vegetation gain (no concern); vegetated/bare→bare/built over a whole field (>= params.FieldM2, filling >= params.FieldFill of its equivalent rectangle, brightness CV after <= params.FieldCV), or any non-water→bare/built change of at least params.UniformM2 that is uniform in both dates (brightness CV <= params.UniformCVBefore and params.UniformCVAfter: a piece of a field that changed as a whole): farming/season (no concern); →built: built/hardened gain; vegetated→bare: vegetation loss/earthworks; else other surface change",
-	"outputs: changes of concern in patches.geojson/.gpkg (they become 图斑); changes of no concern with their reason in nonconcern.geojson/.gpkg",
+	"outputs: changes of concern in patches.geojson/.gpkg (they become 图斑); changes of no concern with their reason in nonconcern.geojson/.gpkg; in output_crs (CGCS2000 EPSG:4490 by default, or a 3-degree Gauss-Kruger zone in metres, or WGS84)",
 	"areas and centroids: CGCS2000 3-degree Gauss-Kruger zone inside China, UTM elsewhere",
 	"confidence: high when mean score/threshold >= params.HighStrength and area >= params.ConfidentM2; medium when >= HighStrength, or >= params.MediumStrength and area >= ConfidentM2; else low",
 	"IR-MAD (Nielsen 2007) on the sample: its chi-square is reported per patch (MADKF), it decides nothing",
@@ -138,7 +140,11 @@ func (s *Scene) summary(patches, nonconcern PatchTotals, c tileCounts) Summary {
 		Tiles: TilesInfo{Size: s.TileSize, Halo: s.Halo, Count: s.Tiles().Count()},
 		Masked: Masked{ValidM2: pipeline.Round(float64(c.valid)*px, 2), NoDataM2: pipeline.Round(float64(c.nodata)*px, 2),
 			CloudM2: pipeline.Round(float64(c.cloud)*px, 2), ShadowM2: pipeline.Round(float64(c.shadow)*px, 2)},
-		Outputs: []string{"patches.geojson", "patches.gpkg", "nonconcern.geojson", "nonconcern.gpkg", "summary.json"},
+		Outputs:   []string{"patches.geojson", "patches.gpkg", "nonconcern.geojson", "nonconcern.gpkg", "summary.json"},
+		OutputCRS: "EPSG:4326",
+	}
+	if s.OutputEPSG != 0 {
+		sum.OutputCRS = fmt.Sprintf("EPSG:%d", s.OutputEPSG)
 	}
 	if s.Params.Radii().UseCloud {
 		sum.Masked.CloudMask = "on"

@@ -135,12 +135,16 @@ func Round(v float64, d int) float64 {
 const CoordDecimals = 7
 
 // RoundPolygon returns a copy of p with coordinates rounded to CoordDecimals.
-func RoundPolygon(p orb.Polygon) orb.Polygon {
+func RoundPolygon(p orb.Polygon) orb.Polygon { return RoundPolygonTo(p, CoordDecimals) }
+
+// RoundPolygonTo is RoundPolygon with coordinates rounded to decimals
+// places (3 for metres of a projected CRS: 1 mm).
+func RoundPolygonTo(p orb.Polygon, decimals int) orb.Polygon {
 	out := make(orb.Polygon, len(p))
 	for i, r := range p {
 		out[i] = make(orb.Ring, len(r))
 		for j, pt := range r {
-			out[i][j] = orb.Point{Round(pt[0], CoordDecimals), Round(pt[1], CoordDecimals)}
+			out[i][j] = orb.Point{Round(pt[0], decimals), Round(pt[1], decimals)}
 		}
 	}
 	return out
@@ -172,17 +176,32 @@ func WriteGeoJSON(w io.Writer, name string, patches []Patch) error {
 // collection of any size needs the memory of one feature; the bytes are those
 // of WriteGeoJSON.
 type GeoJSONWriter struct {
-	bw *bufio.Writer
-	n  int
+	bw       *bufio.Writer
+	n        int
+	decimals int
 }
 
-// NewGeoJSONWriter starts a FeatureCollection of the given name on w.
+// NewGeoJSONWriter starts a FeatureCollection of the given name on w
+// (RFC 7946: WGS84 longitude/latitude).
 func NewGeoJSONWriter(w io.Writer, name string) (*GeoJSONWriter, error) {
+	return NewGeoJSONWriterCRS(w, name, "", CoordDecimals)
+}
+
+// NewGeoJSONWriterCRS starts a FeatureCollection whose coordinates are in
+// another CRS, named by a "crs" member as GDAL writes it (GeoJSON 2008:
+// {"type":"name","properties":{"name":urn}}), with coordinates rounded to
+// decimals places. The patches written must already be in that CRS. An
+// empty urn writes no crs member.
+func NewGeoJSONWriterCRS(w io.Writer, name, urn string, decimals int) (*GeoJSONWriter, error) {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if _, err := bw.WriteString(`{"type":"FeatureCollection","name":` + strconv.Quote(name) + `,"features":[`); err != nil {
+	head := `{"type":"FeatureCollection","name":` + strconv.Quote(name) + `,`
+	if urn != "" {
+		head += `"crs":{"type":"name","properties":{"name":` + strconv.Quote(urn) + `}},`
+	}
+	if _, err := bw.WriteString(head + `"features":[`); err != nil {
 		return nil, err
 	}
-	return &GeoJSONWriter{bw: bw}, nil
+	return &GeoJSONWriter{bw: bw, decimals: decimals}, nil
 }
 
 // Write appends one patch.
@@ -192,7 +211,7 @@ func (g *GeoJSONWriter) Write(p *Patch) error {
 	}
 	g.n++
 	g.bw.WriteString("\n")
-	if err := writeFeature(g.bw, p); err != nil {
+	if err := writeFeature(g.bw, p, g.decimals); err != nil {
 		return fmt.Errorf("pipeline: patch %s: %w", p.ID, err)
 	}
 	return nil
@@ -205,7 +224,7 @@ func (g *GeoJSONWriter) Close() error {
 	return g.bw.Flush()
 }
 
-func writeFeature(w *bufio.Writer, p *Patch) error {
+func writeFeature(w *bufio.Writer, p *Patch, decimals int) error {
 	w.WriteString(`{"type":"Feature","id":`)
 	writeJSONString(w, p.ID)
 	w.WriteString(`,"properties":{`)
@@ -244,10 +263,10 @@ func writeFeature(w *bufio.Writer, p *Patch) error {
 				w.WriteByte(',')
 			}
 			w.WriteByte('[')
-			num = strconv.AppendFloat(num[:0], Round(pt[0], CoordDecimals), 'f', -1, 64)
+			num = strconv.AppendFloat(num[:0], Round(pt[0], decimals), 'f', -1, 64)
 			w.Write(num)
 			w.WriteByte(',')
-			num = strconv.AppendFloat(num[:0], Round(pt[1], CoordDecimals), 'f', -1, 64)
+			num = strconv.AppendFloat(num[:0], Round(pt[1], decimals), 'f', -1, 64)
 			w.Write(num)
 			w.WriteByte(']')
 		}

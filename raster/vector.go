@@ -52,7 +52,7 @@ type Feature struct {
 // leaves a half-written file. The output is byte-identical for identical
 // input (fixed creation date, no wall-clock metadata).
 func WriteGPKG(path, layer string, fields []Field, feats []Feature) error {
-	w, err := CreateGPKG(path, layer, fields)
+	w, err := CreateGPKG(path, layer, 4326, fields)
 	if err != nil {
 		return err
 	}
@@ -80,14 +80,15 @@ type GPKGWriter struct {
 // gpkgBatch is the number of rows per INSERT statement.
 const gpkgBatch = 500
 
-// CreateGPKG starts a GeoPackage layer in WGS84 (EPSG:4326) at path.tmp:
+// CreateGPKG starts a GeoPackage layer in the CRS of an EPSG code (the
+// geometries given in it, x first: longitude or easting) at path.tmp:
 // rows go in as native SQL in batches of one transaction, the geometry
 // already in GeoPackage binary form (one cgo call per batch instead of ~17
 // per feature); OGR creates the table, its metadata and the R-tree spatial
 // index with its triggers. Close commits and renames the file into place,
 // Abort removes it; the bytes equal those of WriteGPKG with the same
 // features.
-func CreateGPKG(path, layer string, fields []Field) (_ *GPKGWriter, err error) {
+func CreateGPKG(path, layer string, epsg int, fields []Field) (_ *GPKGWriter, err error) {
 	register()
 	w := &GPKGWriter{path: path, tmp: path + ".part", layer: layer, fields: fields, env: emptyEnvelope(), header: insertHeader(layer, fields)}
 	os.Remove(w.tmp)
@@ -103,9 +104,9 @@ func CreateGPKG(path, layer string, fields []Field) (_ *GPKGWriter, err error) {
 			w.Abort()
 		}
 	}()
-	sr, err := godal.NewSpatialRefFromEPSG(4326, gdalErrs)
+	sr, err := godal.NewSpatialRefFromEPSG(epsg, gdalErrs)
 	if err != nil {
-		return nil, fmt.Errorf("raster: WGS84: %w", err)
+		return nil, fmt.Errorf("raster: %s: EPSG:%d: %w", path, epsg, err)
 	}
 	defer sr.Close()
 	copts := []godal.CreateLayerOption{gdalErrs}

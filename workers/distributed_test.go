@@ -227,8 +227,19 @@ func TestDistributedBatchMatchesDetect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// (The store holds longitude/latitude; the outputs name CGCS2000,
+	// numerically the same coordinates.)
 	var buf bytes.Buffer
-	if err := pipeline.WritePatchesGeoJSON(&buf, ps); err != nil {
+	gw, err := pipeline.NewGeoJSONWriterCRS(&buf, "patches", "urn:ogc:def:crs:EPSG::4490", pipeline.CoordDecimals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ps {
+		if err := gw.Write(&ps[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := gw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), reference(t)) {

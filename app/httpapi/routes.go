@@ -218,8 +218,8 @@ func (s *Server) table() []route {
 			ResponseType: "application/octet-stream", Handler: s.export},
 
 		{Method: "POST", Path: "/ledger", Tag: "ledger", Summary: "导入巡查台帐与轨迹（multipart：files，以及 map, encoding, year, min_people）", Upload: true, Response: []app.LedgerFileResult{}, Handler: s.ledgerImport},
-		{Method: "POST", Path: "/reconcile", Tag: "ledger", Summary: "批次图斑与巡查台帐对账；?file= 时返回该文件", Request: ReconcileRequest{}, Response: ReconcileResponse{},
-			Query: [][2]string{{"file", "对账_图斑.xlsx, 对账_图斑.geojson 或 对账_巡查区.xlsx"}}, Handler: s.reconcile},
+		{Method: "POST", Path: "/reconcile", Tag: "ledger", Summary: "批次图斑与巡查台帐对账；?file= 时返回该文件（对账_图斑.geojson 的坐标系见 ?crs=）", Request: ReconcileRequest{}, Response: ReconcileResponse{},
+			Query: [][2]string{{"file", "对账_图斑.xlsx, 对账_图斑.geojson 或 对账_巡查区.xlsx"}, {"crs", "对账_图斑.geojson 的坐标系：4490（默认）、gk、EPSG:4513–4554 或 4326"}}, Handler: s.reconcile},
 
 		{Method: "POST", Path: "/xiafa", Tag: "xiafa", Summary: "导入下发批次（multipart：files 为 .zip 或 .shp/.shx/.dbf/.prj/.cpg 或 .gpkg/.geojson；source 部/省/市，batch_name, map, encoding, tblx_codes, dry_run）", Upload: true, Response: XiafaImportResponse{}, Handler: s.xiafaImport},
 		{Method: "GET", Path: "/xiafa/{id}/export", Tag: "xiafa", Summary: "下载下发批次的核查成果包（zip：矢量、Excel、举证照片、清单与校验和）",
@@ -892,10 +892,15 @@ func (s *Server) reconcile(w http.ResponseWriter, r *http.Request, p app.Princip
 			return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("参数 file=%q：应为 %s", file, strings.Join(app.ReconcileFiles, ", "))}
 		}
 	}
+	outCRS, err := app.ParseCRS(r.URL.Query().Get("crs"))
+	if err != nil {
+		return err
+	}
 	rec, err := s.app.Reconcile(r.Context(), p, req.Batch, req.Period)
 	if err != nil {
 		return err
 	}
+	rec.UseCRS(outCRS)
 	if file != "" {
 		f, err := os.CreateTemp("", "weipian-reconcile-")
 		if err != nil {

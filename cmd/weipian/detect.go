@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/detect"
+	"github.com/weipian/weipian/pipeline/crs"
 )
 
 func splitBands(s string) []string {
@@ -45,17 +46,24 @@ func (a *cli) memoryBudget(mb int) int64 {
 }
 
 func (a *cli) detectCmd() *cobra.Command {
-	var before, after, out, bands, beforeBands, afterBands string
+	var before, after, out, bands, beforeBands, afterBands, crsName string
 	var mmu float64
 	var tileSize, nworkers, memMB int
 	cmd := &cobra.Command{
-		Use:   "detect --before B --after A --out DIR",
+		Use:   "detect --before B --after A --out DIR [--crs 4490|gk|EPSG:4526|4326]",
 		Short: "Detect land-use change patches between two images (embedded mode, no server)",
 		Long: `Detect reads a before and an after image (any raster GDAL reads), aligns
-them on one grid, and writes the change patches (图斑) to DIR/patches.geojson
-(WGS84), DIR/patches.gpkg and DIR/summary.json; stage timings go to
-DIR/timings.json. Changes of no concern (crop cycles, vegetation gain) go to
-DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.`,
+them on one grid, and writes the change patches (图斑) to DIR/patches.geojson,
+DIR/patches.gpkg and DIR/summary.json; stage timings go to DIR/timings.json.
+Changes of no concern (crop cycles, vegetation gain) go to
+DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.
+
+The vector outputs are in --crs: CGCS2000 (EPSG:4490, the default unless
+--output-crs or WEIPIAN_CRS say otherwise), the 3-degree Gauss-Krüger zone of
+the scene's centre (gk), a zone given by its EPSG code, or WGS84 (4326: plain
+RFC 7946 GeoJSON). Other than 4326, the GeoJSON names its CRS in a "crs"
+member, as GDAL writes it. Areas are computed in Gauss-Krüger whatever the
+output CRS; centroid_lon/centroid_lat stay longitude/latitude.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if before == "" || after == "" || out == "" {
@@ -73,7 +81,15 @@ DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.`,
 			if nworkers < 0 {
 				return usageError{fmt.Errorf("--workers %d: want >= 0 (0: the number of CPUs)", nworkers)}
 			}
-			opt := detect.Options{MMU: mmu, TileSize: tileSize,
+			name := crsName
+			if name == "" {
+				name = a.cfg.OutputCRS
+			}
+			outCRS, err := crs.Parse(name)
+			if err != nil {
+				return usageError{fmt.Errorf("--crs: %w", err)}
+			}
+			opt := detect.Options{MMU: mmu, TileSize: tileSize, CRS: outCRS,
 				BeforeBands: splitBands(beforeBands), AfterBands: splitBands(afterBands)}
 			if bands != "" {
 				opt.BeforeBands, opt.AfterBands = splitBands(bands), splitBands(bands)
@@ -111,6 +127,7 @@ DIR/nonconcern.geojson and DIR/nonconcern.gpkg with their reason.`,
 	f.StringVar(&before, "before", "", "before image (前时相), any raster GDAL reads")
 	f.StringVar(&after, "after", "", "after image (后时相)")
 	f.StringVar(&out, "out", "", "output directory")
+	f.StringVar(&crsName, "crs", "", "CRS of the vector outputs (default: --output-crs): "+crs.Names)
 	f.StringVar(&bands, "bands", "", "band names of both images, e.g. B,G,R,NIR (default: file metadata, else B,G,R,NIR for 4 bands, R,G,B for 3)")
 	f.StringVar(&beforeBands, "before-bands", "", "band names of the before image only")
 	f.StringVar(&afterBands, "after-bands", "", "band names of the after image only")

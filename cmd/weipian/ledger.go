@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/app"
+	"github.com/weipian/weipian/pipeline/crs"
 )
 
 func (a *cli) ledgerCmd() *cobra.Command {
@@ -66,14 +67,18 @@ row replaces the old one.`,
 }
 
 func (a *cli) reconcileCmd() *cobra.Command {
-	var batchID, period, out string
+	var batchID, period, out, crsName string
 	cmd := &cobra.Command{
-		Use:   "reconcile --batch ID [--period 2026-05] [--out DIR]",
+		Use:   "reconcile --batch ID [--period 2026-05] [--crs 4490|gk|EPSG:4526] [--out DIR]",
 		Short: "Check a batch's 图斑 against the patrol ledger and tracks (巡查已发现/应发现而未发现/未巡查覆盖)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if batchID == "" {
 				return usageError{errors.New("reconcile needs --batch")}
+			}
+			outCRS, err := app.ParseCRS(crsName)
+			if err != nil {
+				return usageError{fmt.Errorf("--crs: %w", err)}
 			}
 			ctx := cmd.Context()
 			s, err := a.open(ctx)
@@ -85,6 +90,7 @@ func (a *cli) reconcileCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			rec.UseCRS(outCRS)
 			if out == "" {
 				out = "reconcile-" + batchID
 			}
@@ -105,5 +111,6 @@ func (a *cli) reconcileCmd() *cobra.Command {
 	cmd.Flags().StringVar(&batchID, "batch", "", "batch ID")
 	cmd.Flags().StringVar(&period, "period", "", "month of the per-zone assessment, e.g. 2026-05 (default: the batch's month)")
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default reconcile-<batch>)")
+	cmd.Flags().StringVar(&crsName, "crs", "", "CRS of 对账_图斑.geojson (default: --output-crs): "+crs.Names)
 	return cmd
 }

@@ -141,6 +141,23 @@ func TestWholeLoopEmbedded(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// 对账_图斑.geojson is in the deployment's CRS (4490) unless --crs says
+	// otherwise; a bad --crs is refused before anything is reconciled.
+	if b, _ := os.ReadFile(filepath.Join(rdir, "对账_图斑.geojson")); !bytes.Contains(b, []byte("urn:ogc:def:crs:EPSG::4490")) {
+		t.Error("对账_图斑.geojson is not in EPSG:4490 by default")
+	}
+	wdir := filepath.Join(dir, "reconcile-wgs84")
+	cli("reconcile", "--batch", id2, "--period", "2001-06", "--crs", "4326", "--out", wdir)
+	if b, _ := os.ReadFile(filepath.Join(wdir, "对账_图斑.geojson")); len(b) < 100 || bytes.Contains(b, []byte(`"crs"`)) {
+		t.Errorf("--crs 4326: want plain RFC 7946 GeoJSON, got %.200s", b)
+	}
+	if out, err := runCLI(t, append([]string{"reconcile", "--batch", id2, "--crs", "EPSG:3857", "--out", filepath.Join(dir, "bad")}, db...)...); err == nil ||
+		!strings.Contains(out+err.Error(), "EPSG:3857") {
+		t.Errorf("--crs EPSG:3857 accepted: %v %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad")); err == nil {
+		t.Error("a refused --crs left an output directory")
+	}
 	// The HTTP API over the same state, as a patrol member of the team.
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("correct horse battery\n"), 0o600)

@@ -32,6 +32,23 @@ func TestDetectCommand(t *testing.T) {
 			t.Errorf("%s missing or empty: %v", f, err)
 		}
 	}
+	// CGCS2000 by default (issue 13); --crs 4326 is plain RFC 7946.
+	if b, _ := os.ReadFile(filepath.Join(out, "patches.geojson")); !bytes.Contains(b[:min(len(b), 300)], []byte(`"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4490"}}`)) {
+		t.Errorf("patches.geojson does not declare EPSG:4490: %.300s", b)
+	}
+	wgs := t.TempDir()
+	if msg, err := runCLI(t, "detect", "--before", "../../testdata/juelich/LS20010525.tif", "--after", "../../testdata/juelich/LS20010626.tif",
+		"--out", wgs, "--crs", "wgs84", "--log-level", "warn"); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(wgs, "patches.geojson")); bytes.Contains(b, []byte(`"crs"`)) {
+		t.Error("--crs wgs84 wrote a crs member")
+	}
+	// gk: Jülich (6.4°E) lies in no Gauss-Krüger zone of China.
+	if _, err := runCLI(t, "detect", "--before", "../../testdata/juelich/LS20010525.tif", "--after", "../../testdata/juelich/LS20010626.tif",
+		"--out", t.TempDir(), "--crs", "gk", "--log-level", "warn"); err == nil || !strings.Contains(err.Error(), "choose 4490 or a zone") {
+		t.Errorf("--crs gk outside China: %v", err)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -39,6 +56,8 @@ func TestUsageErrors(t *testing.T) {
 		{"detect", "--before", "a.tif"},
 		{"detect", "--before", "a", "--after", "b", "--out", "c", "--mmu-m2", "-1"},
 		{"detect", "--no-such-flag"},
+		{"detect", "--before", "a", "--after", "b", "--out", "c", "--crs", "EPSG:3857"},
+		{"--output-crs", "mercator", "detect", "--before", "a", "--after", "b", "--out", "c"},
 		{"eval"},
 		{"eval", "--data", "x", "--pixel-size", "0"},
 		{"--log-level", "loud", "detect"},
