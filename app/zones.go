@@ -65,7 +65,7 @@ func (a *App) ImportZones(ctx context.Context, p Principal, req ZoneImportReques
 		}
 		m, err := pipeline.ParseFieldMap(req.Map)
 		if err != nil {
-			return "", invalid("字段映射 map：%v", err)
+			return "", invalid("字段映射 map：%s", clean(err.Error()))
 		}
 		switch strings.ToLower(strings.TrimSpace(req.AreaUnit)) {
 		case "", "m2", "m²", "平方米", "亩", "mu":
@@ -107,14 +107,14 @@ func (a *App) ImportZones(ctx context.Context, p Principal, req ZoneImportReques
 		}
 		res.Layer, res.Problems = l, l.Problems
 		if req.DryRun {
-			return fmt.Sprintf("%d features checked", len(l.Zones)), nil
+			return fmt.Sprintf("检查通过：%d 个要素可导入", len(l.Zones)), nil
 		}
 		v, err := a.store.ImportZoneLayer(ctx, l)
 		if err != nil {
 			return "", err
 		}
 		res.Version, res.Imported, res.Layer.Version = v, true, v
-		return fmt.Sprintf("%s v%d, %d features", kind, v, len(l.Zones)), nil
+		return fmt.Sprintf("%s 第 %d 版：%d 个要素", kind, v, len(l.Zones)), nil
 	})
 	return res, err
 }
@@ -147,7 +147,7 @@ func zoneSource(file, layer string) string {
 		file = abs
 	}
 	if layer != "" {
-		file += " (layer " + layer + ")"
+		file += "（图层 " + layer + "）"
 	}
 	return file
 }

@@ -337,29 +337,30 @@ type ZoneField struct {
 	Required bool
 	// Synonyms are further column names recognised automatically.
 	Synonyms []string
-	// Help says what the field holds and which values are accepted.
+	// Help says, in Chinese, what the field holds and which values are
+	// accepted.
 	Help string
 }
 
 func nameField(syn ...string) ZoneField {
-	return ZoneField{Name: FieldName, Code: "MC", Synonyms: append([]string{"NAME", "ZONE_NAME"}, syn...), Help: "name"}
+	return ZoneField{Name: FieldName, Code: "MC", Synonyms: append([]string{"NAME", "ZONE_NAME"}, syn...), Help: "巡查区、保护区、红线或项目等的名称"}
 }
 
 func xzqdmField() ZoneField {
 	return ZoneField{Name: FieldXZQDM, Code: "XZQDM", Synonyms: []string{"行政区划代码", "行政代码", "区划代码", "QHDM", "XZQHDM", "XZDM", "ADCODE", "ADMIN_CODE"},
-		Help: "administrative code: 6 (county), 9 (township) or 12 (village) digits"}
+		Help: "6 位（县）、9 位（乡镇）或 12 位（村）数字代码"}
 }
 
 func xzqmcField(syn ...string) ZoneField {
-	return ZoneField{Name: FieldXZQMC, Code: "XZQMC", Synonyms: append([]string{"行政区划名称", "区划名称", "QHMC", "XZQHMC", "XZMC"}, syn...), Help: "administrative name"}
+	return ZoneField{Name: FieldXZQMC, Code: "XZQMC", Synonyms: append([]string{"行政区划名称", "区划名称", "QHMC", "XZQHMC", "XZMC"}, syn...), Help: "乡镇、村等行政区的名称"}
 }
 
 func dlbmField() ZoneField {
-	return ZoneField{Name: FieldDLBM, Code: "DLBM", Synonyms: []string{"地类代码", "LAND_CODE"}, Help: "land-class code (三调 e.g. 0101, 0102, 0103)"}
+	return ZoneField{Name: FieldDLBM, Code: "DLBM", Synonyms: []string{"地类代码", "LAND_CODE"}, Help: "三调地类编码，如 0101、0102、0103"}
 }
 
 func dlmcField() ZoneField {
-	return ZoneField{Name: FieldDLMC, Code: "DLMC", Synonyms: []string{"地类", "LAND_CLASS"}, Help: "land-class name (e.g. 水田, 水浇地, 旱地)"}
+	return ZoneField{Name: FieldDLMC, Code: "DLMC", Synonyms: []string{"地类", "LAND_CLASS"}, Help: "地类名称，如 水田、水浇地、旱地"}
 }
 
 var zoneFieldSpecs = map[ZoneKind][]ZoneField{
@@ -373,30 +374,30 @@ var zoneFieldSpecs = map[ZoneKind][]ZoneField{
 	ZonePatrol: {
 		withRequired(nameField("巡查区名称", "巡查区域", "区域名称", "片区名称", "网格名称", "QYMC", "WGMC", "XCQMC")),
 		{Name: FieldGrade, Code: "DJ", Required: true, Synonyms: []string{"级别", "巡查等级", "巡查级别", "区域等级", "JB", "GRADE", "LEVEL", "XCDJ"},
-			Help: "patrol grade: 一级, 二级 or 三级 (also 1/2/3, 一/二/三, I/II/III)"},
+			Help: "一级、二级或三级，也可写 1/2/3、一/二/三、I/II/III"},
 		{Name: FieldTeam, Code: "XCZ", Required: true, Synonyms: []string{"巡查中队", "中队", "所属中队", "执法中队", "国土所", "巡查单位", "责任单位", "ZD", "TEAM", "SQUAD"},
-			Help: "patrol team (巡查组/中队)"},
+			Help: "巡查组或中队"},
 		{Name: FieldPerson, Code: "ZRR", Required: true, Synonyms: []string{"负责人", "巡查责任人", "FZR", "PERSON", "RESPONSIBLE"},
-			Help: "responsible person"},
+			Help: "责任人姓名"},
 		{Name: FieldContact, Code: "LXFS", Synonyms: []string{"联系电话", "电话", "手机", "手机号", "LXDH", "DH", "PHONE", "TEL", "CONTACT"},
-			Help: "contact (phone)"},
+			Help: "联系电话"},
 		xzqdmField(), xzqmcField(),
 	},
 	ZoneApproval: {
 		{Name: FieldApprovalNo, Code: "PZWH", Required: true, Synonyms: []string{"文号", "批文号", "批复文号", "批准书号", "WH", "APPROVAL_NO"},
-			Help: "approval document number"},
+			Help: "批准文件的文号，如 豫政土〔2025〕12号"},
 		{Name: FieldApprovalType, Code: "PZLX", Required: true, Synonyms: []string{"审批类型", "类型", "批复类型", "SPLX", "TYPE", "APPROVAL_TYPE"},
-			Help: "one of 农用地转用, 土地征收, 农用地转用和土地征收, 供地, 设施农用地, 临时用地 (close variants accepted)"},
+			Help: "农用地转用、土地征收、农用地转用和土地征收、供地、设施农用地、临时用地之一，相近写法也可"},
 		{Name: FieldAreaM2, Code: "PZMJ", Synonyms: []string{"面积", "批准面积平方米", "面积平方米", "MJ", "AREA", "APPROVED_AREA"},
-			Help: "approved area in m² (in 亩 with --area-unit 亩); this or 批准面积亩 is required; empty or 0 = unknown"},
+			Help: "单位平方米（--area-unit 亩 时为亩）；批准面积 与 批准面积亩 至少要有一列；为空或 0 表示未知"},
 		{Name: FieldAreaMu, Code: "PZMJMU", Synonyms: []string{"面积亩", "MJMU", "AREA_MU"},
-			Help: "approved area in 亩 (1 亩 = 10000/15 m²)"},
+			Help: "单位亩（1 亩 = 10000/15 平方米）"},
 		{Name: FieldUse, Code: "YT", Required: true, Synonyms: []string{"批准用途", "土地用途", "用地用途", "PZYT", "TDYT", "USE", "LAND_USE"},
-			Help: "approved use"},
+			Help: "批准的土地用途"},
 		{Name: FieldValidFrom, Code: "YXQQ", Required: true, Synonyms: []string{"有效期开始", "有效期自", "起始日期", "开始日期", "批准日期", "批复日期", "PZRQ", "QSRQ", "KSRQ", "VALID_FROM", "START_DATE"},
-			Help: "first valid day: a date such as 2026-01-05, 2026/1/5, 2026年1月5日, 20260105"},
+			Help: "有效期起始日，日期如 2026-01-05、2026/1/5、2026年1月5日、20260105"},
 		{Name: FieldValidTo, Code: "YXQZ", Synonyms: []string{"有效期至", "有效期结束", "有效期截止", "截止日期", "终止日期", "结束日期", "到期日期", "JZRQ", "ZZRQ", "JSRQ", "VALID_TO", "END_DATE"},
-			Help: "last valid day; empty = open-ended (a file without this column: all open-ended, with a warning)"},
+			Help: "有效期截止日；为空表示长期有效（文件没有这一列时全部视为长期有效，并给出警告）"},
 		nameField("项目名称", "XMMC"), xzqdmField(), xzqmcField(),
 	},
 	ZoneLandUse: {withRequired(dlbmField()), dlmcField(), xzqdmField(), xzqmcField()},
@@ -471,10 +472,10 @@ func ParseFieldMap(s string) (map[string]string, error) {
 		their, our, ok := strings.Cut(part, "=")
 		their, our = strings.TrimSpace(their), strings.TrimSpace(our)
 		if !ok || their == "" || our == "" {
-			return nil, fmt.Errorf("%w: field mapping %q: want their_column=our_field", ErrInvalid, part)
+			return nil, fmt.Errorf("%w: %q：应为 原列名=字段，如 ZRR=责任人", ErrInvalid, part)
 		}
 		if _, dup := out[their]; dup {
-			return nil, fmt.Errorf("%w: field mapping: column %s mapped twice", ErrInvalid, their)
+			return nil, fmt.Errorf("%w: 列 %s 映射了两次", ErrInvalid, their)
 		}
 		out[their] = our
 	}
@@ -527,7 +528,7 @@ func MapZoneFields(kind ZoneKind, columns []string, opt ZoneMapOptions) (ZoneFie
 	case "亩", "mu":
 		fm.AreaInMu, fm.AreaUnitGiven = true, true
 	default:
-		return ZoneFieldMap{}, fmt.Errorf("%w: area unit %q: want m2 or 亩 (mu)", ErrInvalid, opt.AreaUnit)
+		return ZoneFieldMap{}, fmt.Errorf("%w: 面积单位 %q：应为 m2 或 亩（mu）", ErrInvalid, opt.AreaUnit)
 	}
 	cols := slices.Clone(columns)
 	slices.Sort(cols)
@@ -555,14 +556,14 @@ func MapZoneFields(kind ZoneKind, columns []string, opt ZoneMapOptions) (ZoneFie
 		our := opt.Map[their]
 		f, ok := fieldByName(kind, our)
 		if !ok {
-			return ZoneFieldMap{}, fmt.Errorf("%w: --map %s=%s: %s has no field %q; its fields are %s", ErrInvalid, their, our, kind, our, fieldList(kind))
+			return ZoneFieldMap{}, fmt.Errorf("%w: --map %s=%s：%s 没有字段 %q；其字段为 %s", ErrInvalid, their, our, kind, our, fieldList(kind))
 		}
 		col, ok := findColumn(their)
 		if !ok {
-			return ZoneFieldMap{}, fmt.Errorf("%w: --map %s=%s: the file has no column %q; its columns are %s", ErrInvalid, their, our, their, columnList(cols))
+			return ZoneFieldMap{}, fmt.Errorf("%w: --map %s=%s：文件中没有列 %q；文件的列为 %s", ErrInvalid, their, our, their, columnList(cols))
 		}
 		if prev, dup := fm.Columns[f.Name]; dup {
-			return ZoneFieldMap{}, fmt.Errorf("%w: --map: both %s and %s are mapped to %s", ErrInvalid, prev, col, f.Name)
+			return ZoneFieldMap{}, fmt.Errorf("%w: --map：%s 和 %s 都映射到了 %s", ErrInvalid, prev, col, f.Name)
 		}
 		fm.Columns[f.Name] = col
 		used[col] = true
@@ -587,15 +588,15 @@ func MapZoneFields(kind ZoneKind, columns []string, opt ZoneMapOptions) (ZoneFie
 		fm.Columns[f.Name] = found[0]
 		used[found[0]] = true
 		if len(found) > 1 {
-			fm.Notes = append(fm.Notes, fmt.Sprintf("%s read from column %s; %s could also be it (choose with --map COLUMN=%s)",
-				f.Name, found[0], strings.Join(found[1:], ", "), f.Name))
+			fm.Notes = append(fm.Notes, fmt.Sprintf("%s 取自列 %s；列 %s 也可能是%s（可用 --map 列名=%s 指定）",
+				f.Name, found[0], strings.Join(found[1:], "、"), f.Name, f.Name))
 		}
 	}
 	var missing []string
 	for _, f := range ZoneFields(kind) {
 		if f.Required {
 			if _, ok := fm.Columns[f.Name]; !ok {
-				missing = append(missing, fmt.Sprintf("%s (also %s)", f.Name, strings.Join(f.names()[1:], ", ")))
+				missing = append(missing, fmt.Sprintf("%s（列名也可为 %s）", f.Name, strings.Join(f.names()[1:], "、")))
 			}
 		}
 	}
@@ -604,18 +605,18 @@ func MapZoneFields(kind ZoneKind, columns []string, opt ZoneMapOptions) (ZoneFie
 		_, mu := fm.Columns[FieldAreaMu]
 		switch {
 		case !m2 && !mu:
-			missing = append(missing, FieldAreaM2+" (m², or 亩 with --area-unit 亩) or "+FieldAreaMu)
+			missing = append(missing, FieldAreaM2+"（平方米；--area-unit 亩 时为亩）或 "+FieldAreaMu)
 		case m2 && mu:
-			fm.Notes = append(fm.Notes, fmt.Sprintf("both %s (column %s) and %s (column %s) found: %s used", FieldAreaM2, fm.Columns[FieldAreaM2], FieldAreaMu, fm.Columns[FieldAreaMu], FieldAreaM2))
+			fm.Notes = append(fm.Notes, fmt.Sprintf("同时有 %s（列 %s）和 %s（列 %s）：使用 %s", FieldAreaM2, fm.Columns[FieldAreaM2], FieldAreaMu, fm.Columns[FieldAreaMu], FieldAreaM2))
 			delete(fm.Columns, FieldAreaMu)
 		}
 		if _, ok := fm.Columns[FieldValidTo]; !ok {
-			fm.Notes = append(fm.Notes, fmt.Sprintf("no %s column: every approval is taken as open-ended (map an end-date column with --map COLUMN=%s)", FieldValidTo, FieldValidTo))
+			fm.Notes = append(fm.Notes, fmt.Sprintf("没有 %s 列：所有批准用地均视为长期有效（如有截止日期列，请用 --map 列名=%s 映射）", FieldValidTo, FieldValidTo))
 		}
 	}
 	if len(missing) > 0 {
-		return ZoneFieldMap{}, fmt.Errorf("%w: %s needs the field(s) %s; the file's columns are %s: map them with --map 'COLUMN=FIELD,…'",
-			ErrInvalid, kind, strings.Join(missing, "; "), columnList(cols))
+		return ZoneFieldMap{}, fmt.Errorf("%w: %s 缺少必填字段 %s；文件的列为 %s：请用 --map '列名=字段,…' 映射",
+			ErrInvalid, kind, strings.Join(missing, "；"), columnList(cols))
 	}
 	return fm, nil
 }
@@ -623,16 +624,16 @@ func MapZoneFields(kind ZoneKind, columns []string, opt ZoneMapOptions) (ZoneFie
 func fieldList(k ZoneKind) string {
 	var s []string
 	for _, f := range ZoneFields(k) {
-		s = append(s, f.Name+" ("+f.Code+")")
+		s = append(s, f.Name+"（"+f.Code+"）")
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(s, "、")
 }
 
 func columnList(cols []string) string {
 	if len(cols) == 0 {
-		return "(none)"
+		return "（无）"
 	}
-	return strings.Join(cols, ", ")
+	return strings.Join(cols, "、")
 }
 
 // RawZone is a feature as read from a file: its ID, its columns as text and
@@ -652,30 +653,54 @@ type ZoneProblem struct {
 	// Value the offending value.
 	Field string `json:"field,omitempty"`
 	Value string `json:"value,omitempty"`
-	// Problem says what is wrong and what was expected.
+	// Problem says, in Chinese, what is wrong and what was expected.
 	Problem string `json:"problem"`
 	// Warning is true when the feature is imported anyway (e.g. a
 	// repaired geometry); false when it cannot be.
 	Warning bool `json:"warning,omitempty"`
 }
 
+// String says the problem in Chinese, naming the feature, the field (with
+// its code in the practice's tables) and the value, e.g.
+// `要素 12：行政区代码（XZQDM）"4107"：应为 6、9 或 12 位数字（县、乡镇、村代码）`;
+// a warning ends in "（警告）".
 func (p ZoneProblem) String() string {
 	var b strings.Builder
 	if p.FeatureID >= 0 {
-		fmt.Fprintf(&b, "feature %d: ", p.FeatureID)
+		fmt.Fprintf(&b, "要素 %d：", p.FeatureID)
 	}
 	if p.Field != "" {
 		b.WriteString(p.Field)
-		if p.Value != "" {
-			fmt.Fprintf(&b, " %q", p.Value)
+		code := fieldCode(p.Field)
+		if code != "" {
+			b.WriteString("（" + code + "）")
 		}
-		b.WriteString(": ")
+		if p.Value != "" {
+			if code == "" {
+				b.WriteString(" ")
+			}
+			fmt.Fprintf(&b, "%q", p.Value)
+		}
+		b.WriteString("：")
 	}
 	b.WriteString(p.Problem)
 	if p.Warning {
-		b.WriteString(" (warning)")
+		b.WriteString("（警告）")
 	}
 	return b.String()
+}
+
+// fieldCode returns the code of the canonical field named name (e.g.
+// "XZQDM" for "行政区代码"), or "".
+func fieldCode(name string) string {
+	for _, k := range ZoneKinds() {
+		for _, f := range zoneFieldSpecs[k] {
+			if f.Name == name {
+				return f.Code
+			}
+		}
+	}
+	return ""
 }
 
 // ZoneImportSpec is one import of a file as a zone layer.
@@ -711,7 +736,7 @@ func (e *ZoneImportError) Error() string {
 			break
 		}
 	}
-	return fmt.Sprintf("%s: import as %s refused, nothing imported: %d feature problem(s), first %s (fix the file, or import the valid features with --skip-invalid)",
+	return fmt.Sprintf("%s：不能作为%s导入，什么也没有导入：%d 处要素错误，第一处 %s（请改正文件，或用 --skip-invalid 只导入有效的要素）",
 		e.Source, e.Kind, e.Errors, first)
 }
 
@@ -734,7 +759,7 @@ func (e *ZoneImportError) Unwrap() error { return ErrInvalid }
 // A layer with no valid feature is always refused.
 func BuildZoneLayer(spec ZoneImportSpec, raw []RawZone) (ZoneLayer, error) {
 	if len(raw) == 0 {
-		return ZoneLayer{}, fmt.Errorf("%w: %s: no features to import as %s", ErrInvalid, spec.Source, spec.Kind)
+		return ZoneLayer{}, fmt.Errorf("%w: %s：没有可作为%s导入的要素", ErrInvalid, spec.Source, spec.Kind)
 	}
 	cols := map[string]bool{}
 	for _, r := range raw {
@@ -807,11 +832,11 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 			problems = append(problems, ZoneProblem{FeatureID: r.ID, Field: field, Value: value, Problem: fmt.Sprintf(format, args...), Warning: true})
 		}
 		if seen[r.ID] {
-			fail("", "", "duplicate feature ID")
+			fail("", "", "要素 ID 重复")
 		}
 		seen[r.ID] = true
 		if len(r.Geometry) == 0 {
-			fail("", "", "no polygon: a zone needs an area")
+			fail("", "", "没有几何图形：应为有面积的面（多边形）")
 		}
 		get := func(field string) (string, bool) {
 			col, ok := fm.Columns[field]
@@ -828,9 +853,9 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 			if v == "" {
 				switch {
 				case f.Name == FieldAreaM2 || f.Name == FieldAreaMu:
-					warn(f.Name, "", "empty: the approved area is recorded as unknown (0)")
+					warn(f.Name, "", "为空：批准面积记为未知（0）")
 				case f.Required:
-					fail(f.Name, "", "empty: %s is required (%s)", f.Name, f.Help)
+					fail(f.Name, "", "为空：%s 为必填项（%s）", f.Name, f.Help)
 				}
 				continue
 			}
@@ -839,7 +864,7 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 				z.Name = v
 			case FieldXZQDM:
 				if !isAdminCode(v) {
-					fail(f.Name, v, "want 6, 9 or 12 digits (county, township, village code)")
+					fail(f.Name, v, "应为 6、9 或 12 位数字（县、乡镇、村代码）")
 				}
 				z.XZQDM = v
 			case FieldXZQMC:
@@ -851,7 +876,7 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 			case FieldGrade:
 				g, ok := ParseGrade(v)
 				if !ok {
-					fail(f.Name, v, "want 一级, 二级 or 三级 (also 1/2/3, 一/二/三, I/II/III)")
+					fail(f.Name, v, "应为 一级、二级或三级（也可写 1/2/3、一/二/三、I/II/III）")
 				}
 				z.Grade = g
 			case FieldTeam:
@@ -865,14 +890,14 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 			case FieldApprovalType:
 				t, ok := ParseApprovalType(v)
 				if !ok {
-					fail(f.Name, v, "want one of %s", approvalTypeList())
+					fail(f.Name, v, "应为 %s 之一", approvalTypeList())
 				}
 				z.ApprovalType = t
 			case FieldAreaM2, FieldAreaMu:
 				m2, err := parseArea(v, f.Name == FieldAreaMu || fm.AreaInMu)
 				switch {
 				case errors.Is(err, errZeroArea):
-					warn(f.Name, v, "the approved area is recorded as unknown (0)")
+					warn(f.Name, v, "批准面积记为未知（0）")
 				case err != nil:
 					fail(f.Name, v, "%v", err)
 				}
@@ -895,7 +920,7 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 			z.Name = z.XZQMC
 		}
 		if z.ValidFrom != "" && z.ValidTo != "" && z.ValidTo < z.ValidFrom {
-			fail(FieldValidTo, z.ValidTo, "before %s %s", FieldValidFrom, z.ValidFrom)
+			fail(FieldValidTo, z.ValidTo, "早于%s %s", FieldValidFrom, z.ValidFrom)
 		}
 		for k, v := range r.Attrs {
 			if !canon[k] && strings.TrimSpace(v) != "" {
@@ -916,7 +941,7 @@ func NormalizeZones(fm ZoneFieldMap, raw []RawZone) ([]Zone, []ZoneProblem, erro
 				return nil, nil, err
 			}
 			problems = append(problems, ZoneProblem{FeatureID: -1, Warning: true,
-				Problem: strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ") + " (kept: the unit was stated)"})
+				Problem: strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ") + "（单位已指定，照此导入）"})
 		}
 	}
 	return zones, problems, nil
@@ -933,7 +958,7 @@ func duplicateWarnings(k ZoneKind, zones []Zone) []ZoneProblem {
 	for _, z := range zones {
 		if id, dup := first[z.Name]; dup {
 			out = append(out, ZoneProblem{FeatureID: z.ID, Field: FieldName, Value: z.Name, Warning: true,
-				Problem: fmt.Sprintf("also the name of feature %d: ledger rows naming it cannot tell them apart", id)})
+				Problem: fmt.Sprintf("与要素 %d 同名：台帐中按名称记录的巡查分不清是哪一个巡查区", id)})
 			continue
 		}
 		first[z.Name] = z.ID
@@ -962,17 +987,17 @@ func checkAreaUnit(fm ZoneFieldMap, zones []Zone) error {
 	}
 	slices.Sort(ratios)
 	med := ratios[len(ratios)/2]
-	col, inMu, remedy := fm.Columns[FieldAreaM2], fm.AreaInMu, "state the unit with --area-unit m2"
+	col, inMu, remedy := fm.Columns[FieldAreaM2], fm.AreaInMu, "请用 --area-unit m2 指明单位"
 	if col == "" {
 		col, inMu = fm.Columns[FieldAreaMu], true
-		remedy = fmt.Sprintf("map the column to %s instead (--map '%s=%s')", FieldAreaM2, col, FieldAreaM2)
+		remedy = fmt.Sprintf("请改为把该列映射为 %s（--map '%s=%s'）", FieldAreaM2, col, FieldAreaM2)
 	}
 	switch {
 	case !inMu && med > 1/geodesy.SquareMetresPerMu/3 && med < 3/geodesy.SquareMetresPerMu:
-		return fmt.Errorf("%w: the approved areas of column %s are about 1/667 of the drawn areas (median ratio %.5f): they look like 亩, not m²; state the unit with --area-unit 亩 (or --area-unit m2 if they really are m²)",
+		return fmt.Errorf("%w: 列 %s 的批准面积约为图形面积的 1/667（比值中位数 %.5f）：看来单位是亩而不是平方米；请用 --area-unit 亩 指明单位（如确为平方米，请用 --area-unit m2）",
 			ErrInvalid, col, med)
 	case inMu && med > geodesy.SquareMetresPerMu/3 && med < 3*geodesy.SquareMetresPerMu:
-		return fmt.Errorf("%w: the approved areas of column %s read as 亩 are about 667 times the drawn areas (median ratio %.1f): they look like m²; %s",
+		return fmt.Errorf("%w: 列 %s 的批准面积按亩读取约为图形面积的 667 倍（比值中位数 %.1f）：看来单位是平方米而不是亩；%s",
 			ErrInvalid, col, med, remedy)
 	}
 	return nil
@@ -983,7 +1008,7 @@ func approvalTypeList() string {
 	for _, t := range ApprovalTypes() {
 		s = append(s, string(t))
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(s, "、")
 }
 
 // isAdminCode reports whether s is a 6, 9 or 12-digit administrative code.
@@ -1052,7 +1077,7 @@ func ParseZoneDate(s string) (string, error) {
 	} else {
 		parts := strings.Split(n, "-")
 		if len(parts) != 3 {
-			return "", errors.New("not a date: want e.g. 2026-01-05, 2026/1/5, 2026年1月5日 or 20260105")
+			return "", errors.New("不是日期：应如 2026-01-05、2026/1/5、2026年1月5日 或 20260105")
 		}
 		y, err = strconv.Atoi(parts[0])
 		if err == nil {
@@ -1063,14 +1088,14 @@ func ParseZoneDate(s string) (string, error) {
 		}
 	}
 	if err != nil {
-		return "", errors.New("not a date: want e.g. 2026-01-05, 2026/1/5, 2026年1月5日 or 20260105")
+		return "", errors.New("不是日期：应如 2026-01-05、2026/1/5、2026年1月5日 或 20260105")
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
-		return "", fmt.Errorf("no such day %04d-%02d-%02d", y, m, d)
+		return "", fmt.Errorf("不存在的日期 %04d-%02d-%02d", y, m, d)
 	}
 	if y < 1949 || y > 2199 {
-		return "", fmt.Errorf("year %d is implausible", y)
+		return "", fmt.Errorf("年份 %d 不合理：应在 1949–2199 之间", y)
 	}
 	return t.Format("2006-01-02"), nil
 }
@@ -1095,13 +1120,13 @@ func parseArea(s string, inMu bool) (float64, error) {
 	}
 	v, err := strconv.ParseFloat(n, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, errors.New("not a number: want an area such as 1234.5 (m², or 亩 with --area-unit 亩)")
+		return 0, errors.New("不是数字：应为面积，如 1234.5（平方米；--area-unit 亩 时为亩）")
 	}
 	if v == 0 {
 		return 0, errZeroArea
 	}
 	if v < 0 {
-		return 0, errors.New("want an area greater than 0")
+		return 0, errors.New("应为大于 0 的面积")
 	}
 	if inMu {
 		v *= geodesy.SquareMetresPerMu

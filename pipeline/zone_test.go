@@ -161,7 +161,7 @@ func TestMapZoneFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fm.Columns[FieldXZQMC] != "XZQMC" || len(fm.Notes) != 1 || !strings.Contains(fm.Notes[0], "NAME") {
+		if fm.Columns[FieldXZQMC] != "XZQMC" || len(fm.Notes) != 1 || !strings.Contains(fm.Notes[0], "行政区名称 取自列 XZQMC；列 NAME 也可能是行政区名称") {
 			t.Errorf("columns %v notes %v", fm.Columns, fm.Notes)
 		}
 	})
@@ -170,7 +170,7 @@ func TestMapZoneFields(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(fm.Notes) != 1 || !strings.Contains(fm.Notes[0], "open-ended") {
+		if len(fm.Notes) != 1 || !strings.Contains(fm.Notes[0], "没有 有效期止 列：所有批准用地均视为长期有效") {
 			t.Errorf("notes %v", fm.Notes)
 		}
 	})
@@ -190,14 +190,14 @@ func TestMapZoneFields(t *testing.T) {
 		opt  ZoneMapOptions
 		want []string
 	}{
-		{"missing required", ZonePatrol, []string{"NAME", "DJ"}, ZoneMapOptions{}, []string{"巡查组", "责任人", "DJ, NAME", "--map"}},
-		{"admin missing code", ZoneAdmin, []string{"NAME"}, ZoneMapOptions{}, []string{"行政区代码 (also XZQDM", "ADCODE"}},
-		{"approval no area", ZoneApproval, []string{"PZWH", "PZLX", "YT", "YXQQ", "YXQZ"}, ZoneMapOptions{}, []string{"批准面积"}},
-		{"approval no valid-from column", ZoneApproval, []string{"PZWH", "PZLX", "PZMJ", "YT", "YXQZ"}, ZoneMapOptions{}, []string{"有效期起"}},
-		{"unknown target", ZonePatrol, []string{"A"}, ZoneMapOptions{Map: map[string]string{"A": "颜色"}}, []string{`no field "颜色"`, "责任人 (ZRR)"}},
-		{"unknown column", ZonePatrol, []string{"A"}, ZoneMapOptions{Map: map[string]string{"B": "责任人"}}, []string{`no column "B"`, "A"}},
-		{"two to one", ZonePatrol, []string{"A", "B"}, ZoneMapOptions{Map: map[string]string{"A": "ZRR", "B": "责任人"}}, []string{"both A and B"}},
-		{"bad unit", ZoneApproval, nil, ZoneMapOptions{AreaUnit: "公顷"}, []string{"area unit"}},
+		{"missing required", ZonePatrol, []string{"NAME", "DJ"}, ZoneMapOptions{}, []string{"缺少必填字段", "巡查组", "责任人", "DJ、NAME", "--map"}},
+		{"admin missing code", ZoneAdmin, []string{"NAME"}, ZoneMapOptions{}, []string{"缺少必填字段 行政区代码（列名也可为 XZQDM", "ADCODE"}},
+		{"approval no area", ZoneApproval, []string{"PZWH", "PZLX", "YT", "YXQQ", "YXQZ"}, ZoneMapOptions{}, []string{"缺少必填字段 批准面积（平方米；--area-unit 亩 时为亩）或 批准面积亩"}},
+		{"approval no valid-from column", ZoneApproval, []string{"PZWH", "PZLX", "PZMJ", "YT", "YXQZ"}, ZoneMapOptions{}, []string{"缺少必填字段 有效期起（列名也可为 YXQQ"}},
+		{"unknown target", ZonePatrol, []string{"A"}, ZoneMapOptions{Map: map[string]string{"A": "颜色"}}, []string{`--map A=颜色：巡查区 没有字段 "颜色"`, "责任人（ZRR）"}},
+		{"unknown column", ZonePatrol, []string{"A"}, ZoneMapOptions{Map: map[string]string{"B": "责任人"}}, []string{`文件中没有列 "B"；文件的列为 A`}},
+		{"two to one", ZonePatrol, []string{"A", "B"}, ZoneMapOptions{Map: map[string]string{"A": "ZRR", "B": "责任人"}}, []string{"A 和 B 都映射到了 责任人"}},
+		{"bad unit", ZoneApproval, nil, ZoneMapOptions{AreaUnit: "公顷"}, []string{`面积单位 "公顷"：应为 m2 或 亩`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := MapZoneFields(tc.kind, tc.cols, tc.opt)
@@ -272,8 +272,8 @@ func TestBuildZoneLayerRefusesAndSkips(t *testing.T) {
 	raw := raws(patrol("A", "一级"), patrol("B", "四级"), patrol("C", "2"), patrol("", "3"))
 	raw = append(raw, RawZone{ID: 1, Attrs: patrol("D", "1"), Geometry: square(113, 35, 0.001)})
 	read := []ZoneProblem{
-		{FeatureID: 9, Problem: "invalid polygon that cannot be repaired"},
-		{FeatureID: 3, Problem: "repaired", Warning: true},
+		{FeatureID: 9, Problem: "面几何无效，无法修复：修复后没有面积"},
+		{FeatureID: 3, Problem: "已修复", Warning: true},
 	}
 	spec := ZoneImportSpec{Kind: ZonePatrol, Source: "p.shp", ReadProblems: read}
 	_, err := BuildZoneLayer(spec, raw)
@@ -286,16 +286,16 @@ func TestBuildZoneLayerRefusesAndSkips(t *testing.T) {
 		got = append(got, p.String())
 	}
 	want := []string{
-		`feature 1: duplicate feature ID`,
-		`feature 2: 等级 "四级": want 一级, 二级 or 三级 (also 1/2/3, 一/二/三, I/II/III)`,
-		`feature 4: 名称: empty: 名称 is required (name)`,
-		`feature 9: invalid polygon that cannot be repaired`,
-		`feature 3: repaired (warning)`,
+		`要素 1：要素 ID 重复`,
+		`要素 2：等级（DJ）"四级"：应为 一级、二级或三级（也可写 1/2/3、一/二/三、I/II/III）`,
+		`要素 4：名称（MC）：为空：名称 为必填项（巡查区、保护区、红线或项目等的名称）`,
+		`要素 9：面几何无效，无法修复：修复后没有面积`,
+		`要素 3：已修复（警告）`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" || ie.Errors != 4 {
 		t.Errorf("problems (errors %d):\n%s", ie.Errors, diff)
 	}
-	if !strings.Contains(err.Error(), "p.shp") || !strings.Contains(err.Error(), "nothing imported") || !strings.Contains(err.Error(), "--skip-invalid") {
+	if !strings.Contains(err.Error(), "p.shp") || !strings.Contains(err.Error(), "不能作为巡查区导入，什么也没有导入：4 处要素错误，第一处 要素 1：要素 ID 重复") || !strings.Contains(err.Error(), "--skip-invalid") {
 		t.Errorf("message %q", err)
 	}
 
@@ -377,7 +377,7 @@ func TestApprovalAreaUnitCheck(t *testing.T) {
 	// With the unit stated, the suspicion is a warning.
 	l, err = BuildZoneLayer(ZoneImportSpec{Kind: ZoneApproval, Source: "a.gpkg", ZoneMapOptions: ZoneMapOptions{AreaUnit: "mu"}},
 		raws(appr("10270"), appr("10300")))
-	if err != nil || len(l.Problems) != 1 || !l.Problems[0].Warning || !strings.Contains(l.Problems[0].Problem, "look like m²") {
+	if err != nil || len(l.Problems) != 1 || !l.Problems[0].Warning || !strings.Contains(l.Problems[0].Problem, "看来单位是平方米而不是亩；请用 --area-unit m2 指明单位（单位已指定，照此导入）") {
 		t.Errorf("stated 亩: %v %v", err, l.Problems)
 	}
 }
@@ -396,8 +396,39 @@ func TestPatrolDuplicateNamesWarn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Zones) != 2 || len(l.Problems) != 1 || !l.Problems[0].Warning || l.Problems[0].FeatureID != 2 {
+	if len(l.Zones) != 2 || len(l.Problems) != 1 || !l.Problems[0].Warning || l.Problems[0].FeatureID != 2 ||
+		l.Problems[0].String() != `要素 2：名称（MC）"东关"：与要素 1 同名：台帐中按名称记录的巡查分不清是哪一个巡查区（警告）` {
 		t.Errorf("problems %v", l.Problems)
+	}
+}
+
+// The problems of a feature are said in Chinese, naming the feature, the
+// field with its code, the value and what was expected.
+func TestZoneProblemTexts(t *testing.T) {
+	admin := map[string]string{"XZQDM": "4107", "XZQMC": "东关街道"}
+	_, err := BuildZoneLayer(ZoneImportSpec{Kind: ZoneAdmin, Source: "xzq.shp"}, raws(admin))
+	var ie *ZoneImportError
+	if !errors.As(err, &ie) || len(ie.Problems) != 1 ||
+		ie.Problems[0].String() != `要素 1：行政区代码（XZQDM）"4107"：应为 6、9 或 12 位数字（县、乡镇、村代码）` {
+		t.Fatalf("admin code: %v", err)
+	}
+	appr := map[string]string{"PZWH": "X", "PZLX": "拆迁", "PZMJ": "-5", "YT": "", "YXQQ": "2025-06-01", "YXQZ": "2025-01-01"}
+	_, err = BuildZoneLayer(ZoneImportSpec{Kind: ZoneApproval, Source: "pz.shp"}, raws(appr))
+	if !errors.As(err, &ie) {
+		t.Fatalf("approval: %v", err)
+	}
+	var got []string
+	for _, p := range ie.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`要素 1：批准类型（PZLX）"拆迁"：应为 农用地转用、土地征收、农用地转用和土地征收、供地、设施农用地、临时用地 之一`,
+		`要素 1：批准面积（PZMJ）"-5"：应为大于 0 的面积`,
+		`要素 1：用途（YT）：为空：用途 为必填项（批准的土地用途）`,
+		`要素 1：有效期止（YXQZ）"2025-01-01"：早于有效期起 2025-06-01`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("approval problems:\n%s", diff)
 	}
 }
 
@@ -425,8 +456,8 @@ func ExampleBuildZoneLayer() {
 func TestImpossibleZoneDatesRefused(t *testing.T) {
 	for _, in := range []string{"2026-02-30", "2026/2/30", "2026.02.30", "20260230", "2026年2月30日", "2026-02-30 10:00:00", "2026-02-30T10:00:00Z", "2025-04-31", "2026-02-00"} {
 		got, err := ParseZoneDate(in)
-		if err == nil || got != "" || !strings.HasPrefix(err.Error(), "no such day") {
-			t.Errorf("ParseZoneDate(%q) = %q, %v; want no such day", in, got, err)
+		if err == nil || got != "" || !strings.HasPrefix(err.Error(), "不存在的日期") {
+			t.Errorf("ParseZoneDate(%q) = %q, %v; want 不存在的日期", in, got, err)
 		}
 	}
 	fm, err := MapZoneFields(ZoneApproval, []string{"批准文号", "批准类型", "批准面积", "用途", "有效期起", "有效期止"}, ZoneMapOptions{})
@@ -439,7 +470,7 @@ func TestImpossibleZoneDatesRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(zones) != 0 || len(problems) != 1 || problems[0].Field != FieldValidFrom || problems[0].Value != "2026-02-30" || problems[0].Warning ||
-		problems[0].Problem != "no such day 2026-02-30" {
+		problems[0].Problem != "不存在的日期 2026-02-30" {
 		t.Errorf("zones %v problems %+v", zones, problems)
 	}
 }

@@ -148,7 +148,9 @@ type VectorFeature struct {
 type VectorProblem struct {
 	// FID is the feature's ID, or -1 for a remark on the whole layer.
 	FID int64
-	// Problem says what was found and what was done, in English.
+	// Problem says what was found and what was done, in Chinese (zh-CN),
+	// for the bureau staff who import the file; String prefixes the
+	// feature ("要素 12：").
 	Problem string
 	// Skipped is true when the feature is not in the result (no geometry,
 	// not a polygon, cannot be reprojected or repaired); false for a
@@ -161,7 +163,7 @@ func (p VectorProblem) String() string {
 	if p.FID < 0 {
 		return p.Problem
 	}
-	return fmt.Sprintf("feature %d: %s", p.FID, p.Problem)
+	return fmt.Sprintf("要素 %d：%s", p.FID, p.Problem)
 }
 
 // ReadVector reads the polygon features of one layer of a vector file that
@@ -210,17 +212,17 @@ func ReadVector(ctx context.Context, path string, opt VectorOptions) ([]VectorFe
 		if err != nil {
 			return nil, nil, err
 		}
-		pre = append(pre, VectorProblem{FID: -1, Problem: "the .dbf declares no encoding (no .cpg file, no code page) and its text is not UTF-8: read as GB18030 (GBK); give the encoding explicitly if that is wrong"})
+		pre = append(pre, VectorProblem{FID: -1, Problem: ".dbf 未声明编码（没有 .cpg 文件，也没有代码页），且文字不是 UTF-8：已按 GB18030（GBK）读取；如有误，请指定正确的编码"})
 	}
 	if enc != "" && !r.shapefile {
-		pre = append(pre, VectorProblem{FID: -1, Problem: fmt.Sprintf("encoding %s ignored: only a Shapefile's .dbf needs one", opt.Encoding)})
+		pre = append(pre, VectorProblem{FID: -1, Problem: fmt.Sprintf("已忽略指定的编码 %s：只有 Shapefile 的 .dbf 需要指定编码", opt.Encoding)})
 	}
 	if r.fidShadowed {
-		pre = append(pre, VectorProblem{FID: -1, Problem: `the layer has its own "FID" column: feature IDs are the features' positions in the file (0-based), not that column`})
+		pre = append(pre, VectorProblem{FID: -1, Problem: `图层自带 "FID" 列：要素 ID 取要素在文件中的位置（从 0 起），而不是该列的值`})
 	}
 	if r.nonUTF8 {
 		for _, name := range r.badTextFields() {
-			pre = append(pre, VectorProblem{FID: -1, Problem: fmt.Sprintf("column %s holds text that is not valid UTF-8: bad bytes replaced by U+FFFD", name)})
+			pre = append(pre, VectorProblem{FID: -1, Problem: fmt.Sprintf("列 %s 的文字不是有效的 UTF-8：无法解码的字节已替换为 �（U+FFFD）；请检查编码", name)})
 		}
 	}
 	problems := append(pre, r.problems...)
@@ -439,7 +441,7 @@ func readLayer(ctx context.Context, path string, src source, want, enc string) (
 		w, werr := f.Geometry().WKB(gdalErrs)
 		f.Close()
 		if werr != nil || len(w) < 5 {
-			r.problems = append(r.problems, VectorProblem{FID: fid, Problem: "no geometry: a zone needs a polygon", Skipped: true})
+			r.problems = append(r.problems, VectorProblem{FID: fid, Problem: "没有几何图形：应为面（多边形）", Skipped: true})
 			continue
 		}
 		gt := flatType(wkbTypeCode(w))
@@ -447,7 +449,7 @@ func readLayer(ctx context.Context, path string, src source, want, enc string) (
 		switch gt {
 		case wkbPolygon, wkbMultiPolygon, wkbCurvePolygon, wkbMultiSurface, wkbSurface, wkbPolyhedralSurface, wkbTIN, wkbTriangle, wkbGeometryCollection:
 		default:
-			r.problems = append(r.problems, VectorProblem{FID: fid, Problem: fmt.Sprintf("%s geometry: a zone must be a polygon or multipolygon", typeName(gt)), Skipped: true})
+			r.problems = append(r.problems, VectorProblem{FID: fid, Problem: fmt.Sprintf("几何类型为 %s：应为面（Polygon）或多面（MultiPolygon）", typeName(gt)), Skipped: true})
 			continue
 		}
 		polygons++
@@ -564,7 +566,7 @@ func toWGS84(w []byte, srcSR *godal.SpatialRef, trn *godal.Transform) (mp orb.Mu
 	}
 	g, err := godal.NewGeometryFromWKB(w, srcSR, gdalErrs)
 	if err != nil {
-		return nil, nil, fmt.Sprintf("unreadable geometry: %v", err), ""
+		return nil, nil, fmt.Sprintf("几何图形无法读取：%v", err), ""
 	}
 	switch flatType(wkbTypeCode(w)) {
 	case wkbPolygon, wkbMultiPolygon:
@@ -576,16 +578,16 @@ func toWGS84(w []byte, srcSR *godal.SpatialRef, trn *godal.Transform) (mp orb.Mu
 	}
 	if err := g.Transform(trn, gdalErrs); err != nil {
 		g.Close()
-		return nil, nil, fmt.Sprintf("cannot be reprojected to WGS84 lon/lat: %v", err), ""
+		return nil, nil, fmt.Sprintf("无法转换到 WGS84 经纬度：%v", err), ""
 	}
 	if g.Empty() {
 		g.Close()
-		return nil, nil, "empty geometry: a zone needs a polygon with an area", ""
+		return nil, nil, "几何图形为空：应为有面积的面（多边形）", ""
 	}
 	w2, err := g.WKB(gdalErrs)
 	if err != nil {
 		g.Close()
-		return nil, nil, fmt.Sprintf("geometry cannot be exported: %v", err), ""
+		return nil, nil, fmt.Sprintf("几何图形无法导出：%v", err), ""
 	}
 	if mp2, _, err := decodePolygons(w2); err == nil {
 		if p := absurdCoordinate(mp2); p != "" {
@@ -603,7 +605,7 @@ func toWGS84(w []byte, srcSR *godal.SpatialRef, trn *godal.Transform) (mp orb.Mu
 	g.Close()
 	mp, dropped, problem := polygonsOf(w2)
 	if dropped > 0 && problem == "" {
-		warning = fmt.Sprintf("%d point or line part(s) of a geometry collection dropped; its polygons kept", dropped)
+		warning = fmt.Sprintf("几何集合中的 %d 个点或线部分已舍弃，保留其中的面", dropped)
 	}
 	return mp, nil, problem, warning
 }
@@ -612,7 +614,7 @@ func toWGS84(w []byte, srcSR *godal.SpatialRef, trn *godal.Transform) (mp orb.Mu
 // valid, and if not why.
 func geosValid(w []byte) (bool, string) {
 	if len(w) == 0 {
-		return false, "empty geometry"
+		return false, "几何图形为空"
 	}
 	reason := make([]byte, 256)
 	ok := C.weipianIsValid((*C.uchar)(unsafe.Pointer(&w[0])), C.int(len(w)), (*C.char)(unsafe.Pointer(&reason[0])), C.int(len(reason)))
@@ -621,7 +623,7 @@ func geosValid(w []byte) (bool, string) {
 	}
 	msg := string(reason[:max(0, bytes.IndexByte(reason, 0))])
 	if ok < 0 && msg == "" {
-		msg = "unreadable geometry"
+		msg = "几何图形无法读取"
 	}
 	return false, strings.TrimSpace(msg)
 }
@@ -631,7 +633,7 @@ func geosValid(w []byte) (bool, string) {
 func exportPolygons(g *godal.Geometry) (orb.MultiPolygon, int, string) {
 	w, err := g.WKB(gdalErrs)
 	if err != nil {
-		return nil, 0, fmt.Sprintf("geometry cannot be exported: %v", err)
+		return nil, 0, fmt.Sprintf("几何图形无法导出：%v", err)
 	}
 	return polygonsOf(w)
 }
@@ -640,10 +642,10 @@ func exportPolygons(g *godal.Geometry) (orb.MultiPolygon, int, string) {
 func polygonsOf(w []byte) (orb.MultiPolygon, int, string) {
 	mp, dropped, err := decodePolygons(w)
 	if err != nil {
-		return nil, 0, fmt.Sprintf("geometry cannot be decoded: %v", err)
+		return nil, 0, fmt.Sprintf("几何图形无法解码：%v", err)
 	}
 	if len(mp) == 0 {
-		return nil, dropped, "empty geometry: a zone needs a polygon with an area"
+		return nil, dropped, "几何图形为空：应为有面积的面（多边形）"
 	}
 	if problem := checkLonLat(mp); problem != "" {
 		return nil, dropped, problem
@@ -663,7 +665,7 @@ func absurdCoordinate(mp orb.MultiPolygon) string {
 		for _, r := range p {
 			for _, pt := range r {
 				if !(math.Abs(pt[0]) <= absurdLimit && math.Abs(pt[1]) <= absurdLimit) { // NaN fails too
-					return fmt.Sprintf("bad coordinate (%g, %g): not a finite coordinate of any CRS (NaN, infinite or absurdly large); fix the feature's geometry", pt[0], pt[1])
+					return fmt.Sprintf("坐标 (%g, %g) 无效：不是任何坐标系中的有限坐标（NaN、无穷大或大得离谱）；请修正该要素的几何图形", pt[0], pt[1])
 				}
 			}
 		}
@@ -678,7 +680,7 @@ func checkLonLat(mp orb.MultiPolygon) string {
 			for _, pt := range r {
 				if math.IsNaN(pt[0]) || math.IsNaN(pt[1]) || math.IsInf(pt[0], 0) || math.IsInf(pt[1], 0) ||
 					pt[0] < -180 || pt[0] > 180 || pt[1] < -90 || pt[1] > 90 {
-					return fmt.Sprintf("coordinate (%g, %g) after reprojection is not a lon/lat: the file's CRS (.prj) is probably not the one its coordinates are in", pt[0], pt[1])
+					return fmt.Sprintf("坐标 (%g, %g) 转换后不是经纬度：文件声明的坐标系（.prj）很可能不是其坐标实际所用的坐标系", pt[0], pt[1])
 				}
 			}
 		}
@@ -698,12 +700,12 @@ func repairAll(pend []pendingRepair, r *layerRead) error {
 	fixed, err := makeValid(pend)
 	if err != nil {
 		fixed = map[int]orb.MultiPolygon{}
-		r.problems = append(r.problems, VectorProblem{FID: -1, Problem: fmt.Sprintf("GEOS MakeValid is not available (%v): invalid polygons repaired with a zero-width buffer, which may drop parts of self-intersecting rings", err)})
+		r.problems = append(r.problems, VectorProblem{FID: -1, Problem: fmt.Sprintf("GEOS MakeValid 不可用（%v）：无效的面改用零宽度缓冲区（buffer 0）修复，自相交环的部分可能被舍弃", err)})
 	}
 	for i, p := range pend {
 		mp, how := fixed[i], "GEOS MakeValid"
 		if len(mp) == 0 || checkLonLat(mp) != "" {
-			mp, how = nil, "a zero-width buffer"
+			mp, how = nil, "零宽度缓冲区（buffer 0）"
 			if b, err := p.geom.Buffer(0, 8, gdalErrs); err == nil {
 				if m, _, problem := exportPolygons(b); problem == "" {
 					mp = m
@@ -711,19 +713,16 @@ func repairAll(pend []pendingRepair, r *layerRead) error {
 				b.Close()
 			}
 		}
-		why := "invalid polygon"
+		why := "面几何无效"
 		if p.reason != "" {
-			why += " (" + p.reason + ")"
+			why += "（" + p.reason + "）"
 		}
 		if len(mp) == 0 {
-			r.problems = append(r.problems, VectorProblem{FID: p.fid, Problem: why + " that cannot be repaired: the repair leaves no area", Skipped: true})
+			r.problems = append(r.problems, VectorProblem{FID: p.fid, Problem: why + "，无法修复：修复后没有面积", Skipped: true})
 			continue
 		}
-		parts := "1 polygon"
-		if len(mp) > 1 {
-			parts = fmt.Sprintf("%d polygons", len(mp))
-		}
-		r.problems = append(r.problems, VectorProblem{FID: p.fid, Problem: fmt.Sprintf("%s repaired with %s into %s", why, how, parts)})
+		parts := fmt.Sprintf("%d 个面", len(mp))
+		r.problems = append(r.problems, VectorProblem{FID: p.fid, Problem: fmt.Sprintf("%s，已用 %s 修复为 %s", why, how, parts)})
 		r.features[p.at] = VectorFeature{FID: p.fid, Attrs: p.attrs, Geometry: mp}
 	}
 	return nil

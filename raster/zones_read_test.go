@@ -285,9 +285,9 @@ func TestReadVectorRepairsBowtie(t *testing.T) {
 	var repaired, skipped bool
 	for _, p := range problems {
 		switch {
-		case p.FID == 7 && !p.Skipped && strings.Contains(p.Problem, "repaired with GEOS MakeValid into 2 polygons"):
+		case p.FID == 7 && !p.Skipped && strings.HasPrefix(p.Problem, "面几何无效（") && strings.HasSuffix(p.Problem, "），已用 GEOS MakeValid 修复为 2 个面"):
 			repaired = true
-		case p.FID == 9 && p.Skipped && strings.Contains(p.Problem, "cannot be repaired"):
+		case p.FID == 9 && p.Skipped && strings.HasPrefix(p.Problem, "面几何无效") && strings.HasSuffix(p.Problem, "，无法修复：修复后没有面积"):
 			skipped = true
 		default:
 			t.Errorf("unexpected problem %+v", p)
@@ -312,7 +312,7 @@ func TestReadVectorMixedGeometries(t *testing.T) {
 	if len(feats) != 2 || feats[0].FID != 0 || feats[1].FID != 3 || len(feats[1].Geometry) != 1 {
 		t.Fatalf("features %+v", feats)
 	}
-	want := map[int64]string{1: "Point geometry", 2: "no geometry", 3: "line part"}
+	want := map[int64]string{1: "几何类型为 Point：应为面（Polygon）或多面（MultiPolygon）", 2: "没有几何图形：应为面（多边形）", 3: "几何集合中的 1 个点或线部分已舍弃，保留其中的面"}
 	for _, p := range problems {
 		if w, ok := want[p.FID]; !ok || !strings.Contains(p.Problem, w) || p.Skipped != (p.FID != 3) {
 			t.Errorf("problem %+v", p)
@@ -357,7 +357,7 @@ func TestReadVectorRefusals(t *testing.T) {
 		{"missing", filepath.Join(dir, "missing.gpkg"), VectorOptions{}, ErrUnreadable, "no such file"},
 		{"several layers", multi, VectorOptions{}, ErrBadVector, "one (Polygon), two (Polygon)"},
 		{"unknown layer", multi, VectorOptions{Layer: "three"}, ErrBadVector, `no layer "three"`},
-		{"wrong CRS", wrongPrj, VectorOptions{}, ErrBadVector, "not a lon/lat"},
+		{"wrong CRS", wrongPrj, VectorOptions{}, ErrBadVector, "要素 0：坐标 (3.85e+07, 3.4e+06) 转换后不是经纬度：文件声明的坐标系（.prj）很可能不是"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -457,7 +457,7 @@ func TestReadVectorGBK(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, feats)
-		if len(problems) != 1 || problems[0].FID != -1 || !strings.Contains(problems[0].Problem, "GB18030") {
+		if len(problems) != 1 || problems[0].FID != -1 || !strings.Contains(problems[0].Problem, "文字不是 UTF-8：已按 GB18030（GBK）读取") {
 			t.Errorf("problems %v: want one saying the text was read as GB18030", problems)
 		}
 		// The same in a zip.
@@ -481,7 +481,7 @@ func TestReadVectorGBK(t *testing.T) {
 		check(t, feats)
 	})
 	t.Run("wrong explicit", func(t *testing.T) {
-		feats, _, err := ReadVector(ctxT(t), gbkShapefile(t, t.TempDir(), false), VectorOptions{Encoding: "UTF-8"})
+		feats, problems, err := ReadVector(ctxT(t), gbkShapefile(t, t.TempDir(), false), VectorOptions{Encoding: "UTF-8"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,6 +489,27 @@ func TestReadVectorGBK(t *testing.T) {
 			if !strings.Contains(k+v, "\uFFFD") && k != "" && v != "" && want[k] == v {
 				t.Errorf("%s=%s read right although the encoding given was wrong", k, v)
 			}
+		}
+		// Each column of undecodable text is named.
+		if len(problems) == 0 {
+			t.Error("no problem says the text is not UTF-8")
+		}
+		for _, p := range problems {
+			if p.FID != -1 || p.Skipped || !strings.HasPrefix(p.Problem, "列 ") ||
+				!strings.HasSuffix(p.Problem, " 的文字不是有效的 UTF-8：无法解码的字节已替换为 �（U+FFFD）；请检查编码") {
+				t.Errorf("problem %+v", p)
+			}
+		}
+	})
+	t.Run("ignored", func(t *testing.T) {
+		src := writeText(t, t.TempDir(), "z.geojson", `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"名称":"东关"},"geometry":{"type":"Polygon","coordinates":[[[113,34],[113.01,34],[113.01,34.01],[113,34]]]}}]}`)
+		feats, problems, err := ReadVector(ctxT(t), src, VectorOptions{Encoding: "GBK"})
+		if err != nil || len(feats) != 1 || feats[0].Attrs["名称"] != "东关" {
+			t.Fatalf("%v %+v", err, feats)
+		}
+		if len(problems) != 1 || problems[0].String() != "已忽略指定的编码 GBK：只有 Shapefile 的 .dbf 需要指定编码" {
+			t.Errorf("problems %v", problems)
 		}
 	})
 }
@@ -517,7 +538,7 @@ func TestReadVectorFIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if feats[0].FID != 0 || feats[1].FID != 1 || feats[1].Attrs["FID"] != "200" || len(problems) != 1 || !strings.Contains(problems[0].Problem, "FID") {
+	if feats[0].FID != 0 || feats[1].FID != 1 || feats[1].Attrs["FID"] != "200" || len(problems) != 1 || problems[0].String() != `图层自带 "FID" 列：要素 ID 取要素在文件中的位置（从 0 起），而不是该列的值` {
 		t.Errorf("FIDs %d, %d, attrs %v, problems %v", feats[0].FID, feats[1].FID, feats[1].Attrs, problems)
 	}
 }
@@ -679,7 +700,7 @@ func TestReadVectorImpossibleDate(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(zones) != 1 || len(problems) != 1 || problems[0].Field != "有效期起" || problems[0].Value != "2026-02-30" ||
-				!strings.Contains(problems[0].Problem, "no such day 2026-02-30") || problems[0].Warning {
+				problems[0].Problem != "不存在的日期 2026-02-30" || problems[0].Warning {
 				t.Errorf("zones %d problems %+v", len(zones), problems)
 			}
 		})
@@ -706,10 +727,10 @@ func TestReadVectorAbsurdCoordinate(t *testing.T) {
 		name, crs, good, bad, want string
 	}{
 		{"wgs84", "EPSG::4326", `[[113,34],[113.01,34],[113.01,34.01],[113,34]]`, `[[113,34],[1e308,34],[113.01,34.01],[113,34]]`,
-			"bad coordinate (1e+308, 34): not a finite coordinate of any CRS"},
+			"坐标 (1e+308, 34) 无效：不是任何坐标系中的有限坐标"},
 		{"projected", "EPSG::4526", `[[38500000,3760000],[38500100,3760000],[38500100,3760100],[38500000,3760000]]`,
 			`[[38500000,3760000],[38500100,-1e300],[38500100,3760100],[38500000,3760000]]`,
-			"bad coordinate (3.85001e+07, -1e+300): not a finite coordinate of any CRS"},
+			"坐标 (3.85001e+07, -1e+300) 无效：不是任何坐标系中的有限坐标"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := writeText(t, dir, tc.name+".geojson", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:`+tc.crs+`"}},"features":[
@@ -722,7 +743,7 @@ func TestReadVectorAbsurdCoordinate(t *testing.T) {
 			if len(feats) != 1 || feats[0].FID != 1 {
 				t.Errorf("%d features kept", len(feats))
 			}
-			if len(problems) != 1 || problems[0].FID != 2 || !problems[0].Skipped || !strings.HasPrefix(problems[0].Problem, tc.want) ||
+			if len(problems) != 1 || problems[0].FID != 2 || !problems[0].Skipped || !strings.HasPrefix(problems[0].String(), "要素 2："+tc.want) ||
 				strings.Contains(strings.ToLower(problems[0].Problem), "intersection") {
 				t.Errorf("problems %v, want feature 2: %q", problems, tc.want)
 			}

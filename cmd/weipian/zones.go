@@ -105,7 +105,7 @@ Kinds and their fields:` + zoneKindsHelp(),
 			}
 			l := res.Layer
 			if req.DryRun {
-				fmt.Fprintf(a.stdout, "检查通过（dry run, nothing imported）%s：%d 个要素可导入\n", l.Kind, len(l.Zones))
+				fmt.Fprintf(a.stdout, "检查通过（仅检查，未导入）%s：%d 个要素可导入\n", l.Kind, len(l.Zones))
 			} else {
 				fmt.Fprintf(a.stdout, "已导入 %s 第 %d 版（当前生效）：%d 个要素\n", l.Kind, res.Version, len(l.Zones))
 			}
@@ -160,7 +160,7 @@ func (a *cli) printZoneLayer(l pipeline.ZoneLayer, maxShown int) {
 func (a *cli) printZoneProblems(w io.Writer, ps []pipeline.ZoneProblem, maxShown int) {
 	for i, p := range ps {
 		if maxShown > 0 && i == maxShown {
-			fmt.Fprintf(w, "    … %d more (all of them: --problems FILE.csv or --max-problems 0)\n", len(ps)-maxShown)
+			fmt.Fprintf(w, "    … 另有 %d 条未列出（全部列出：--problems 文件.csv 或 --max-problems 0）\n", len(ps)-maxShown)
 			return
 		}
 		fmt.Fprintf(w, "    %s\n", p)

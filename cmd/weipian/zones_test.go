@@ -50,7 +50,7 @@ func TestZonesImportAndList(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"已导入 巡查区 第 1 版", "2 个要素", "名称 ← QY", "等级 ← DJ", "联系方式 ← LXDH", "feature 1: invalid polygon", "repaired with GEOS MakeValid into 2 polygons"} {
+	for _, want := range []string{"已导入 巡查区 第 1 版", "2 个要素", "名称 ← QY", "等级 ← DJ", "联系方式 ← LXDH", "警告 1 条", "要素 1：面几何无效（", "），已用 GEOS MakeValid 修复为 2 个面（警告）"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("import output lacks %q:\n%s", want, out)
 		}
@@ -105,12 +105,13 @@ func TestZonesImportRefusedIsAllOrNothing(t *testing.T) {
 	}
 	bad := writeZoneFile(t, dir, "bad.geojson", patrolGeoJSON("四级"))
 	csvPath := filepath.Join(dir, "problems.csv")
-	out, err := runCLI(t, "zones", "import", "--db", db, "--kind", "巡查区", "--map", "QY=名称", "--problems", csvPath, bad)
+	out, err := runCLI(t, "zones", "import", "--db", db, "--kind", "巡查区", "--map", "QY=名称", "--problems", csvPath, "--max-problems", "1", bad)
 	var refused *pipeline.ZoneImportError
 	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "bad.geojson") {
 		t.Fatalf("got %v, want the import refused", err)
 	}
-	if !strings.Contains(out, `feature 2: 等级 "四级"`) || !strings.Contains(out, "什么也没有导入") {
+	if !strings.Contains(out, `要素 2：等级（DJ）"四级"：应为 一级、二级或三级（也可写 1/2/3、一/二/三、I/II/III）`) || !strings.Contains(out, "什么也没有导入") ||
+		!strings.Contains(out, "… 另有 1 条未列出（全部列出：--problems 文件.csv 或 --max-problems 0）") {
 		t.Errorf("refusal output:\n%s", out)
 	}
 	if b, err := os.ReadFile(csvPath); err != nil || !strings.Contains(string(b), "2,等级,四级,") {
@@ -140,7 +141,7 @@ func TestZonesImportRefusedIsAllOrNothing(t *testing.T) {
 	}
 
 	// --dry-run writes nothing.
-	if out, err := runCLI(t, "zones", "import", "--db", db, "--kind", "巡查区", "--map", "QY=名称", "--dry-run", good); err != nil || !strings.Contains(out, "dry run") {
+	if out, err := runCLI(t, "zones", "import", "--db", db, "--kind", "巡查区", "--map", "QY=名称", "--dry-run", good); err != nil || !strings.Contains(out, "检查通过（仅检查，未导入）巡查区：2 个要素可导入") {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	if vs, _ := s.ZoneLayerVersions(t.Context(), pipeline.ZonePatrol); len(vs) != 2 {
@@ -204,8 +205,8 @@ func TestZonesImportFileErrors(t *testing.T) {
 		want []string
 	}{
 		{"points", []string{"--kind", "行政区", points}, []string{"points.geojson", "Point", "polygons"}},
-		{"missing field", []string{"--kind", "行政区", admin}, []string{"admin.geojson", "行政区代码", "NAME", "--map"}},
-		{"bad code", []string{"--kind", "admin", badCode}, []string{"code.geojson", `行政区代码 "41010A"`, "6, 9 or 12 digits"}},
+		{"missing field", []string{"--kind", "行政区", admin}, []string{"admin.geojson", "行政区 缺少必填字段 行政区代码（列名也可为 XZQDM", "文件的列为 NAME", "--map"}},
+		{"bad code", []string{"--kind", "admin", badCode}, []string{"code.geojson", `要素 0：行政区代码（XZQDM）"41010A"：应为 6、9 或 12 位数字（县、乡镇、村代码）`}},
 		{"no file", []string{"--kind", "admin", filepath.Join(dir, "nope.gpkg")}, []string{"nope.gpkg"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
