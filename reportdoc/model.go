@@ -343,7 +343,7 @@ func (d *Document) Tables() []table {
 	t.Widths[len(t.Widths)-1], t.Widths[len(t.Widths)-2] = 16, 16
 	out = append(out, t)
 
-	out = append(out, d.ratioTable(), d.indicatorTable())
+	out = append(out, d.ratioTable(), d.indicatorTable(), d.townshipIndicatorTable())
 	out = append(out, d.assessTables()...)
 	out = append(out, d.listTable())
 	return out
@@ -444,6 +444,34 @@ func (d *Document) indicatorTable() table {
 	}
 	t.Notes = append(t.Notes, note{Text: "分母为 0 时比率记为“—”。"})
 	t.Widths = []float64{14, 11, 11, 11, 11, 11, 11, 22}
+	return t
+}
+
+// townshipIndicatorTable is 表4-2: 表4's rates per township, in 表1's
+// order, with the county's as 合计.
+func (d *Document) townshipIndicatorTable() table {
+	r := d.Report
+	head := []group{single("乡镇"), single("违法图斑（个）")}
+	for _, in := range r.Indicators {
+		head = append(head, group{in.Name, []string{"按个数", "按面积"}})
+	}
+	t := table{Sheet: "表4-2 分乡镇执法指标", Title: "表4-2 执法指标（分乡镇）", Unit: "单位：个、%", Frozen: 1, Groups: head}
+	row := func(name string, ins []stats.Indicator) []cell {
+		cs := []cell{txt(name), num(0)}
+		if len(ins) > 0 {
+			cs[1] = num(ins[0].DenN) // 发现率's denominator: 违法图斑
+		}
+		for _, in := range ins {
+			cs = append(cs, rate(in.RateN), rate(in.RateM2))
+		}
+		return cs
+	}
+	for _, ti := range r.TownshipIndicators {
+		t.Rows = append(t.Rows, row(ti.Township, ti.Indicators))
+	}
+	t.Totals = bold(row("合计", r.Indicators))
+	t.Notes = []note{{Text: "各乡镇的分子、分母按表4的口径统计（按面积为监测面积）；分母为 0 时比率记为“—”。"}}
+	t.Widths = autoWidths(&t, 14)
 	return t
 }
 

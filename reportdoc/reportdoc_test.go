@@ -90,7 +90,7 @@ func TestXLSX(t *testing.T) {
 	}
 	defer f.Close()
 	want := []string{"说明", "表1-1 图斑来源", "表1-2 核查情况", "表1-3 其他与百亩大图斑", "表2 整改情况", "表3 违法占用耕地比例", "表4 执法指标",
-		"表5 巡查考核", "表5附 扣分明细", "表6 违法图斑清单"}
+		"表4-2 分乡镇执法指标", "表5 巡查考核", "表5附 扣分明细", "表6 违法图斑清单"}
 	if got := f.GetSheetList(); !slices.Equal(got, want) {
 		t.Fatalf("sheets %v", got)
 	}
@@ -180,6 +180,35 @@ func TestXLSX(t *testing.T) {
 	r4, _ := f.GetRows("表4 执法指标")
 	if all := fmt.Sprint(r4); !strings.Contains(all, stats.FormulaDiscovery) || !strings.Contains(all, stats.FormulaRectify) {
 		t.Errorf("表4 formulas missing: %v", r4)
+	}
+	// 表4-2: a row per township of 表1-1 and the county's 合计, whose 发现率
+	// by count is 表4's.
+	r42, _ := f.GetRows("表4-2 分乡镇执法指标")
+	if len(r42) < 6 || !strings.Contains(fmt.Sprint(r42[2]), "发现率") || !strings.Contains(fmt.Sprint(r42[3]), "按个数") {
+		t.Fatalf("表4-2 head %v", r42)
+	}
+	rep := doc().Report
+	var names []string
+	for _, row := range r42 {
+		if len(row) > 0 {
+			names = append(names, row[0])
+		}
+	}
+	for _, ti := range rep.TownshipIndicators {
+		if !slices.Contains(names, ti.Township) {
+			t.Errorf("表4-2 lacks township %s: %v", ti.Township, names)
+		}
+	}
+	for _, row := range r42 {
+		if len(row) > 2 && row[0] == "合计" {
+			want := fmt.Sprintf("%.1f", rep.Indicators[0].RateN*100)
+			if rep.Indicators[0].RateN < 0 {
+				want = "—"
+			}
+			if row[2] != want {
+				t.Errorf("表4-2 合计 发现率 %q, 表4 says %q", row[2], want)
+			}
+		}
 	}
 }
 
@@ -334,9 +363,9 @@ func TestPDF(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "fixture.pdf"), a.Bytes(), 0o644)
 	}
 	pages := renderPDF(t, a.Bytes(), 30, t.TempDir())
-	// Page 1: cover and charts; 2: 表1-1–1-3; 3: 表2, 表3; 4: 表4, 表5;
-	// 5: 表5附 (24 rows); 6: 表6 and the signatures.
-	const wantPages = 6
+	// Page 1: cover and charts; 2: 表1-1–1-3; 3: 表2, 表3; 4: 表4, 表4-2;
+	// 5: 表5; 6: 表5附 (24 rows); 7: 表6 and the signatures.
+	const wantPages = 7
 	if len(pages) != wantPages {
 		t.Errorf("%d pages, want %d", len(pages), wantPages)
 	}

@@ -418,9 +418,12 @@ type Report struct {
 	CrossCheck Check
 	Ratio      Ratio
 	Indicators []Indicator
-	Assessment Assessment
-	List       []ListRow
-	Trend      []MonthRow
+	// TownshipIndicators are table 4's indicators per township (table
+	// 4-2), in table 1's order; a township without 违法图斑 has rates of -1.
+	TownshipIndicators []TownshipIndicators
+	Assessment         Assessment
+	List               []ListRow
+	Trend              []MonthRow
 	// Excluded counts the period's own detections without a task
 	// (已有用地手续, 非关注变化), which the tables leave out; InPeriod
 	// counts every 图斑 of the period (Total.Total.N + Excluded).
@@ -481,6 +484,7 @@ func Compute(in Input, cfg Config) Report {
 	r.CrossCheck = check("表2 违法线索总数 = 表1 违法", r.RectTotal.Total, r.Total.Illegal)
 	r.Ratio = ratio(in, cfg, r.Total.Illegal.JCGDMJ)
 	r.Indicators = indicators(ts)
+	r.TownshipIndicators = townshipIndicators(ts)
 	r.Assessment = assess(in, ts, cfg.Assess, r.Ratio)
 	r.List = list(ts, cfg.BigMu)
 	r.Trend = trend(in)
@@ -658,6 +662,27 @@ const (
 	FormulaClose     = "结案率 = 已办结的违法图斑 ÷ 已立案的违法图斑"
 	FormulaRectify   = "整改到位率 = 已整改的违法图斑（已办结，拆除复耕或补办手续）÷ 违法图斑"
 )
+
+// TownshipIndicators are one township's indicators (table 4-2).
+type TownshipIndicators struct {
+	XZQDM, Township string
+	Indicators      []Indicator
+}
+
+// townshipIndicators computes the indicators of each township of ts
+// (sorted by township, as Compute sorts them).
+func townshipIndicators(ts []*Tuban) []TownshipIndicators {
+	var out []TownshipIndicators
+	for i := 0; i < len(ts); {
+		j := i + 1
+		for j < len(ts) && townKey(ts[j]) == townKey(ts[i]) {
+			j++
+		}
+		out = append(out, TownshipIndicators{XZQDM: ts[i].XZQDM, Township: townshipName(ts[i]), Indicators: indicators(ts[i:j])})
+		i = j
+	}
+	return out
+}
 
 func indicators(ts []*Tuban) []Indicator {
 	var illegal, found, stopped, filed, closed, rectified Amount

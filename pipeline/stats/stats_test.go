@@ -368,6 +368,38 @@ func TestIndicators(t *testing.T) {
 	if empty.Indicators[0].RateN != -1 || empty.Indicators[0].RateM2 != -1 {
 		t.Errorf("no illegal 图斑: %+v", empty.Indicators[0])
 	}
+	// 表4-2: per township, in table 1's order; the parts add up to the
+	// county's figures (every 图斑 lies in exactly one row).
+	if len(r.TownshipIndicators) != len(r.Townships) {
+		t.Fatalf("%d township indicator rows, table 1 has %d", len(r.TownshipIndicators), len(r.Townships))
+	}
+	for k, ti := range r.TownshipIndicators {
+		if ti.Township != r.Townships[k].Township || len(ti.Indicators) != len(want) {
+			t.Fatalf("row %d: %s with %d indicators, want %s", k, ti.Township, len(ti.Indicators), r.Townships[k].Township)
+		}
+		if ti.Indicators[0].DenN != r.Townships[k].Illegal.N {
+			t.Errorf("%s: %d 违法图斑 in 表4-2, %d in 表1", ti.Township, ti.Indicators[0].DenN, r.Townships[k].Illegal.N)
+		}
+	}
+	for i := range want {
+		var num, den int
+		var numA, denA float64
+		for _, ti := range r.TownshipIndicators {
+			g := ti.Indicators[i]
+			num, den, numA, denA = num+g.NumN, den+g.DenN, numA+g.NumM2, denA+g.DenM2
+		}
+		c := r.Indicators[i]
+		if num != c.NumN || den != c.DenN || math.Abs(numA-c.NumM2) > 1e-6 || math.Abs(denA-c.DenM2) > 1e-6 {
+			t.Errorf("%s: townships add up to %d/%d (%.2f/%.2f m²), the county is %d/%d (%.2f/%.2f m²)", c.Name, num, den, numA, denA, c.NumN, c.DenN, c.NumM2, c.DenM2)
+		}
+	}
+	jia, none := r.TownshipIndicators[0], r.TownshipIndicators[2]
+	if g := jia.Indicators[0]; g.DenN != 3 || math.Abs(g.DenM2-mu(135)) > 1e-6 {
+		t.Errorf("甲镇 发现率 denominator %d (%.2f m²), want 3 违法图斑 of 135 亩", g.DenN, g.DenM2)
+	}
+	if g := none.Indicators[0]; none.Township != NoTownship || g.DenN != 0 || g.RateN != -1 || g.RateM2 != -1 {
+		t.Errorf("未落入乡镇 has no 违法图斑: %+v", none)
+	}
 }
 
 // TestList: 违法图斑清单.
