@@ -580,14 +580,7 @@ func (s *Server) zoneImport(w http.ResponseWriter, r *http.Request, p app.Princi
 		out.Problems = append(out.Problems, ZoneProblemView{FeatureID: pr.FeatureID, Field: pr.Field, Value: pr.Value, Problem: pr.Problem, Warning: pr.Warning})
 	}
 	if err != nil {
-		if len(out.Problems) > 0 && app.KindOf(err) == app.KindInvalid {
-			writeJSON(w, http.StatusBadRequest, struct {
-				ErrorBody
-				Problems []ZoneProblemView `json:"problems"`
-			}{ErrorBody{ErrorDetail{Code: app.KindInvalid.Code(), Message: app.PublicMessage(err)}}, out.Problems})
-			return nil
-		}
-		return err
+		return refusal(w, err, out.Problems)
 	}
 	info := res.Layer.Info()
 	info.Active = res.Imported
@@ -998,14 +991,7 @@ func (s *Server) xiafaImport(w http.ResponseWriter, r *http.Request, p app.Princ
 		out.Problems = append(out.Problems, XiafaProblemView{FeatureID: pr.FeatureID, JCBH: pr.JCBH, Field: pr.Field, Value: pr.Value, Problem: pr.Problem})
 	}
 	if err != nil {
-		if len(out.Problems) > 0 && app.KindOf(err) == app.KindInvalid {
-			writeJSON(w, http.StatusBadRequest, struct {
-				ErrorBody
-				Problems []XiafaProblemView `json:"problems"`
-			}{ErrorBody{ErrorDetail{Code: app.KindInvalid.Code(), Message: app.PublicMessage(err)}}, out.Problems})
-			return nil
-		}
-		return err
+		return refusal(w, err, out.Problems)
 	}
 	if res.Batch.ID != "" {
 		b := res.Batch
@@ -1091,4 +1077,18 @@ func reply(w http.ResponseWriter, code int) func(any, error) error {
 		writeJSON(w, code, v)
 		return nil
 	}
+}
+
+// refusal answers an import refused with problems (feature or row level)
+// as 400 with the problems beside the error; any other error goes to the
+// error handler as it is.
+func refusal[P any](w http.ResponseWriter, err error, problems []P) error {
+	if len(problems) == 0 || app.KindOf(err) != app.KindInvalid {
+		return err
+	}
+	writeJSON(w, http.StatusBadRequest, struct {
+		ErrorBody
+		Problems []P `json:"problems"`
+	}{ErrorBody{ErrorDetail{Code: app.KindInvalid.Code(), Message: app.PublicMessage(err)}}, problems})
+	return nil
 }
