@@ -25,8 +25,11 @@ func TestReports(t *testing.T) {
 	if code != 200 || h.Get("Content-Type") != app.ReportContentTypes["xlsx"] || !strings.Contains(h.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("xlsx: %d %v", code, h)
 	}
-	if f, err := excelize.OpenReader(bytes.NewReader(body)); err != nil || len(f.GetSheetList()) != 10 {
-		t.Errorf("xlsx: %v", err)
+	if f, err := excelize.OpenReader(bytes.NewReader(body)); err != nil || len(f.GetSheetList()) != 11 {
+		t.Errorf("xlsx: %v, want the 11 sheets (说明, 表1-1…表6 with 表4-2)", err)
+		if err == nil {
+			t.Errorf("sheets: %v", f.GetSheetList())
+		}
 	}
 	code, body, h = e.login("viewer").req("GET", "/reports?period=2026-05&format=html", nil, "")
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") ||
