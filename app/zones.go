@@ -128,7 +128,18 @@ func (a *App) vectorError(err error, file, src string) error {
 		return err
 	}
 	msg := strings.ReplaceAll(clean(err.Error()), file, src)
-	return &Error{Kind: KindInvalid, Message: msg, err: err}
+	// A Chinese lead says what is wrong; GDAL's and the reader's detail
+	// follows in brackets, as the practice's GIS staff will search it.
+	lead := "文件无法导入"
+	switch {
+	case errors.Is(err, raster.ErrUnreadable):
+		lead = "文件无法读取（应为 GIS 能打开的矢量文件：Shapefile、GPKG、GDB、GeoJSON 或其 zip 包）"
+	case errors.Is(err, raster.ErrEmpty):
+		lead = "图层中没有要素"
+	case errors.Is(err, raster.ErrBadVector):
+		lead = "矢量数据不符合要求（应为带坐标系的面图层）"
+	}
+	return &Error{Kind: KindInvalid, Message: src + "：" + lead + "。详情：" + msg, err: err}
 }
 
 // ZoneKindList lists the zone kinds for help texts.

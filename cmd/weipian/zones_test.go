@@ -204,10 +204,10 @@ func TestZonesImportFileErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"points", []string{"--kind", "行政区", points}, []string{"points.geojson", "Point", "polygons"}},
+		{"points", []string{"--kind", "行政区", points}, []string{"points.geojson：矢量数据不符合要求（应为带坐标系的面图层）", "Point", "polygons"}},
 		{"missing field", []string{"--kind", "行政区", admin}, []string{"admin.geojson", "行政区 缺少必填字段 行政区代码（列名也可为 XZQDM", "文件的列为 NAME", "--map"}},
 		{"bad code", []string{"--kind", "admin", badCode}, []string{"code.geojson", `要素 0：行政区代码（XZQDM）"41010A"：应为 6、9 或 12 位数字（县、乡镇、村代码）`}},
-		{"no file", []string{"--kind", "admin", filepath.Join(dir, "nope.gpkg")}, []string{"nope.gpkg"}},
+		{"no file", []string{"--kind", "admin", filepath.Join(dir, "nope.gpkg")}, []string{"nope.gpkg：文件无法读取"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := runCLI(t, append([]string{"zones", "import", "--db", db}, tc.args...)...)
