@@ -19,7 +19,6 @@ import (
 
 	"github.com/weipian/weipian/internal/sheet"
 	"github.com/weipian/weipian/pipeline"
-	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/pipeline/task"
 	"github.com/weipian/weipian/pipeline/xiafa"
 	"github.com/weipian/weipian/raster"
@@ -180,11 +179,10 @@ func (a *App) ExportXiafa(ctx context.Context, p Principal, req XiafaExportReque
 			return "", invalid("格式 %q：应为 shp、gpkg 或 gdb", req.Format)
 		}
 		outCRS := a.outCRS
-		if strings.TrimSpace(req.CRS) != "" {
-			outCRS, err = crs.Parse(req.CRS)
-		}
-		if err != nil {
-			return "", invalid("坐标系 %q：应为 %s", req.CRS, crs.Names)
+		if c, err := ParseCRS(req.CRS); err != nil {
+			return "", err
+		} else if c != nil {
+			outCRS = *c
 		}
 		b, err := a.store.GetBatch(ctx, req.Batch)
 		if err != nil {

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"encoding/json"
@@ -90,17 +91,14 @@ func patchFields() []raster.Field {
 // GeoJSON names a CRS other than WGS84 in a "crs" member; WGS84 is plain
 // RFC 7946.
 func createLayer(dir, name string, epsg int) (*layerWriter, error) {
-	lw := &layerWriter{dir: dir, name: name, out: crs.WGS84}
+	out, err := crs.FromEPSG(cmp.Or(epsg, crs.EPSGWGS84))
+	if err != nil {
+		return nil, fmt.Errorf("detect: %s: %w", name, err)
+	}
+	lw := &layerWriter{dir: dir, name: name, out: out}
 	urn := ""
-	if epsg != 0 {
-		c, err := crs.FromEPSG(epsg)
-		if err != nil {
-			return nil, fmt.Errorf("detect: %s: %w", name, err)
-		}
-		lw.out = c
-		if !c.IsWGS84() {
-			urn = c.URN()
-		}
+	if !out.IsWGS84() {
+		urn = out.URN()
 	}
 	path := filepath.Join(dir, name+".geojson")
 	f, err := os.Create(path + ".part")

@@ -1,9 +1,11 @@
 package detect
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/weipian/weipian/pipeline"
+	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/raster/change"
 )
 
@@ -141,10 +143,7 @@ func (s *Scene) summary(patches, nonconcern PatchTotals, c tileCounts) Summary {
 		Masked: Masked{ValidM2: pipeline.Round(float64(c.valid)*px, 2), NoDataM2: pipeline.Round(float64(c.nodata)*px, 2),
 			CloudM2: pipeline.Round(float64(c.cloud)*px, 2), ShadowM2: pipeline.Round(float64(c.shadow)*px, 2)},
 		Outputs:   []string{"patches.geojson", "patches.gpkg", "nonconcern.geojson", "nonconcern.gpkg", "summary.json"},
-		OutputCRS: "EPSG:4326",
-	}
-	if s.OutputEPSG != 0 {
-		sum.OutputCRS = fmt.Sprintf("EPSG:%d", s.OutputEPSG)
+		OutputCRS: fmt.Sprintf("EPSG:%d", cmp.Or(s.OutputEPSG, crs.EPSGWGS84)),
 	}
 	if s.Params.Radii().UseCloud {
 		sum.Masked.CloudMask = "on"

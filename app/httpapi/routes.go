@@ -22,7 +22,6 @@ import (
 	"github.com/weipian/weipian/casework"
 	"github.com/weipian/weipian/export"
 	"github.com/weipian/weipian/pipeline"
-	"github.com/weipian/weipian/pipeline/crs"
 )
 
 // Request and response bodies of the routes (the OpenAPI schemas derive
@@ -796,11 +795,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, p app.Principal)
 		if !app.ExportCRSFormats[format] {
 			return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("%s 按规范为 WGS84，不接受 crs 参数", format)}
 		}
-		oc, err := crs.Parse(c)
+		oc, err := app.ParseCRS(c)
 		if err != nil {
-			return &app.Error{Kind: app.KindInvalid, Message: fmt.Sprintf("参数 crs=%q：应为 %s", c, crs.Names)}
+			return err
 		}
-		opts = append(opts, export.WithCRS(oc))
+		if oc != nil {
+			opts = append(opts, export.WithCRS(*oc))
+		}
 	}
 	// Write to a scratch file first, so that an error is still an error
 	// response and not half a file.
