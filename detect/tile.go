@@ -34,11 +34,11 @@ func Tile(ctx context.Context, s *Scene, key tiles.Key) (*TileResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := change.Detect(w, s.Stats, s.Params)
+	core := g.Core(key).Sub(win.Min)
+	res, err := change.DetectCore(w, core, s.Stats, s.Params)
 	if err != nil {
 		return nil, fmt.Errorf("detect: tile %v: %w", key, err)
 	}
-	core := g.Core(key).Sub(win.Min)
 	tr := &TileResult{Key: key, Parts: res.Parts(core, win.Min.X, win.Min.Y)}
 	tr.NoData, tr.Cloud, tr.Shadow = res.MaskCounts(core)
 	tr.Valid = int64(core.Dx()*core.Dy()) - tr.NoData

@@ -16,7 +16,10 @@ func TestCollinearBandsAndConstantImage(t *testing.T) {
 	}
 	s.paint(true, image.Rect(30, 30, 60, 60), roof)
 	res, _ := detectScene(t, s, DefaultParams(2))
-	if res.Chi2[45*s.w+45] == 0 {
+	if res.Class[45*s.w+45] != Changed {
+		t.Fatal("the painted roof is not changed")
+	}
+	if res.Measures(45, 45).Chi2 == 0 {
 		t.Error("no IR-MAD chi-square with a collinear band")
 	}
 	c := newScene(50, 50, 12)

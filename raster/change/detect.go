@@ -25,30 +25,97 @@ const (
 	stNeutralB
 )
 
-// Result is the per-pixel outcome of Detect on a window.
+// Result is the per-pixel outcome of Detect on a window: each pixel's class
+// and mask, and the measures of its changed pixels (Measures).
 type Result struct {
 	W, H  int
 	Class []Class
-	// Strength is the change score relative to its threshold (1 = at the
-	// threshold), in thousandths.
-	Strength []uint32
-	// State holds the land-cover state bits of both dates.
-	State []uint8
-	// Chi2 is the IR-MAD chi-square in hundredths (capped).
-	Chi2 []uint32
 	// Mask holds MaskNoData/MaskCloud/MaskShadow bits.
 	Mask []uint8
+	// What Measures needs: the feature planes and the thresholds.
+	fc                  *featCtx
+	change, growT       float64
+	neutral, vegA, vegB float32
+}
+
+// Measures are what a changed pixel contributes to its region.
+type Measures struct {
+	// Strength is the change score relative to its threshold (1 = at the
+	// threshold), in thousandths; 0 where the pixel is changed only by the
+	// clean-up's closing.
+	Strength uint32
+	// State holds the land-cover state bits of both dates.
+	State uint8
+	// Chi2 is the IR-MAD chi-square in hundredths (capped).
+	Chi2 uint32
 	// BrightA and BrightB are each date's brightness in per-mille of the
 	// date's median, and SatB the after date's saturation in thousandths.
-	BrightA, BrightB, SatB []uint16
+	BrightA, BrightB, SatB uint16
+}
+
+// Measures returns the measures of window pixel (x, y), which must be a
+// changed pixel of the core Detect was given.
+func (res *Result) Measures(x, y int) Measures {
+	fc := res.fc
+	i := y*res.W + x
+	var f pix
+	fc.at(i, &f)
+	m := Measures{
+		BrightA: uint16(min(max(f.brA, 0), 65535)),
+		BrightB: uint16(min(max(f.brB, 0), 65535)),
+		SatB:    uint16(min(max(f.satB*1000, 0), 65535)),
+		Chi2:    uint32(math.Min(float64(f.chi2)*100, 1e9)),
+	}
+	if ratio := float64(f.score) / res.change; ratio > res.growT {
+		m.Strength = uint32(math.Min(ratio*1000, 1e9))
+	}
+	var s uint8
+	if fc.veg != vegNone {
+		if f.vegA > res.vegA {
+			s |= stVegA
+		}
+		if f.vegB > res.vegB {
+			s |= stVegB
+		}
+	}
+	if fc.water {
+		if f.watA > 0 {
+			s |= stWatA
+		}
+		if f.watB > 0 {
+			s |= stWatB
+		}
+	}
+	if f.satA < res.neutral {
+		s |= stNeutralA
+	}
+	if f.satB < res.neutral {
+		s |= stNeutralB
+	}
+	m.State = s
+	return m
 }
 
 // Detect classifies every pixel of a window as changed or not. Values inside
 // the window are exact (equal to a whole-scene computation) at least
 // Params.Halo pixels away from any window edge that is not a scene edge.
 func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
+	return DetectCore(win, image.Rect(0, 0, win.W, win.H), st, p)
+}
+
+// DetectCore is Detect when only the pixels of core (window coordinates) are
+// wanted, as for a tile's core within its window: the change measures are
+// computed only within the reach of the core (the cloud mask, which reaches
+// farthest, still looks at the whole window), and Result holds the class,
+// strength, state and radiometry of every changed pixel of the core. Outside
+// the core, Result is incomplete.
+func DetectCore(win *Window, core image.Rectangle, st *SceneStats, p Params) (*Result, error) {
 	if err := win.Check(); err != nil {
 		return nil, err
+	}
+	all := image.Rect(0, 0, win.W, win.H)
+	if core.Empty() || !core.In(all) {
+		return nil, fmt.Errorf("change: core %v is not inside the %dx%d window", core, win.W, win.H)
 	}
 	model, err := st.Model()
 	if err != nil {
@@ -59,28 +126,30 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 	}
 	r := p.Radii()
 	w, h, valid := win.W, win.H, win.Valid
-	fc := newFeatCtx(win, model, r, p) // win's planes are garbage from here on
+	// Classes are needed within the reach of the clean-up around the core,
+	// scores there, and context changes within the score's reach of those.
+	clean := 2*r.Open + 2*r.Close
+	fr := core.Inset(-(clean + r.Score + r.Context)).Intersect(all)
+	fc := newFeatCtx(win, model, r, p, fr) // win's planes are garbage from here on
 	n := w * h
 	th := st.Thresholds
-	res := &Result{W: w, H: h, Class: make([]Class, n), Strength: make([]uint32, n),
-		State: make([]uint8, n), Chi2: make([]uint32, n), Mask: make([]uint8, n),
-		BrightA: make([]uint16, n), BrightB: make([]uint16, n), SatB: make([]uint16, n)}
-	cs := st.Cloud
-	neutral := float32(p.NeutralSaturation)
-	vegA, vegB := float32(th.VegetationBefore), float32(th.VegetationAfter)
-	var cand []uint8 // cloud/shadow candidate bits, allocated on first use
+	res := &Result{W: w, H: h, Class: make([]Class, n), Mask: make([]uint8, n), fc: fc,
+		change: th.Change, growT: p.GrowT, neutral: float32(p.NeutralSaturation),
+		vegA: float32(th.VegetationBefore), vegB: float32(th.VegetationAfter)}
 	var f pix
 	for i := 0; i < n; i++ {
 		if !valid[i] {
 			res.Mask[i] = MaskNoData
-			continue
 		}
-		fc.at(i, &f)
-		res.BrightA[i] = uint16(min(max(f.brA, 0), 65535))
-		res.BrightB[i] = uint16(min(max(f.brB, 0), 65535))
-		res.SatB[i] = uint16(min(max(f.satB*1000, 0), 65535))
-		res.Chi2[i] = uint32(math.Min(float64(f.chi2)*100, 1e9))
-		if r.UseCloud {
+	}
+	if r.UseCloud {
+		cs := st.Cloud
+		var cand []uint8 // cloud/shadow candidate bits, allocated on first use
+		for i := 0; i < n; i++ {
+			if !valid[i] {
+				continue
+			}
+			fc.radiometry(i, &f)
 			if c := cloudCandidate(&f, &cs); c != 0 {
 				if cand == nil {
 					cand = make([]uint8, n)
@@ -88,37 +157,23 @@ func Detect(win *Window, st *SceneStats, p Params) (*Result, error) {
 				cand[i] = c
 			}
 		}
-		var s uint8
-		if fc.veg != vegNone {
-			if f.vegA > vegA {
-				s |= stVegA
-			}
-			if f.vegB > vegB {
-				s |= stVegB
-			}
-		}
-		if fc.water {
-			if f.watA > 0 {
-				s |= stWatA
-			}
-			if f.watB > 0 {
-				s |= stWatB
-			}
-		}
-		if f.satA < neutral {
-			s |= stNeutralA
-		}
-		if f.satB < neutral {
-			s |= stNeutralB
-		}
-		res.State[i] = s
-		if ratio := float64(f.score) / th.Change; ratio > p.GrowT {
-			res.Class[i] = Changed
-			res.Strength[i] = uint32(math.Min(ratio*1000, 1e9))
+		if cand != nil {
+			maskClouds(cand, valid, w, h, r, res)
 		}
 	}
-	if cand != nil {
-		maskClouds(cand, valid, w, h, r, res)
+	// Classes over the context region (fw×fh planes of fc).
+	fw := fr.Dx()
+	for y := fr.Min.Y; y < fr.Max.Y; y++ {
+		srow := fc.score[(y-fr.Min.Y)*fw:][:fw]
+		for x := fr.Min.X; x < fr.Max.X; x++ {
+			i := y*w + x
+			if !valid[i] || res.Mask[i] != 0 {
+				continue
+			}
+			if float64(srow[x-fr.Min.X])/th.Change > p.GrowT {
+				res.Class[i] = Changed
+			}
+		}
 	}
 	cleanClasses(res, r)
 	return res, nil
@@ -237,7 +292,6 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 				res.Mask[i] |= MaskCloud
 			}
 			res.Class[i] = None
-			res.Strength[i] = 0
 		}
 	}
 }
@@ -346,19 +400,19 @@ func (res *Result) Parts(core image.Rectangle, ox, oy int) []Part {
 			for _, rn := range runs {
 				wy := int(rn.Y) - oy
 				for x := int(rn.X0); x < int(rn.X1); x++ {
-					i := wy*res.W + (x - ox)
+					m := res.Measures(x-ox, wy)
 					pt.Pixels++
-					pt.StrengthSum += int64(res.Strength[i])
-					if res.Strength[i] > 1000 {
+					pt.StrengthSum += int64(m.Strength)
+					if m.Strength > 1000 {
 						pt.Strong++
 					}
-					pt.Chi2Sum += int64(res.Chi2[i])
-					pt.BrightA += int64(res.BrightA[i])
-					pt.BrightB += int64(res.BrightB[i])
-					pt.BrightA2 += int64(res.BrightA[i]) * int64(res.BrightA[i])
-					pt.BrightB2 += int64(res.BrightB[i]) * int64(res.BrightB[i])
-					pt.SatB += int64(res.SatB[i])
-					s := res.State[i]
+					pt.Chi2Sum += int64(m.Chi2)
+					pt.BrightA += int64(m.BrightA)
+					pt.BrightB += int64(m.BrightB)
+					pt.BrightA2 += int64(m.BrightA) * int64(m.BrightA)
+					pt.BrightB2 += int64(m.BrightB) * int64(m.BrightB)
+					pt.SatB += int64(m.SatB)
+					s := m.State
 					pt.VegA += int64(s & stVegA)
 					pt.VegB += int64(s>>1) & 1
 					pt.WatA += int64(s>>2) & 1

@@ -1,6 +1,9 @@
 package change
 
-import "math"
+import (
+	"image"
+	"math"
+)
 
 // Model is what the per-pixel measures need to know about a scene: the band
 // roles, each date's brightness scale (every date is measured relative to
@@ -55,8 +58,18 @@ type featCtx struct {
 	veg                         int
 	water                       bool
 	vegA, vegB                  []float32
-	ctx, score                  []float32
+	ctx, score                  []float32 // over f
 	x, y                        []float32 // scratch, one per band
+	// f is the region (window coordinates) where vegA, vegB, ctx and
+	// score are computed, fw its width.
+	f  image.Rectangle
+	fw int
+}
+
+// fi returns the index in the planes over f of window pixel i, which must
+// lie in f.
+func (c *featCtx) fi(i int) int {
+	return (i/c.w-c.f.Min.Y)*c.fw + i%c.w - c.f.Min.X
 }
 
 // boxMean returns the mean of v over the (2r+1)² square around each pixel,
@@ -167,20 +180,22 @@ func prescale(v []float32, k float64, valid []bool) []float32 {
 	return out
 }
 
-// newFeatCtx prescales and smooths both dates, then computes the context
-// change and the change score planes.
+// newFeatCtx prescales and smooths both dates over the whole window, then
+// computes the context change and the change score planes over the region
+// f (window coordinates) only: the cloud candidates need the smoothed
+// values everywhere, the change measures only where classes are wanted.
 //
 // The context change of a pixel is min(contextual, own): the RMS over bands
 // of the change of its log contrast to its context, and of its own log
 // change less the scene's median shift of the band.
-func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
+func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *featCtx {
 	w, h := win.W, win.H
-	n := w * h
 	nb := len(win.Before)
 	bd := m.Bands
 	c := &featCtx{w: w, h: h, valid: win.Valid, A: make([][]float32, nb), B: make([][]float32, nb),
 		mm: newMADMap(m.MAD), vis: bd.visible(), blue: bd.Blue, green: bd.Green, red: bd.Red, nir: bd.NIR,
-		water: bd.WaterIndex() != "", x: make([]float32, nb), y: make([]float32, nb)}
+		water: bd.WaterIndex() != "", x: make([]float32, nb), y: make([]float32, nb),
+		f: f, fw: f.Dx()}
 	ka, kb := unit/m.ScaleBefore, unit/m.ScaleAfter
 	valid := win.Valid // win's planes are not needed after the loop below
 	bx := newBoxer(w, h, valid)
@@ -202,6 +217,17 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	if c.long < 0 {
 		c.long = c.vis[len(c.vis)-1]
 	}
+	// From here on, planes cover f: fw×fh values.
+	fw, fh := f.Dx(), f.Dy()
+	n := fw * fh
+	fvalid := valid
+	if f != image.Rect(0, 0, w, h) {
+		fvalid = make([]bool, n)
+		for y := 0; y < fh; y++ {
+			copy(fvalid[y*fw:(y+1)*fw], valid[(f.Min.Y+y)*w+f.Min.X:])
+		}
+	}
+	fbx := newBoxer(fw, fh, fvalid)
 	// Context change: per band, the log contrast of each pixel to the mean
 	// of its context within its own date; the change is the RMS over bands
 	// of the difference of the two dates' contrasts.
@@ -217,13 +243,16 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 		memoA, memoB = newLogMemo(), newLogMemo()
 	}
 	for b := 0; b < nb; b++ {
-		logPlane(la, c.A[b], valid, memoA, cf)
-		logPlane(lb, c.B[b], valid, memoB, cf)
-		ma = bx.mean(la, r.Context, ma)
-		mb = bx.mean(lb, r.Context, mb)
+		for y := 0; y < fh; y++ {
+			src := (f.Min.Y+y)*w + f.Min.X
+			logPlane(la[y*fw:(y+1)*fw], c.A[b][src:src+fw], fvalid[y*fw:(y+1)*fw], memoA, cf)
+			logPlane(lb[y*fw:(y+1)*fw], c.B[b][src:src+fw], fvalid[y*fw:(y+1)*fw], memoB, cf)
+		}
+		ma = fbx.mean(la, r.Context, ma)
+		mb = fbx.mean(lb, r.Context, mb)
 		sh := m.Shift[b]
 		for i := 0; i < n; i++ {
-			if valid[i] {
+			if fvalid[i] {
 				d := float64((lb[i] - mb[i]) - (la[i] - ma[i]))
 				acc[i] += d * d
 				o := float64(lb[i]-la[i]) - sh
@@ -235,22 +264,26 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params) *featCtx {
 	c.vegA = make([]float32, n)
 	c.vegB = make([]float32, n)
 	gated := make([]float32, n)
-	for i := 0; i < n; i++ {
-		if !valid[i] {
-			continue
-		}
-		// A change must show both relative to the pixel's context (a
-		// shift shared by a neighbourhood cancels) and in the pixel
-		// itself beyond the scene's shift (a pixel beside a changed
-		// field changed its context, not itself).
-		c.ctx[i] = float32(math.Sqrt(math.Min(acc[i], own[i]) / float64(nb)))
-		c.vegA[i] = c.vegIndex(c.A, i)
-		c.vegB[i] = c.vegIndex(c.B, i)
-		if c.veg == vegNone || float64(c.vegB[i]) <= m.VegAfter {
-			gated[i] = c.ctx[i]
+	for y := 0; y < fh; y++ {
+		for x := 0; x < fw; x++ {
+			j := y*fw + x
+			if !fvalid[j] {
+				continue
+			}
+			i := (f.Min.Y+y)*w + f.Min.X + x
+			// A change must show both relative to the pixel's context (a
+			// shift shared by a neighbourhood cancels) and in the pixel
+			// itself beyond the scene's shift (a pixel beside a changed
+			// field changed its context, not itself).
+			c.ctx[j] = float32(math.Sqrt(math.Min(acc[j], own[j]) / float64(nb)))
+			c.vegA[j] = c.vegIndex(c.A, i)
+			c.vegB[j] = c.vegIndex(c.B, i)
+			if c.veg == vegNone || float64(c.vegB[j]) <= m.VegAfter {
+				gated[j] = c.ctx[j]
+			}
 		}
 	}
-	c.score = bx.mean(gated, r.Score, gated)
+	c.score = fbx.mean(gated, r.Score, gated)
 	return c
 }
 
@@ -265,20 +298,16 @@ func (c *featCtx) vegIndex(P [][]float32, i int) float32 {
 	return 0
 }
 
-// at computes the measures of valid pixel i into q.
-func (c *featCtx) at(i int, q *pix) {
-	nb := len(c.A)
-	for b := 0; b < nb; b++ {
-		c.x[b] = c.A[b][i]
-		c.y[b] = c.B[b][i]
-	}
-	q.chi2 = c.mm.chi2(c.x, c.y)
-	A, B := c.x, c.y
+// radiometry computes the measures of valid pixel i that need no context
+// (brightness, saturation, longest band ratio) into q: what the cloud
+// candidates need, at any pixel of the window.
+func (c *featCtx) radiometry(i int, q *pix) {
 	var sa, sb float32
-	maxA, minA := A[c.vis[0]], A[c.vis[0]]
-	maxB, minB := B[c.vis[0]], B[c.vis[0]]
+	v0 := c.vis[0]
+	maxA, minA := c.A[v0][i], c.A[v0][i]
+	maxB, minB := c.B[v0][i], c.B[v0][i]
 	for _, b := range c.vis {
-		a, bb := A[b], B[b]
+		a, bb := c.A[b][i], c.B[b][i]
 		sa += a
 		sb += bb
 		maxA, minA = max(maxA, a), min(minA, a)
@@ -286,21 +315,34 @@ func (c *featCtx) at(i int, q *pix) {
 	}
 	nv := float32(len(c.vis))
 	q.brA, q.brB = sa/nv, sb/nv
-	q.rlong = (max(B[c.long], 0) + floor) / (max(A[c.long], 0) + floor)
+	q.rlong = (max(c.B[c.long][i], 0) + floor) / (max(c.A[c.long][i], 0) + floor)
 	if len(c.vis) >= 2 {
 		q.satA = (maxA - minA) / (max(maxA, 0) + floor)
 		q.satB = (maxB - minB) / (max(maxB, 0) + floor)
 	} else {
 		q.satA, q.satB = 0, 0
 	}
-	q.vegA, q.vegB = c.vegA[i], c.vegB[i]
+}
+
+// at computes all the measures of valid pixel i, which must lie in f, into
+// q.
+func (c *featCtx) at(i int, q *pix) {
+	c.radiometry(i, q)
+	nb := len(c.A)
+	for b := 0; b < nb; b++ {
+		c.x[b] = c.A[b][i]
+		c.y[b] = c.B[b][i]
+	}
+	q.chi2 = c.mm.chi2(c.x, c.y)
+	j := c.fi(i)
+	q.vegA, q.vegB = c.vegA[j], c.vegB[j]
 	if c.water {
-		q.watA = nd(A[c.green], A[c.nir], floor)
-		q.watB = nd(B[c.green], B[c.nir], floor)
+		q.watA = nd(c.A[c.green][i], c.A[c.nir][i], floor)
+		q.watB = nd(c.B[c.green][i], c.B[c.nir][i], floor)
 	} else {
 		q.watA, q.watB = 0, 0
 	}
-	q.ctx, q.score = c.ctx[i], c.score[i]
+	q.ctx, q.score = c.ctx[j], c.score[j]
 }
 
 // nd is the normalised difference (a-b)/(a+b).
