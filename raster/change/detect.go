@@ -234,9 +234,16 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 		return
 	}
 	t := newSAT(w, h)
+	var present uint8 // the candidate bits that occur
+	for _, c := range cand {
+		present |= c
+	}
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
 	for _, bit := range []uint8{cloudA, cloudB, whiteA, whiteB} {
+		if present&bit == 0 {
+			continue
+		}
 		t.buildBit(cand, bit)
 		for i := 0; i < n; i++ {
 			if cand[i]&bit != 0 {
@@ -248,6 +255,13 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	}
 	// Pairing: a cloud needs a shadow of its date nearby and vice versa.
 	// Counts are only taken at the candidates that need them.
+	present = 0
+	for _, c := range cand {
+		present |= c
+	}
+	if present == 0 {
+		return
+	}
 	masked := make([]bool, n)
 	kind := make([]uint8, n)
 	any := false
@@ -264,6 +278,9 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 		{shadowA, cloudA, MaskShadow}, {shadowB, cloudB, MaskShadow},
 	}
 	for _, pr := range pairs {
+		if present&pr.self == 0 || present&pr.other == 0 {
+			continue // nothing to keep, or nothing to pair with
+		}
 		built := false
 		for i := 0; i < n; i++ {
 			if cand[i]&pr.self == 0 || (masked[i] && kind[i] == MaskCloud) {

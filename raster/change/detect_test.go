@@ -427,7 +427,7 @@ func BenchmarkDetectTile(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(512 * 512)
 			for b.Loop() {
-				if _, err := Detect(win, st, p); err != nil {
+				if _, err := Detect(s.window(all), st, p); err != nil { // Detect consumes its window
 					b.Fatal(err)
 				}
 			}

@@ -138,7 +138,15 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 		prev, cur := sum[y*w1+1:(y+1)*w1], sum[(y+1)*w1+1:(y+2)*w1]
 		for x, f := range vr {
 			if vd[x] {
-				rs += int64(math.Round(float64(f) * one))
+				// math.Round, exactly, without its bit work: f·one has
+				// at most 24 significant bits, so adding ½ is exact and
+				// the conversion's truncation is the floor of a
+				// non-negative value.
+				if v := float64(f) * one; v >= 0 {
+					rs += int64(v + 0.5)
+				} else {
+					rs -= int64(0.5 - v)
+				}
 			}
 			cur[x] = prev[x] + rs
 		}
@@ -166,15 +174,20 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 }
 
 // prescale returns v·k rounded to 1/1024 (a date in per-mille of its own
-// median brightness), 0 where invalid.
-func prescale(v []float32, k float64, valid []bool) []float32 {
-	out := make([]float32, len(v))
+// median brightness), 0 where invalid, into out (allocated when nil; it may
+// be v itself).
+func prescale(v []float32, k float64, valid []bool, out []float32) []float32 {
+	if out == nil {
+		out = make([]float32, len(v))
+	}
 	// Scaling by powers of two is exact: x·(k·1024) = (x·k)·1024, and
 	// ·(1/1024) = /1024.
 	k1024 := k * 1024
 	for i, x := range v {
 		if valid[i] {
 			out[i] = float32(math.Round(float64(x)*k1024) * (1.0 / 1024))
+		} else {
+			out[i] = 0
 		}
 	}
 	return out
@@ -197,10 +210,11 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 		water: bd.WaterIndex() != "", x: make([]float32, nb), y: make([]float32, nb),
 		f: f, fw: f.Dx()}
 	ka, kb := unit/m.ScaleBefore, unit/m.ScaleAfter
-	valid := win.Valid // win's planes are not needed after the loop below
+	valid := win.Valid
 	bx := newBoxer(w, h, valid)
 	for b := 0; b < nb; b++ {
-		pa, pb := prescale(win.Before[b], ka, valid), prescale(win.After[b], kb, valid)
+		// In place: the window is consumed.
+		pa, pb := prescale(win.Before[b], ka, valid, win.Before[b]), prescale(win.After[b], kb, valid, win.After[b])
 		c.A[b] = bx.mean(pa, r.Smooth, pa) // smoothed over the prescaled copy
 		c.B[b] = bx.mean(pb, r.Smooth, pb)
 	}

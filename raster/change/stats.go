@@ -135,8 +135,8 @@ func Estimate(windows []SampleWindow, bands Bands, p Params) (*SceneStats, error
 		A := make([][]float32, nb)
 		B := make([][]float32, nb)
 		for b := 0; b < nb; b++ {
-			A[b] = boxMean(prescale(sw.Before[b], unit/model.ScaleBefore, sw.Valid), sw.Valid, sw.W, sw.H, r.Smooth)
-			B[b] = boxMean(prescale(sw.After[b], unit/model.ScaleAfter, sw.Valid), sw.Valid, sw.W, sw.H, r.Smooth)
+			A[b] = boxMean(prescale(sw.Before[b], unit/model.ScaleBefore, sw.Valid, nil), sw.Valid, sw.W, sw.H, r.Smooth)
+			B[b] = boxMean(prescale(sw.After[b], unit/model.ScaleAfter, sw.Valid, nil), sw.Valid, sw.W, sw.H, r.Smooth)
 		}
 		fc := &featCtx{vis: vis, blue: bands.Blue, green: bands.Green, red: bands.Red, nir: bands.NIR}
 		switch bands.VegetationIndex() {

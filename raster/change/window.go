@@ -7,8 +7,9 @@ import (
 
 // Window is a block of co-registered pixels of both dates, as float32 band
 // planes of W×H values (row-major). Valid marks the pixels where every band
-// of both dates has data. Window does not own anything beyond its slices;
-// kernels never modify it.
+// of both dates has data. Window does not own anything beyond its slices.
+// Detect and DetectCore consume a window: they overwrite its band planes
+// (the statistics, Estimate, do not).
 type Window struct {
 	W, H          int
 	Before, After [][]float32
