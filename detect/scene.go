@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 
 	"github.com/weipian/weipian/pipeline/crs"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/change"
 	"github.com/weipian/weipian/tiles"
+	"golang.org/x/sync/errgroup"
 )
 
 // DefaultTileSize is the default processing tile side in pixels;
@@ -208,28 +210,44 @@ func Ingest(ctx context.Context, beforePath, afterPath string, opt Options) (*Sc
 	return s, nil
 }
 
-// readSample reads the sample windows of both dates and hashes their pixels.
+// readSample reads the sample windows of both dates (on as many goroutines
+// as there are CPUs, each with its own readers) and hashes their pixels in
+// the plan's order.
 func readSample(ctx context.Context, s *Scene, plan []change.SampleRect) ([]change.SampleWindow, []byte, error) {
-	rb, err := raster.OpenReader(s.Before)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rb.Close()
-	ra, err := raster.OpenReader(s.After)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer ra.Close()
-	h := sha256.New()
 	nb := len(s.BandNames)
-	var wins []change.SampleWindow
+	wins := make([]change.SampleWindow, len(plan))
+	g, gctx := errgroup.WithContext(ctx)
+	workers := min(runtime.GOMAXPROCS(0), len(plan))
+	for k := 0; k < workers; k++ {
+		g.Go(func() error {
+			rb, err := raster.OpenReader(s.Before)
+			if err != nil {
+				return err
+			}
+			defer rb.Close()
+			ra, err := raster.OpenReader(s.After)
+			if err != nil {
+				return err
+			}
+			defer ra.Close()
+			for j := k; j < len(plan); j += workers {
+				sr := plan[j]
+				w, err := readWindow(gctx, rb, ra, sr.Outer, nb)
+				if err != nil {
+					return err
+				}
+				wins[j] = change.SampleWindow{Window: *w, Inner: sr.Inner.Sub(sr.Outer.Min)}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	h := sha256.New()
 	anyValid := false
-	for _, sr := range plan {
-		w, err := readWindow(ctx, rb, ra, sr.Outer, nb)
-		if err != nil {
-			return nil, nil, err
-		}
-		inner := sr.Inner.Sub(sr.Outer.Min)
+	for _, sw := range wins {
+		w, inner := &sw.Window, sw.Inner
 		for y := inner.Min.Y; y < inner.Max.Y; y++ {
 			for x := inner.Min.X; x < inner.Max.X; x++ {
 				i := y*w.W + x
@@ -247,7 +265,6 @@ func readSample(ctx context.Context, s *Scene, plan []change.SampleRect) ([]chan
 				}
 			}
 		}
-		wins = append(wins, change.SampleWindow{Window: *w, Inner: inner})
 	}
 	if !anyValid {
 		return nil, nil, &raster.InputError{Path: s.AfterPath, Err: raster.ErrAllNoData, Problem: fmt.Sprintf(

@@ -274,10 +274,11 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			}
 		}
 	}
-	c.ctx = make([]float32, n)
-	c.vegA = make([]float32, n)
-	c.vegB = make([]float32, n)
-	gated := make([]float32, n)
+	// The log and context planes are done with: their memory holds the
+	// context change, the vegetation indices and the gated change (only
+	// valid pixels are ever read).
+	c.ctx, c.vegA, c.vegB = la, lb, ma
+	gated := mb
 	for y := 0; y < fh; y++ {
 		for x := 0; x < fw; x++ {
 			j := y*fw + x
@@ -294,6 +295,8 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			c.vegB[j] = c.vegIndex(c.B, i)
 			if c.veg == vegNone || float64(c.vegB[j]) <= m.VegAfter {
 				gated[j] = c.ctx[j]
+			} else {
+				gated[j] = 0
 			}
 		}
 	}
