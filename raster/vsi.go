@@ -3,6 +3,7 @@ package raster
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/airbusgeo/godal"
@@ -46,6 +47,42 @@ func (o *objects) ReadAt(key string, p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	return r.ReadAt(key, p, off)
+}
+
+// MultiReader is what an ObjectReader may also do: read several ranges of
+// one object at once (GDAL's GTiff driver asks for all the blocks of a
+// window together), so that nearby ranges can share a request.
+type MultiReader interface {
+	ReadAtMulti(key string, bufs [][]byte, offs []int64) ([]int, error)
+}
+
+// ReadAtMulti passes GDAL's multi-range reads on to a MultiReader, or reads
+// the ranges one by one, concurrently.
+func (o *objects) ReadAtMulti(key string, bufs [][]byte, offs []int64) ([]int, error) {
+	r, err := o.get()
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := r.(MultiReader); ok {
+		return m.ReadAtMulti(key, bufs, offs)
+	}
+	lens := make([]int, len(bufs))
+	errs := make([]error, len(bufs))
+	var wg sync.WaitGroup
+	for i := range bufs {
+		wg.Go(func() {
+			n, err := r.ReadAt(key, bufs[i], offs[i])
+			switch {
+			case n == len(bufs[i]):
+				err = nil // io.EOF at the object's end is no error
+			case err == nil:
+				err = io.ErrUnexpectedEOF
+			}
+			lens[i], errs[i] = n, err
+		})
+	}
+	wg.Wait()
+	return lens, errors.Join(errs...)
 }
 
 func (o *objects) Size(key string) (int64, error) {

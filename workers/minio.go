@@ -1,13 +1,16 @@
 package workers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -209,4 +212,94 @@ func LocalVersion(path string) (string, error) {
 		return "", fmt.Errorf("%w: %s: %w", pipeline.ErrInvalid, path, err)
 	}
 	return fmt.Sprintf("%d-%d", st.Size(), st.ModTime().UnixNano()), nil
+}
+
+// Range coalescing of ReadAtMulti: ranges less than coalesceGap apart are
+// fetched with one request of at most coalesceMax bytes (GDAL asks for all
+// the blocks of a window at once, and a block row of a COG lies in one
+// stretch of the file); at most multiRequests requests run at once.
+const (
+	coalesceGap   = 256 << 10
+	coalesceMax   = 32 << 20
+	multiRequests = 8
+)
+
+// ReadAtMulti reads several byte ranges of one object, as GDAL's GTiff driver
+// asks for the blocks of a window: nearby ranges share one range request and
+// the requests run concurrently. The i-th count is len(bufs[i]) unless the
+// object ends inside that range.
+func (o *Objects) ReadAtMulti(key string, bufs [][]byte, offs []int64) ([]int, error) {
+	lens := make([]int, len(bufs))
+	groups := coalesce(bufs, offs)
+	sem := make(chan struct{}, multiRequests)
+	var wg sync.WaitGroup
+	errs := make([]error, len(groups))
+	for gi, g := range groups {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var buf []byte
+			if len(g.idx) == 1 {
+				buf = bufs[g.idx[0]] // straight into GDAL's buffer
+			} else {
+				buf = make([]byte, g.end-g.start)
+			}
+			n, err := o.ReadAt(key, buf, g.start)
+			if err != nil && !errors.Is(err, io.EOF) {
+				errs[gi] = err
+				return
+			}
+			for _, i := range g.idx {
+				rel := int(offs[i] - g.start)
+				got := max(0, min(len(bufs[i]), n-rel))
+				if len(g.idx) > 1 && got > 0 {
+					copy(bufs[i][:got], buf[rel:rel+got])
+				}
+				lens[i] = got
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return lens, err
+	}
+	for i := range bufs {
+		if lens[i] != len(bufs[i]) {
+			return lens, io.EOF
+		}
+	}
+	return lens, nil
+}
+
+// rangeGroup is one request of ReadAtMulti: the byte range [start, end) and
+// the indices of the ranges it serves.
+type rangeGroup struct {
+	start, end int64
+	idx        []int
+}
+
+// coalesce groups the ranges (bufs[i] at offs[i]) by offset into requests.
+func coalesce(bufs [][]byte, offs []int64) []rangeGroup {
+	order := make([]int, 0, len(bufs))
+	for i := range bufs {
+		if len(bufs[i]) > 0 {
+			order = append(order, i)
+		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(offs[a], offs[b]) })
+	var groups []rangeGroup
+	for _, i := range order {
+		s, e := offs[i], offs[i]+int64(len(bufs[i]))
+		if n := len(groups); n > 0 {
+			g := &groups[n-1]
+			if s <= g.end+coalesceGap && max(e, g.end)-g.start <= coalesceMax {
+				g.end = max(g.end, e)
+				g.idx = append(g.idx, i)
+				continue
+			}
+		}
+		groups = append(groups, rangeGroup{start: s, end: e, idx: []int{i}})
+	}
+	return groups
 }
