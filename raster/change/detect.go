@@ -130,7 +130,7 @@ func DetectCore(win *Window, core image.Rectangle, st *SceneStats, p Params) (*R
 	// scores there, and context changes within the score's reach of those.
 	clean := 2*r.Open + 2*r.Close
 	fr := core.Inset(-(clean + r.Score + r.Context)).Intersect(all)
-	fc := newFeatCtx(win, model, r, p, fr) // win's planes are garbage from here on
+	fc := newFeatCtx(win, model, r, p, fr) // consumes win: its band planes are overwritten
 	n := w * h
 	th := st.Thresholds
 	res := &Result{W: w, H: h, Class: make([]Class, n), Mask: make([]uint8, n), fc: fc,
