@@ -7,10 +7,10 @@
 # not run), so the tile workers' memory is what the tiles need. Each batch is
 # cancelled once its tiles are done; the tile stage's time is the batch's
 # own (started_at to the last tile's updated_at), and the script polls only
-# every POLL seconds (default 5) so that it takes no CPU from the workers. For every batch it prints the tile
-# stage's wall time, the speed-up over 1 worker of the same run, the CPU
-# seconds the tile workers and the servers (Redis, MinIO, PostgreSQL and its
-# backends) used during it, and each tile worker's peak memory. Needs ~10 GB
+# every POLL seconds (default 5) so that it takes no CPU from the workers.
+# For every batch it prints the tile stage's wall time, the speed-up over 1
+# worker of the same run, the CPU seconds the tile workers and the servers
+# (Redis, MinIO, PostgreSQL and its backends) used during it, and each tile worker's peak memory. Needs ~10 GB
 # of free disk; the machine should be otherwise idle.
 #
 #   scripts/bench-workers.sh [REPEAT...]      e.g. scripts/bench-workers.sh 8 16

@@ -10,11 +10,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/weipian/weipian/pipeline"
 )
@@ -230,38 +230,30 @@ const (
 // object ends inside that range.
 func (o *Objects) ReadAtMulti(key string, bufs [][]byte, offs []int64) ([]int, error) {
 	lens := make([]int, len(bufs))
-	groups := coalesce(bufs, offs)
-	sem := make(chan struct{}, multiRequests)
-	var wg sync.WaitGroup
-	errs := make([]error, len(groups))
-	for gi, g := range groups {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			var buf []byte
-			if len(g.idx) == 1 {
-				buf = bufs[g.idx[0]] // straight into GDAL's buffer
-			} else {
-				buf = make([]byte, g.end-g.start)
+	var g errgroup.Group
+	g.SetLimit(multiRequests)
+	for _, rg := range coalesce(bufs, offs) {
+		g.Go(func() error {
+			buf := bufs[rg.idx[0]] // a lone range goes straight into GDAL's buffer
+			if len(rg.idx) > 1 {
+				buf = make([]byte, rg.end-rg.start)
 			}
-			n, err := o.ReadAt(key, buf, g.start)
+			n, err := o.ReadAt(key, buf, rg.start)
 			if err != nil && !errors.Is(err, io.EOF) {
-				errs[gi] = err
-				return
+				return err
 			}
-			for _, i := range g.idx {
-				rel := int(offs[i] - g.start)
+			for _, i := range rg.idx {
+				rel := int(offs[i] - rg.start)
 				got := max(0, min(len(bufs[i]), n-rel))
-				if len(g.idx) > 1 && got > 0 {
+				if len(rg.idx) > 1 && got > 0 {
 					copy(bufs[i][:got], buf[rel:rel+got])
 				}
 				lens[i] = got
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := g.Wait(); err != nil {
 		return lens, err
 	}
 	for i := range bufs {

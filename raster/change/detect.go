@@ -53,6 +53,10 @@ type Measures struct {
 	BrightA, BrightB, SatB uint16
 }
 
+// ratio is a change score relative to the scene's change threshold: a pixel
+// is changed above GrowT.
+func (res *Result) ratio(score float32) float64 { return float64(score) / res.change }
+
 // Measures returns the measures of window pixel (x, y), which must be a
 // changed pixel of the core Detect was given.
 func (res *Result) Measures(x, y int) Measures {
@@ -66,7 +70,7 @@ func (res *Result) Measures(x, y int) Measures {
 		SatB:    uint16(min(max(f.satB*1000, 0), 65535)),
 		Chi2:    uint32(math.Min(float64(f.chi2)*100, 1e9)),
 	}
-	if ratio := float64(f.score) / res.change; ratio > res.growT {
+	if ratio := res.ratio(f.score); ratio > res.growT {
 		m.Strength = uint32(math.Min(ratio*1000, 1e9))
 	}
 	var s uint8
@@ -170,7 +174,7 @@ func DetectCore(win *Window, core image.Rectangle, st *SceneStats, p Params) (*R
 			if !valid[i] || res.Mask[i] != 0 {
 				continue
 			}
-			if float64(srow[x-fr.Min.X])/th.Change > p.GrowT {
+			if res.ratio(srow[x-fr.Min.X]) > res.growT {
 				res.Class[i] = Changed
 			}
 		}
@@ -234,10 +238,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 		return
 	}
 	t := newSAT(w, h)
-	var present uint8 // the candidate bits that occur
-	for _, c := range cand {
-		present |= c
-	}
+	present := bitsPresent(cand)
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
 	for _, bit := range []uint8{cloudA, cloudB, whiteA, whiteB} {
@@ -255,11 +256,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	}
 	// Pairing: a cloud needs a shadow of its date nearby and vice versa.
 	// Counts are only taken at the candidates that need them.
-	present = 0
-	for _, c := range cand {
-		present |= c
-	}
-	if present == 0 {
+	if present = bitsPresent(cand); present == 0 {
 		return
 	}
 	masked := make([]bool, n)
@@ -311,6 +308,15 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 			res.Class[i] = None
 		}
 	}
+}
+
+// bitsPresent returns the candidate bits that occur in cand.
+func bitsPresent(cand []uint8) uint8 {
+	var b uint8
+	for _, c := range cand {
+		b |= c
+	}
+	return b
 }
 
 // cleanClasses applies the opening and closing to each class separately.
