@@ -10,8 +10,9 @@
 # every POLL seconds (default 5) so that it takes no CPU from the workers.
 # For every batch it prints the tile stage's wall time, the speed-up over 1
 # worker of the same run, the CPU seconds the tile workers and the servers
-# (Redis, MinIO, PostgreSQL and its backends) used during it, and each tile worker's peak memory. Needs ~10 GB
-# of free disk; the machine should be otherwise idle.
+# (Redis, MinIO, PostgreSQL and its backends) used during it, and each tile
+# worker's peak memory. Needs ~10 GB of free disk; the machine should be
+# otherwise idle.
 #
 #   scripts/bench-workers.sh [REPEAT...]      e.g. scripts/bench-workers.sh 8 16
 #   WORKERS="1 2 4" RUNS=2 TILE_SIZE=1024 scripts/bench-workers.sh 16
