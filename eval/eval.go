@@ -53,6 +53,9 @@ type Options struct {
 	Tune func(*change.Params)
 	// NoBaseline skips the CVA baseline.
 	NoBaseline bool
+	// Maps, when set, is a folder where each pair's error map is drawn
+	// (DATASET_PAIR.png: before, after, found/false/missed change).
+	Maps string
 }
 
 // Scores are pixel and object scores.
@@ -315,17 +318,36 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 		v.finish()
 		pr.ByConfidence[k] = v
 	}
+	// Changes of no concern (drawn on the error map only).
+	aside := make([]bool, w*h)
+	for _, runs := range res.NonConcernRuns {
+		for _, r := range runs {
+			y := int(r.Y) + oy
+			for x := int(r.X0) + ox; x < int(r.X1)+ox; x++ {
+				aside[y*w+x] = true
+			}
+		}
+	}
 	pxArea := s.PixelSize * s.PixelSize
 	score(&pr.Scores, pred, truth, w, h)
 	pr.FalseAlarmM2 = float64(pr.FP) * pxArea
 	pr.ScenePixels = int64(w * h)
 	pr.SceneM2 = float64(w*h) * pxArea
 	pr.finish()
-	if !opt.NoBaseline {
-		win, err := detect.ReadAll(ctx, s)
-		if err != nil {
+	if opt.NoBaseline && opt.Maps == "" {
+		return pr, nil
+	}
+	win, err := detect.ReadAll(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Maps != "" {
+		mp := filepath.Join(opt.Maps, filepath.Base(filepath.Clean(dir))+"_"+pr.Name+".png")
+		if err := writeMap(mp, win, s.BandNames, pred, aside, truth, w, h, ox, oy); err != nil {
 			return nil, err
 		}
+	}
+	if !opt.NoBaseline {
 		cva := CVA(win)
 		bp := make([]bool, w*h)
 		for y := 0; y < s.Grid.Height; y++ {
@@ -456,6 +478,9 @@ type Multi struct {
 	ByConfidence   map[string]Level `json:"by_confidence"`
 	// MeanF1 is the unweighted mean of the datasets' pooled F1.
 	MeanF1 float64 `json:"mean_dataset_f1"`
+	// QuietShare is the share of a quiet pair's scene that the patches of
+	// concern cover, when one was given.
+	QuietShare *float64 `json:"quiet_share,omitempty"`
 }
 
 // RunAll scores several datasets in one run.

@@ -2,6 +2,10 @@ package eval
 
 import (
 	"context"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/weipian/weipian/raster/change"
@@ -60,5 +64,49 @@ func TestCVA(t *testing.T) {
 func TestBadLayout(t *testing.T) {
 	if _, err := Run(context.Background(), t.TempDir(), Options{PixelSize: 0.5}); err == nil {
 		t.Error("a folder without A/ B/ label/ must be refused")
+	}
+}
+
+// The error map shows before, after and the scored pixels in their colours.
+func TestWriteMap(t *testing.T) {
+	const w, h = 6, 4
+	win := &change.Window{W: w, H: h, Valid: make([]bool, w*h)}
+	for b := 0; b < 3; b++ {
+		bp, ap := make([]float32, w*h), make([]float32, w*h)
+		for i := range bp {
+			bp[i], ap[i] = float32(i), float32(2*i)
+			win.Valid[i] = true
+		}
+		win.Before, win.After = append(win.Before, bp), append(win.After, ap)
+	}
+	pred, aside, truth := make([]bool, w*h), make([]bool, w*h), make([]uint8, w*h)
+	pred[0], truth[0] = true, 1 // found
+	pred[1] = true              // false alarm
+	truth[2] = 1                // missed
+	truth[3], aside[3] = 1, true
+	aside[4] = true
+	path := filepath.Join(t.TempDir(), "m.png")
+	if err := writeMap(path, win, []string{"R", "G", "B"}, pred, aside, truth, w, h, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 3*w || b.Dy() != h {
+		t.Fatalf("map is %v, want %d×%d", b, 3*w, h)
+	}
+	for x, want := range []color.RGBA{colTP, colFP, colFN, colNC, colNN} {
+		if got := color.RGBAModel.Convert(img.At(2*w+x, 0)).(color.RGBA); got != want {
+			t.Errorf("error map pixel %d: %v, want %v", x, got, want)
+		}
+	}
+	if got := color.RGBAModel.Convert(img.At(2*w+5, 0)).(color.RGBA); got.R != got.G || got.G != got.B {
+		t.Errorf("unscored pixel: %v, want grey", got)
 	}
 }

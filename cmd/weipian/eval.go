@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/weipian/weipian/eval"
+	"github.com/weipian/weipian/raster/change"
 )
 
 // parseDataset reads DIR or DIR@METRES.
@@ -35,6 +36,8 @@ func (a *cli) evalCmd() *cobra.Command {
 	var lodo bool
 	var quiet string
 	var quietMax float64
+	var sets []string
+	var maps string
 	cmd := &cobra.Command{
 		Use:   "eval --data DIR[@METRES] [--data DIR2 …]",
 		Short: "Score detection against labelled pairs in A/ B/ label/ folders, beside the CVA baseline",
@@ -55,7 +58,10 @@ It prints JSON, a table per dataset, and last one line per dataset:
 "dataset=NAME f1=… object_recall=… baseline_f1=…".
 
 --lodo runs the leave-one-dataset-out parameter choice over the given
-datasets (see README, "Scoring against labels").`,
+datasets (see README, "Scoring against labels"). --set Name=VALUE scores
+one setting of the detector's parameters (change.Params fields, e.g.
+--set ChangeT=0.18) instead of the defaults; with --quiet-pair it also
+prints the share of the quiet pair's scene the patches of concern cover.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(data) == 0 {
@@ -70,29 +76,39 @@ datasets (see README, "Scoring against labels").`,
 			if nworkers < 0 {
 				return usageError{fmt.Errorf("--workers %d: want >= 0 (0: number of CPUs)", nworkers)}
 			}
-			var sets []eval.Dataset
+			var dsets []eval.Dataset
 			for _, d := range data {
 				ds, err := parseDataset(d)
 				if err != nil {
 					return usageError{err}
 				}
-				sets = append(sets, ds)
+				dsets = append(dsets, ds)
+			}
+			setting, err := parseSetting(sets)
+			if err != nil {
+				return usageError{err}
+			}
+			if lodo && len(setting) > 0 {
+				return usageError{fmt.Errorf("--set and --lodo: --lodo chooses the parameters itself")}
 			}
 			var cls []string
 			if classes != "" && classes != "all" {
 				cls = splitBands(classes)
 			}
-			opt := eval.Options{PixelSize: pixel, MMU: mmu, Classes: cls, Concurrency: nworkers}
-			if lodo {
-				var qp *eval.QuietPair
-				if quiet != "" {
-					parts := splitBands(quiet)
-					if len(parts) != 2 {
-						return usageError{fmt.Errorf("--quiet-pair %q: want BEFORE,AFTER", quiet)}
-					}
-					qp = &eval.QuietPair{Before: parts[0], After: parts[1], MaxShare: quietMax}
+			opt := eval.Options{PixelSize: pixel, MMU: mmu, Classes: cls, Concurrency: nworkers, Maps: maps}
+			if len(setting) > 0 {
+				opt.Tune = func(p *change.Params) { _ = setting.Apply(p) }
+			}
+			var qp *eval.QuietPair
+			if quiet != "" {
+				parts := splitBands(quiet)
+				if len(parts) != 2 {
+					return usageError{fmt.Errorf("--quiet-pair %q: want BEFORE,AFTER", quiet)}
 				}
-				lr, err := eval.LODO(cmd.Context(), sets, opt, eval.DefaultGrid(), qp)
+				qp = &eval.QuietPair{Before: parts[0], After: parts[1], MaxShare: quietMax}
+			}
+			if lodo {
+				lr, err := eval.LODO(cmd.Context(), dsets, opt, eval.DefaultGrid(), qp)
 				if err != nil {
 					return err
 				}
@@ -106,9 +122,16 @@ datasets (see README, "Scoring against labels").`,
 				eval.WriteLODOTable(a.stdout, lr)
 				return nil
 			}
-			m, err := eval.RunAll(cmd.Context(), sets, opt)
+			m, err := eval.RunAll(cmd.Context(), dsets, opt)
 			if err != nil {
 				return err
+			}
+			if qp != nil {
+				share, err := eval.QuietShare(cmd.Context(), qp.Before, qp.After, opt)
+				if err != nil {
+					return err
+				}
+				m.QuietShare = &share
 			}
 			b, _ := json.MarshalIndent(m, "", "  ")
 			if jsonOut != "" {
@@ -131,6 +154,8 @@ datasets (see README, "Scoring against labels").`,
 	f.BoolVar(&lodo, "lodo", false, "choose the parameters leave-one-dataset-out and report those figures")
 	f.StringVar(&quiet, "quiet-pair", "", "with --lodo: BEFORE,AFTER of an unlabelled pair on which almost nothing of concern happens (e.g. the Jülich month)")
 	f.Float64Var(&quietMax, "quiet-max", 0.01, "with --quiet-pair: the largest share of its scene the patches of concern may cover")
+	f.StringVar(&maps, "maps", "", "draw each pair's error map into this folder (DATASET_PAIR.png: before, after, found change green, false alarms red, missed change blue)")
+	f.StringArrayVar(&sets, "set", nil, "score with this detector parameter instead of its default: Name=VALUE (a change.Params field; repeat for several)")
 	return cmd
 }
 
@@ -153,6 +178,9 @@ func writeEvalTable(w io.Writer, m *eval.Multi) {
 		writeLevels(w, r.ByConfidence)
 	}
 	fmt.Fprintln(w)
+	if m.QuietShare != nil {
+		fmt.Fprintf(w, "quiet pair: patches of concern cover %.3f%% of the scene\n", 100**m.QuietShare)
+	}
 	if len(m.Datasets) > 1 {
 		bf := 0.0
 		if m.PooledBaseline != nil {
@@ -180,6 +208,28 @@ func writeLevels(w io.Writer, lv map[string]eval.Level) {
 		l := lv[k]
 		fmt.Fprintf(w, "  confidence %-6s patches=%d pixel_precision=%.3f patch_precision=%.3f\n", k, l.Patches, l.Precision, l.ObjectPrecision)
 	}
+}
+
+// parseSetting reads --set Name=VALUE flags, checking each name against
+// change.Params.
+func parseSetting(kv []string) (eval.Setting, error) {
+	s := eval.Setting{}
+	for _, x := range kv {
+		k, v, ok := strings.Cut(x, "=")
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if !ok || k == "" || err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("--set %q: want Name=NUMBER", x)
+		}
+		s[strings.TrimSpace(k)] = f
+	}
+	p := change.DefaultParams(1)
+	if err := s.Apply(&p); err != nil {
+		return nil, fmt.Errorf("--set: %v", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("--set: %v", err)
+	}
+	return s, nil
 }
 
 func ratio(a, b float64) string {

@@ -60,6 +60,11 @@ func TestUsageErrors(t *testing.T) {
 		{"--output-crs", "mercator", "detect", "--before", "a", "--after", "b", "--out", "c"},
 		{"eval"},
 		{"eval", "--data", "x", "--pixel-size", "0"},
+		{"eval", "--data", "x", "--set", "NoSuchParam=1"},
+		{"eval", "--data", "x", "--set", "ChangeT"},
+		{"eval", "--data", "x", "--set", "ChangeT=-0.1"},
+		{"eval", "--data", "x", "--set", "ChangeT=NaN"},
+		{"eval", "--data", "x", "--set", "ChangeT=0.2", "--lodo"},
 		{"--log-level", "loud", "detect"},
 	} {
 		_, err := runCLI(t, args...)
