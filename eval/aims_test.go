@@ -16,8 +16,9 @@ const shared = "../../shared/data"
 // to the CVA baseline of the same run, F1, object recall and the precision
 // of high confidence, each a little below what the defaults reach. Issue 8
 // aims higher (1.5× everywhere; F1 0.45/0.30/0.35; object recall 0.8): the
-// LEVIR ratio (1.48) and F1, the OSCD F1 and the OSCD and SZTAKI object
-// recall are not there yet, and these floors must rise as they get there.
+// OSCD F1 and the object recall of all three (LEVIR 0.78 since
+// weipian-change/4 chose a higher threshold) are not there yet, and these
+// floors must rise as they get there.
 func TestBenchmarkAims(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the benchmark aims run in the full suite")
@@ -37,9 +38,9 @@ func TestBenchmarkAims(t *testing.T) {
 		t.Fatal(err)
 	}
 	aims := map[string]struct{ ratio, f1, objRecall, highPrecision float64 }{
-		"levir_cd_samples":         {1.4, 0.40, 0.80, 0.35},
-		"oscd_s2_samples":          {2.2, 0.24, 0.40, 0.30},
-		"sztaki_airchange_samples": {2.0, 0.35, 0.38, 0.50},
+		"levir_cd_samples":         {1.5, 0.44, 0.75, 0.45},
+		"oscd_s2_samples":          {2.3, 0.26, 0.32, 0.32},
+		"sztaki_airchange_samples": {2.0, 0.35, 0.45, 0.50},
 	}
 	for _, r := range m.Datasets {
 		a := aims[r.Name]

@@ -84,9 +84,10 @@ func (g Grid) Settings() []Setting {
 // on (see README): the parameters that decide what is a change of concern.
 func DefaultGrid() Grid {
 	return Grid{
-		"ChangeT":     {0.14, 0.16, 0.18},
-		"GrowT":       {0.5, 0.6, 0.7},
-		"ChangeFloor": {1, 2},
+		"ChangeT":    {0.14, 0.16, 0.18, 0.20},
+		"GrowT":      {0.5, 0.6},
+		"ScoreShare": {0.5, 1},
+		"ContextM":   {120, 240},
 	}
 }
 

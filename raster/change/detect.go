@@ -241,11 +241,14 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	present := bitsPresent(cand)
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
-	for _, bit := range []uint8{cloudA, cloudB, whiteA, whiteB} {
+	// White cloud counts the bright outliers of its date as well: its
+	// whitest core may be small, its cloud is not.
+	for _, sz := range []struct{ bit, count uint8 }{{cloudA, cloudA}, {cloudB, cloudB}, {whiteA, whiteA | cloudA}, {whiteB, whiteB | cloudB}} {
+		bit := sz.bit
 		if present&bit == 0 {
 			continue
 		}
-		t.buildBit(cand, bit)
+		t.buildBit(cand, sz.count)
 		for i := 0; i < n; i++ {
 			if cand[i]&bit != 0 {
 				if s, _ := t.count(i%w, i/w, r.CloudSearch); int(s) < r.MinCloudPx {
@@ -272,6 +275,8 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	}
 	pairs := []struct{ self, other, kind uint8 }{
 		{cloudA, shadowA, MaskCloud}, {cloudB, shadowB, MaskCloud},
+		// A bright outlier next to white cloud is its thinner edge.
+		{cloudA, whiteA, MaskCloud}, {cloudB, whiteB, MaskCloud},
 		{shadowA, cloudA, MaskShadow}, {shadowB, cloudB, MaskShadow},
 	}
 	for _, pr := range pairs {

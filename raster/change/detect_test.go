@@ -347,6 +347,28 @@ func TestCloudAndShadowAreMasked(t *testing.T) {
 	}
 }
 
+func TestCloudAroundASmallWhiteCoreIsMasked(t *testing.T) {
+	// 10 m pixels: a 40×40 px cloud (16 ha) in the after image whose
+	// whitest part, a 6×6 px core, is smaller than the least cloud area
+	// (2 ha); its shadow is out of view. The white core and the bright
+	// body around it are one cloud: all of it is masked.
+	s := newScene(200, 160, 6)
+	body := image.Rect(80, 60, 120, 100)
+	core := image.Rect(84, 77, 90, 83) // over grass: dark before
+	s.paint(true, body, cloud)
+	s.paint(true, core, [4]float32{560, 560, 560, 580})
+	p := DefaultParams(10)
+	res, _ := detectScene(t, s, p)
+	for y := body.Min.Y; y < body.Max.Y; y++ {
+		for x := body.Min.X; x < body.Max.X; x++ {
+			i := y*s.w + x
+			if res.Mask[i]&MaskCloud == 0 || res.Class[i] != None {
+				t.Fatalf("pixel (%d,%d) of the cloud: mask %b, class %v; want masked as cloud", x, y, res.Mask[i], res.Class[i])
+			}
+		}
+	}
+}
+
 func TestWhiteRoofBesideAsphaltIsNotCloud(t *testing.T) {
 	// 28.5 m pixels: a 4×4 px bright white roof (1.3 ha, under the 2 ha
 	// minimum cloud) with new dark asphalt beside it.
@@ -477,5 +499,35 @@ func TestCloudyAfterImage(t *testing.T) {
 	}
 	if changed > half.w*half.h/100 {
 		t.Errorf("%d pixels flagged as change on a half-clouded pair", changed)
+	}
+}
+
+func TestNewRoofAmongLawnsIsNotDiluted(t *testing.T) {
+	// 0.5 m pixels: a 12×12 m roof built on a lawn, lawn all around it in
+	// both dates. The score square (10 m radius) is mostly lawn: the
+	// plain mean would dilute the roof by the lawn's zeros; the mean over
+	// the pixels that are not vegetated after keeps it.
+	s := newScene(240, 200, 7)
+	lawn := image.Rect(40, 40, 200, 160)
+	s.paint(false, lawn, grass)
+	s.paint(true, lawn, grass)
+	roofR := image.Rect(108, 88, 132, 112)
+	s.paint(true, roofR, roof)
+	p := DefaultParams(0.5)
+	res, _ := detectScene(t, s, p)
+	if got := share(res, roofR, Changed); got < 0.9 {
+		t.Errorf("the roof among lawns: changed share %.2f, want >= 0.9", got)
+	}
+	if typed, pt := patchAt(res, p, 120, 100); pt == nil || pt.Strong == 0 || typed.Class != BuiltGain {
+		t.Errorf("the roof among lawns: %+v, want a built gain with pixels above the change threshold", typed)
+	}
+	plain := p
+	plain.ScoreShare = 1
+	res1, _ := detectScene(t, s, plain)
+	mid := image.Pt(120, 100)
+	f0, f1 := res.Measures(mid.X, mid.Y).Strength, res1.Measures(mid.X, mid.Y).Strength
+	t.Logf("strength at the roof's centre: %d (ScoreShare %.1f), %d (plain mean)", f0, p.ScoreShare, f1)
+	if f1 >= 1000 || f0 < f1*3/2 {
+		t.Errorf("strength %d with ScoreShare %.1f, %d with the plain mean: want the roof diluted below the threshold by the plain mean, not by ours", f0, p.ScoreShare, f1)
 	}
 }

@@ -300,7 +300,26 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			}
 		}
 	}
-	c.score = fbx.mean(gated, r.Score, gated)
+	if p.ScoreShare < 1 && c.veg != vegNone && r.Score > 0 {
+		// The mean over the pixels not vegetated after, over at least
+		// ScoreShare of the square.
+		ind := make([]float32, n)
+		for j := range ind {
+			if fvalid[j] && float64(c.vegB[j]) <= m.VegAfter {
+				ind[j] = 1
+			}
+		}
+		share := fbx.mean(ind, r.Score, ind)
+		c.score = fbx.mean(gated, r.Score, gated)
+		smin := float32(p.ScoreShare)
+		for j := range c.score {
+			if fvalid[j] && float64(c.vegB[j]) <= m.VegAfter {
+				c.score[j] /= max(share[j], smin)
+			}
+		}
+	} else {
+		c.score = fbx.mean(gated, r.Score, gated)
+	}
 	return c
 }
 

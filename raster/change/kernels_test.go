@@ -146,9 +146,9 @@ func TestParamsRadiiScaleWithPixelSize(t *testing.T) {
 		smooth, open, context, score int
 		useCloud                     bool
 	}{
-		{0.5, 2, 2, 240, 20, false},
-		{2, 1, 1, 60, 5, true},
-		{28.5, 0, 0, 4, 0, true},
+		{0.5, 2, 2, 256, 20, false}, // 240 m capped at ContextMaxPx
+		{2, 1, 1, 120, 5, true},
+		{28.5, 0, 0, 8, 0, true},
 	} {
 		r := DefaultParams(tc.px).Radii()
 		if r.Smooth != tc.smooth || r.Open != tc.open || r.Context != tc.context || r.Score != tc.score || r.UseCloud != tc.useCloud {
@@ -163,6 +163,8 @@ func TestParamsRadiiScaleWithPixelSize(t *testing.T) {
 		"NaN MMU":         func(p *Params) { p.MMU = math.NaN() },
 		"infinite change": func(p *Params) { p.ChangeT = math.Inf(1) },
 		"field fill 2":    func(p *Params) { p.FieldFill = 2 },
+		"score share 0":   func(p *Params) { p.ScoreShare = 0 },
+		"score share 1.5": func(p *Params) { p.ScoreShare = 1.5 },
 	} {
 		bad := DefaultParams(1)
 		f(&bad)

@@ -49,6 +49,13 @@ type Params struct {
 	// around pixels above ChangeT (hysteresis): a region is kept only if it
 	// holds a pixel above ChangeT, and then takes its weaker surroundings.
 	GrowT float64
+	// ScoreShare is the least share of the score's square over which the
+	// change score of a pixel not vegetated after is averaged: the mean
+	// is taken over the pixels of the square that are not vegetated after
+	// either, but over at least this share of the square, so that a new
+	// roof among lawns is not diluted by the lawns (1: the plain mean,
+	// vegetated pixels counting as no change).
+	ScoreShare float64
 	// OpenM and CloseM are the half-widths of the square structuring
 	// elements of the morphological opening and closing of the change mask.
 	OpenM, CloseM float64
@@ -105,7 +112,7 @@ type Params struct {
 }
 
 // DefaultParams returns the defaults for imagery with the given pixel size
-// in metres. ChangeT and FieldM2 were chosen by leave-one-dataset-out
+// in metres. ChangeT, GrowT, ScoreShare, ContextM and FieldM2 were chosen by leave-one-dataset-out
 // over the shared benchmarks with the Jülich month as a constraint (README,
 // "Scoring against labels"); the others are physical sizes or fixed
 // choices recorded in detect.ParameterOrigins.
@@ -115,12 +122,13 @@ func DefaultParams(pixelSize float64) Params {
 		MMU:               200,
 		MinPixels:         4,
 		SmoothM:           1.0,
-		ContextM:          120,
+		ContextM:          240,
 		ContextMaxPx:      256,
 		ChangeFloor:       2,
 		ScoreM:            10,
-		ChangeT:           0.16,
-		GrowT:             0.6,
+		ChangeT:           0.20,
+		GrowT:             0.5,
+		ScoreShare:        0.5,
 		OpenM:             1.0,
 		CloseM:            0.5,
 		NeutralSaturation: 0.2,
@@ -147,7 +155,7 @@ func DefaultParams(pixelSize float64) Params {
 // Validate reports the first parameter that is out of range.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	for _, v := range []float64{p.PixelSize, p.MMU, p.ChangeFloor, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.OpenM, p.CloseM,
+	for _, v := range []float64{p.PixelSize, p.MMU, p.ChangeFloor, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.ScoreShare, p.OpenM, p.CloseM,
 		p.NeutralSaturation, p.VegBimodality, p.FieldM2, p.FieldFill, p.FieldCV, p.UniformCVBefore, p.UniformCVAfter, p.UniformM2, p.HighStrength, p.MediumStrength, p.ConfidentM2, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
 		if !finite(v) {
 			return fmt.Errorf("change: parameter %v is not a finite number", v)
@@ -168,6 +176,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("change: change threshold %v: want > 0", p.ChangeT)
 	case !(p.GrowT > 0 && p.GrowT <= 1):
 		return fmt.Errorf("change: growth threshold %v of the change threshold: want in (0,1]", p.GrowT)
+	case !(p.ScoreShare > 0 && p.ScoreShare <= 1):
+		return fmt.Errorf("change: score share %v: want in (0,1]", p.ScoreShare)
 	case p.VegBimodality < 0 || p.VegBimodality >= 1:
 		return fmt.Errorf("change: vegetation bimodality %v: want in [0,1)", p.VegBimodality)
 	case p.NeutralSaturation <= 0 || p.NeutralSaturation >= 1:
