@@ -146,7 +146,7 @@ func TestParamsRadiiScaleWithPixelSize(t *testing.T) {
 		smooth, open, context, score int
 		useCloud                     bool
 	}{
-		{0.5, 2, 2, 256, 20, false}, // 240 m capped at ContextMaxPx
+		{0.5, 2, 2, 160, 20, false}, // 240 m capped at ContextMaxPx
 		{2, 1, 1, 120, 5, true},
 		{28.5, 0, 0, 8, 0, true},
 	} {

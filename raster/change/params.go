@@ -123,7 +123,7 @@ func DefaultParams(pixelSize float64) Params {
 		MinPixels:         4,
 		SmoothM:           1.0,
 		ContextM:          240,
-		ContextMaxPx:      256,
+		ContextMaxPx:      160,
 		ChangeFloor:       2,
 		ScoreM:            10,
 		ChangeT:           0.20,
