@@ -152,7 +152,7 @@ prints the share of the quiet pair's scene the patches of concern cover.`,
 	f.StringVar(&jsonOut, "json", "", "also write the JSON report to this file")
 	f.IntVar(&nworkers, "workers", 0, "tile goroutines (0: number of CPUs)")
 	f.BoolVar(&lodo, "lodo", false, "choose the parameters leave-one-dataset-out and report those figures")
-	f.StringVar(&quiet, "quiet-pair", "", "with --lodo: BEFORE,AFTER of an unlabelled pair on which almost nothing of concern happens (e.g. the Jülich month)")
+	f.StringVar(&quiet, "quiet-pair", "", "BEFORE,AFTER of an unlabelled pair on which almost nothing of concern happens (e.g. the Jülich month): --lodo keeps the settings under --quiet-max on it; without --lodo its share is printed")
 	f.Float64Var(&quietMax, "quiet-max", 0.01, "with --quiet-pair: the largest share of its scene the patches of concern may cover")
 	f.StringVar(&maps, "maps", "", "draw each pair's error map into this folder (DATASET_PAIR.png: before, after, found change green, false alarms red, missed change blue)")
 	f.StringArrayVar(&sets, "set", nil, "score with this detector parameter instead of its default: Name=VALUE (a change.Params field; repeat for several)")

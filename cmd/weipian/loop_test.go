@@ -54,12 +54,12 @@ func TestWholeLoopEmbedded(t *testing.T) {
 	for _, tb := range tubans {
 		count[tb.Judgement]++
 	}
-	if count[pipeline.JudgeSuspected] != 6 || count[pipeline.JudgeApproved] != 1 {
-		t.Fatalf("judgements %v, want 6 疑似违法 and 1 已有用地手续", count)
+	if count[pipeline.JudgeSuspected] != 5 || count[pipeline.JudgeApproved] != 1 {
+		t.Fatalf("judgements %v, want 5 疑似违法 and 1 已有用地手续", count)
 	}
 	tasks, err := s.Tasks(t.Context(), store.TaskFilter{})
-	if err != nil || len(tasks) != 6 || tasks[0].Team != "演示巡查二组" {
-		t.Fatalf("tasks %d (%v), want 6 for 演示巡查二组", len(tasks), err)
+	if err != nil || len(tasks) != 5 || tasks[0].Team != "演示巡查二组" {
+		t.Fatalf("tasks %d (%v), want 5 for 演示巡查二组", len(tasks), err)
 	}
 	// A second batch over the same ground: the same 图斑, no new task.
 	out = cli("batch", "submit", "--before", before, "--after", after, "--name", "二批", "--region", "999001")
@@ -76,8 +76,8 @@ func TestWholeLoopEmbedded(t *testing.T) {
 			t.Fatalf("图斑 %s history %d, want 2 observations", tb.JCBH, len(tb.History))
 		}
 	}
-	if tasks2, _ := s.Tasks(t.Context(), store.TaskFilter{}); len(tasks2) != 6 {
-		t.Errorf("%d tasks after the second batch, want 6", len(tasks2))
+	if tasks2, _ := s.Tasks(t.Context(), store.TaskFilter{}); len(tasks2) != 5 {
+		t.Errorf("%d tasks after the second batch, want 5", len(tasks2))
 	}
 	// Lifecycle: an illegal move is refused, a legal path is recorded.
 	jcbh := tasks[0].JCBH
