@@ -318,16 +318,6 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 		v.finish()
 		pr.ByConfidence[k] = v
 	}
-	// Changes of no concern (drawn on the error map only).
-	aside := make([]bool, w*h)
-	for _, runs := range res.NonConcernRuns {
-		for _, r := range runs {
-			y := int(r.Y) + oy
-			for x := int(r.X0) + ox; x < int(r.X1)+ox; x++ {
-				aside[y*w+x] = true
-			}
-		}
-	}
 	pxArea := s.PixelSize * s.PixelSize
 	score(&pr.Scores, pred, truth, w, h)
 	pr.FalseAlarmM2 = float64(pr.FP) * pxArea
@@ -342,6 +332,16 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 		return nil, err
 	}
 	if opt.Maps != "" {
+		// Changes of no concern are drawn on the error map only.
+		aside := make([]bool, w*h)
+		for _, runs := range res.NonConcernRuns {
+			for _, r := range runs {
+				y := int(r.Y) + oy
+				for x := int(r.X0) + ox; x < int(r.X1)+ox; x++ {
+					aside[y*w+x] = true
+				}
+			}
+		}
 		mp := filepath.Join(opt.Maps, filepath.Base(filepath.Clean(dir))+"_"+pr.Name+".png")
 		if err := writeMap(mp, win, s.BandNames, pred, aside, truth, w, h, ox, oy); err != nil {
 			return nil, err

@@ -26,8 +26,8 @@ var (
 // stretched between its 2nd and 98th percentile), and the after image in
 // grey with found change in green, false alarms in red and missed change
 // in blue (yellow where a change of no concern covers it; changes of no
-// concern where nothing changed in dark yellow). win is the aligned pair on the scene grid, which lies at (ox, oy)
-// of the label's w×h grid.
+// concern where nothing changed in dark yellow). win is the aligned pair on
+// the scene grid, which lies at (ox, oy) of the label's w×h grid.
 func writeMap(path string, win *change.Window, bands []string, pred, aside []bool, truth []uint8, w, h, ox, oy int) error {
 	bd, err := change.NewBands(bands)
 	if err != nil {

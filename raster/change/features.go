@@ -279,6 +279,12 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 	// valid pixels are ever read).
 	c.ctx, c.vegA, c.vegB = la, lb, ma
 	gated := mb
+	// bare marks the pixels not vegetated after, over which the score of
+	// such a pixel is averaged (ScoreShare < 1).
+	var bare []float32
+	if p.ScoreShare < 1 && c.veg != vegNone && r.Score > 0 {
+		bare = make([]float32, n)
+	}
 	for y := 0; y < fh; y++ {
 		for x := 0; x < fw; x++ {
 			j := y*fw + x
@@ -295,30 +301,25 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			c.vegB[j] = c.vegIndex(c.B, i)
 			if c.veg == vegNone || float64(c.vegB[j]) <= m.VegAfter {
 				gated[j] = c.ctx[j]
+				if bare != nil {
+					bare[j] = 1
+				}
 			} else {
 				gated[j] = 0
 			}
 		}
 	}
-	if p.ScoreShare < 1 && c.veg != vegNone && r.Score > 0 {
+	c.score = fbx.mean(gated, r.Score, gated)
+	if bare != nil {
 		// The mean over the pixels not vegetated after, over at least
 		// ScoreShare of the square.
-		ind := make([]float32, n)
-		for j := range ind {
-			if fvalid[j] && float64(c.vegB[j]) <= m.VegAfter {
-				ind[j] = 1
-			}
-		}
-		share := fbx.mean(ind, r.Score, ind)
-		c.score = fbx.mean(gated, r.Score, gated)
+		share := fbx.mean(bare, r.Score, nil)
 		smin := float32(p.ScoreShare)
-		for j := range c.score {
-			if fvalid[j] && float64(c.vegB[j]) <= m.VegAfter {
+		for j, b := range bare {
+			if b != 0 {
 				c.score[j] /= max(share[j], smin)
 			}
 		}
-	} else {
-		c.score = fbx.mean(gated, r.Score, gated)
 	}
 	return c
 }
