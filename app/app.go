@@ -75,10 +75,11 @@ type App struct {
 	cfg      Config
 	store    *store.Store
 	blobs    pipeline.BlobStore
-	objects  *workers.Objects   // distributed mode only
-	dir      workers.Dir        // embedded mode only
-	inproc   *workers.InProcess // embedded mode only
-	client   *asynq.Client      // distributed mode only
+	objects  *workers.Objects    // distributed mode only
+	readers  *detect.ReaderCache // distributed mode only: open images between tiles
+	dir      workers.Dir         // embedded mode only
+	inproc   *workers.InProcess  // embedded mode only
+	client   *asynq.Client       // distributed mode only
 	orch     *pipeline.Orchestrator
 	cases    *casework.Service
 	judgeCfg judge.Config
@@ -160,6 +161,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		bucket := a.objects.Bucket()
 		eng.BlobName = func(key string) string { return raster.ObjectName(bucket, key) }
+		// A worker keeps the images of its last two batches open between
+		// tiles: no HEAD and header read per tile, and GDAL's block cache
+		// serves the blocks neighbouring tiles share.
+		a.readers = detect.NewReaderCache(2)
+		eng.Readers = a.readers
 	} else {
 		data, err := filepath.Abs(cfg.Data)
 		if err != nil {
@@ -191,6 +197,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 // Close releases the store and the queue client.
 func (a *App) Close() error {
 	var errs []error
+	if a.readers != nil {
+		a.readers.Close()
+	}
 	if a.client != nil {
 		errs = append(errs, a.client.Close())
 	}

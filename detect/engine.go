@@ -18,8 +18,9 @@ import (
 
 // Engine runs the detection stages of a batch over a blob store: the scene
 // description, tile results and outputs are objects under batches/<id>/.
-// It implements pipeline.Stages and holds no state between calls, so one
-// Engine serves every batch and goroutine.
+// It implements pipeline.Stages; one Engine serves every batch and
+// goroutine. Its only state between calls is the optional cache of open
+// images (Readers), checked against the stored scene on every tile.
 type Engine struct {
 	Blobs pipeline.BlobStore
 	// Resolve turns a batch input (s3://bucket/key or a local path) into a
@@ -36,6 +37,9 @@ type Engine struct {
 	// OutputCRS is the CRS of the batches' vector outputs (zero value:
 	// CGCS2000, EPSG:4490); Ingest resolves it on the scene.
 	OutputCRS crs.CRS
+	// Readers, when set, keeps recent scenes' images open between tiles
+	// (a worker process of the distributed mode); nil opens them per tile.
+	Readers *ReaderCache
 }
 
 var _ pipeline.Stages = (*Engine)(nil)
@@ -93,7 +97,7 @@ func (e *Engine) Ingest(ctx context.Context, b pipeline.Batch) (string, []string
 				continue
 			}
 			local := filepath.Join(work, which+".tif")
-			cog, err := raster.WriteCOG(ctx, *src, s.Grid, local)
+			cog, err := raster.WriteCOG(ctx, *src, s.Grid, local, s.Halo)
 			if err != nil {
 				return "", nil, invalid(e.nameObjects(err, b))
 			}
@@ -174,9 +178,22 @@ func (e *Engine) scene(ctx context.Context, id string) (*Scene, error) {
 
 // Tile detects one tile and stores its result.
 func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeline.TileStats, error) {
-	s, err := e.scene(ctx, b.ID)
-	if err != nil {
-		return pipeline.TileStats{}, err
+	var s *Scene
+	if e.Readers == nil {
+		var err error
+		if s, err = e.scene(ctx, b.ID); err != nil {
+			return pipeline.TileStats{}, err
+		}
+	} else {
+		data, err := e.getBytes(ctx, sceneKey(b.ID))
+		if err != nil {
+			return pipeline.TileStats{}, err
+		}
+		var release func()
+		if s, release, err = e.Readers.acquire(b.ID, data); err != nil {
+			return pipeline.TileStats{}, invalid(e.nameObjects(err, b))
+		}
+		defer release()
 	}
 	k, err := tiles.ParseKey(key)
 	if err != nil {

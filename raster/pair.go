@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"math"
 	"path/filepath"
 	"strings"
@@ -28,11 +29,26 @@ func (g Grid) PixelToGeo(px, py float64) (x, y float64) {
 // scene pixel (0,0) position in it, which bands (0-based, in the pair's band
 // order), and the nodata value of each of those bands (NaN: none).
 type Source struct {
-	Name   string // GDAL dataset name: a path, or a /vsi… name
-	XOff   int
-	YOff   int
+	Name string // GDAL dataset name: a path, or a /vsi… name
+	XOff int
+	YOff int
+	// Width and Height, when set, bound the part of the dataset that holds
+	// the pair's grid (from XOff, YOff): pixels beyond it are invalid, as
+	// pixels outside the dataset are. A COG of the grid padded for block
+	// alignment sets them; 0 means up to the dataset's edge.
+	Width  int `json:",omitempty"`
+	Height int `json:",omitempty"`
 	Bands  []int
 	NoData NoData
+}
+
+// extent returns the pixels of a w×h dataset that src may read.
+func (src Source) extent(w, h int) image.Rectangle {
+	r := image.Rect(0, 0, w, h)
+	if src.Width > 0 && src.Height > 0 {
+		r = r.Intersect(image.Rect(src.XOff, src.YOff, src.XOff+src.Width, src.YOff+src.Height))
+	}
+	return r
 }
 
 // NoData holds one nodata value per band, NaN where the band has none. In

@@ -80,7 +80,7 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 	defer r.mu.Unlock()
 	// Intersect with the dataset.
 	src := win.Add(image.Pt(r.src.XOff, r.src.YOff))
-	in := src.Intersect(image.Rect(0, 0, r.w, r.h))
+	in := src.Intersect(r.src.extent(r.w, r.h))
 	if in != src {
 		// Pixels outside the dataset are zero and invalid.
 		clear(valid)

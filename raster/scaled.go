@@ -33,7 +33,7 @@ func (r *Reader) ReadScaled(ctx context.Context, win image.Rectangle, w, h int, 
 		clear(planes[b][:n])
 	}
 	src := win.Add(image.Pt(r.src.XOff, r.src.YOff))
-	in := src.Intersect(image.Rect(0, 0, r.w, r.h))
+	in := src.Intersect(r.src.extent(r.w, r.h))
 	if in.Empty() {
 		return nil
 	}

@@ -247,7 +247,7 @@ type Window struct {
 // bands of src (see ChipBands), in that order, with their nodata values.
 func DisplaySource(src raster.Source, bands ChipBands) (raster.Source, error) {
 	bands = bands.orDefault()
-	sub := raster.Source{Name: src.Name, XOff: src.XOff, YOff: src.YOff}
+	sub := raster.Source{Name: src.Name, XOff: src.XOff, YOff: src.YOff, Width: src.Width, Height: src.Height}
 	for _, pos := range []int{bands.R, bands.G, bands.B} {
 		band, nd := pos-1, math.NaN()
 		if len(src.Bands) > 0 {

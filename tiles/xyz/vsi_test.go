@@ -33,7 +33,7 @@ func TestRenderFromObjectStore(t *testing.T) {
 	dir := t.TempDir()
 	for d, name := range []string{"before.tif", "after.tif"} {
 		cog := filepath.Join(dir, name)
-		src, err := raster.WriteCOG(ctx, local.Sources[d], local.Grid, cog)
+		src, err := raster.WriteCOG(ctx, local.Sources[d], local.Grid, cog, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
