@@ -185,12 +185,26 @@ func prescale(v []float32, k float64, valid []bool, out []float32) []float32 {
 	k1024 := k * 1024
 	for i, x := range v {
 		if valid[i] {
-			out[i] = float32(math.Round(float64(x)*k1024) * (1.0 / 1024))
+			out[i] = float32(round(float64(x)*k1024) * (1.0 / 1024))
 		} else {
 			out[i] = 0
 		}
 	}
 	return out
+}
+
+// round is math.Round (half away from zero), exactly, without its bit work
+// for the usual case 0.5 <= p < 2⁵². There ½ is a multiple of p's ulp, so
+// p + ½ is exact unless it reaches the next power of two; it then rounds to
+// a value of that binade, which is at least that power (an integer) and
+// below it plus 1, so the floor, which the conversion's truncation gives,
+// is unchanged. Below 0.5, 0.5 − 2⁻⁵⁴ would round up to 1; other values
+// take math.Round.
+func round(p float64) float64 {
+	if p >= 0.5 && p < 1<<52 {
+		return float64(int64(p + 0.5))
+	}
+	return math.Round(p)
 }
 
 // newFeatCtx prescales and smooths both dates over the whole window, then

@@ -200,3 +200,22 @@ func TestFlog(t *testing.T) {
 		}
 	}
 }
+
+// round is math.Round on every value, the edges of its fast path included.
+func TestRoundIsMathRound(t *testing.T) {
+	vals := []float64{0, 0.25, 0.49999999999999994, 0.5, 0.5000000000000001, 1, 1.5, 2.5, 1.4999999999999998,
+		2 - 0x1p-52, 4503599627370495.5, 1 << 52, 1<<52 + 1, 1 << 62, 1e300, -0.5, -1.5, -2.5, -0.49999999999999994,
+		math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		// float32 DNs times a float64 scale, as prescale makes them
+		x := float64(float32(rng.Float64() * 70000))
+		vals = append(vals, x*(rng.Float64()*4), math.Nextafter(math.Floor(x)+0.5, 0), math.Floor(x)+0.5)
+	}
+	for _, v := range vals {
+		got, want := round(v), math.Round(v)
+		if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("round(%v) = %v, math.Round gives %v", v, got, want)
+		}
+	}
+}
