@@ -158,6 +158,12 @@ type ServerConfig struct {
 	Stages []string
 }
 
+// taskCheck is how often an idle worker looks for tasks (asynq's default is
+// 1 s, with jitter ±50 %): each hop of a batch (ingest → tiles → finalize)
+// would wait that long for an idle worker. At 200 ms an idle worker costs
+// Redis five small scripts a second.
+const taskCheck = 200 * time.Millisecond
+
 // NewServer returns an asynq server for weipian's queue. Backoff grows
 // exponentially from 2 s to about a minute.
 func NewServer(redis asynq.RedisConnOpt, o *pipeline.Orchestrator, m *Metrics, cfg ServerConfig) *asynq.Server {
@@ -178,10 +184,11 @@ func NewServer(redis asynq.RedisConnOpt, o *pipeline.Orchestrator, m *Metrics, c
 		queues[QueueFor(k)] = prio
 	}
 	return asynq.NewServer(redis, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          queues,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		ErrorHandler:    ErrorHandler(o, m, log),
+		Concurrency:       cfg.Concurrency,
+		Queues:            queues,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		TaskCheckInterval: taskCheck,
+		ErrorHandler:      ErrorHandler(o, m, log),
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
 			d := 2 * time.Second << min(n, 5)
 			return d
