@@ -68,6 +68,11 @@ type Scores struct {
 	Objects      int     `json:"label_objects"`
 	ObjectsHit   int     `json:"objects_hit"`
 	ObjectRecall float64 `json:"object_recall"`
+	// The same over the labelled objects of at least the minimum mapping
+	// unit: smaller changes are never 图斑, by the practice's definition.
+	ObjectsMMU      int     `json:"label_objects_mmu"`
+	ObjectsMMUHit   int     `json:"objects_mmu_hit"`
+	ObjectRecallMMU float64 `json:"object_recall_mmu"`
 	Patches      int     `json:"patches"`
 	// FalseAlarmM2 is the area predicted as change where the label has
 	// none; FalseAlarmShare that area's share of the scored scene.
@@ -80,13 +85,14 @@ type Scores struct {
 func (s *Scores) add(o *Scores) {
 	s.TP, s.FP, s.FN = s.TP+o.TP, s.FP+o.FP, s.FN+o.FN
 	s.Objects, s.ObjectsHit, s.Patches = s.Objects+o.Objects, s.ObjectsHit+o.ObjectsHit, s.Patches+o.Patches
+	s.ObjectsMMU, s.ObjectsMMUHit = s.ObjectsMMU+o.ObjectsMMU, s.ObjectsMMUHit+o.ObjectsMMUHit
 	s.FalseAlarmM2 += o.FalseAlarmM2
 	s.SceneM2 += o.SceneM2
 	s.ScenePixels += o.ScenePixels
 }
 
 func (s *Scores) finish() {
-	s.Precision, s.Recall, s.F1, s.IoU, s.ObjectRecall, s.FalseAlarmShare = 0, 0, 0, 0, 0, 0
+	s.Precision, s.Recall, s.F1, s.IoU, s.ObjectRecall, s.ObjectRecallMMU, s.FalseAlarmShare = 0, 0, 0, 0, 0, 0, 0
 	if s.TP+s.FP > 0 {
 		s.Precision = float64(s.TP) / float64(s.TP+s.FP)
 	}
@@ -101,6 +107,9 @@ func (s *Scores) finish() {
 	}
 	if s.Objects > 0 {
 		s.ObjectRecall = float64(s.ObjectsHit) / float64(s.Objects)
+	}
+	if s.ObjectsMMU > 0 {
+		s.ObjectRecallMMU = float64(s.ObjectsMMUHit) / float64(s.ObjectsMMU)
 	}
 	if s.SceneM2 > 0 {
 		s.FalseAlarmShare = s.FalseAlarmM2 / s.SceneM2
@@ -319,7 +328,8 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 		pr.ByConfidence[k] = v
 	}
 	pxArea := s.PixelSize * s.PixelSize
-	score(&pr.Scores, pred, truth, w, h)
+	minPx := mmuPixels(s.Params.MMU, pxArea)
+	score(&pr.Scores, pred, truth, w, h, minPx)
 	pr.FalseAlarmM2 = float64(pr.FP) * pxArea
 	pr.ScenePixels = int64(w * h)
 	pr.SceneM2 = float64(w*h) * pxArea
@@ -358,7 +368,7 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 			}
 		}
 		b := &Scores{}
-		score(b, bp, truth, w, h)
+		score(b, bp, truth, w, h, minPx)
 		b.FalseAlarmM2 = float64(b.FP) * pxArea
 		b.ScenePixels, b.SceneM2 = pr.ScenePixels, pr.SceneM2
 		b.finish()
@@ -415,9 +425,19 @@ func CVA(w *change.Window) []bool {
 	return out
 }
 
+// mmuPixels is the number of pixels of area pxArea that make the minimum
+// mapping unit mmu (m²).
+func mmuPixels(mmu, pxArea float64) int {
+	if mmu <= 0 || pxArea <= 0 {
+		return 0
+	}
+	return int(math.Ceil(mmu/pxArea - 1e-9))
+}
+
 // score counts pixel agreement and the labelled objects (4-connected blobs)
-// that a predicted patch touches.
-func score(s *Scores, pred []bool, truth []uint8, w, h int) {
+// that a predicted patch touches, all of them and those of at least minPx
+// pixels.
+func score(s *Scores, pred []bool, truth []uint8, w, h, minPx int) {
 	for i, p := range pred {
 		t := truth[i] != 0
 		switch {
@@ -430,14 +450,21 @@ func score(s *Scores, pred []bool, truth []uint8, w, h int) {
 		}
 	}
 	for _, blob := range region.Label(truth, w, h, 0, 0) {
-		s.Objects++
-	hit:
+		n, hit := 0, false
 		for _, r := range blob {
-			for x := r.X0; x < r.X1; x++ {
-				if pred[int(r.Y)*w+int(x)] {
-					s.ObjectsHit++
-					break hit
-				}
+			n += int(r.X1 - r.X0)
+			for x := r.X0; x < r.X1 && !hit; x++ {
+				hit = pred[int(r.Y)*w+int(x)]
+			}
+		}
+		s.Objects++
+		if hit {
+			s.ObjectsHit++
+		}
+		if n >= minPx {
+			s.ObjectsMMU++
+			if hit {
+				s.ObjectsMMUHit++
 			}
 		}
 	}

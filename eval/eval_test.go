@@ -24,13 +24,26 @@ func TestScore(t *testing.T) {
 		false, false, false, false,
 	}
 	var s Scores
-	score(&s, pred, truth, 4, 3)
+	score(&s, pred, truth, 4, 3, 2)
 	s.finish()
 	if s.TP != 1 || s.FP != 1 || s.FN != 3 || s.Objects != 2 || s.ObjectsHit != 1 {
 		t.Fatalf("got %+v", s)
 	}
 	if s.Precision != 0.5 || s.Recall != 0.25 || s.ObjectRecall != 0.5 || s.IoU != 0.2 {
 		t.Errorf("got %+v", s)
+	}
+	// Both blobs have 2 pixels: both count at a 2-pixel MMU, neither at 3.
+	if s.ObjectsMMU != 2 || s.ObjectsMMUHit != 1 || s.ObjectRecallMMU != 0.5 {
+		t.Errorf("objects of at least 2 pixels: got %+v", s)
+	}
+	var big Scores
+	score(&big, pred, truth, 4, 3, 3)
+	big.finish()
+	if big.Objects != 2 || big.ObjectsMMU != 0 || big.ObjectRecallMMU != 0 {
+		t.Errorf("objects of at least 3 pixels: got %+v", big)
+	}
+	if mmuPixels(200, 100) != 2 || mmuPixels(200, 2.25) != 89 || mmuPixels(200, 0.25) != 800 || mmuPixels(0, 1) != 0 {
+		t.Errorf("mmuPixels: %d %d %d", mmuPixels(200, 100), mmuPixels(200, 2.25), mmuPixels(200, 0.25))
 	}
 }
 

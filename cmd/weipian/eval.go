@@ -162,19 +162,19 @@ prints the share of the quiet pair's scene the patches of concern cover.`,
 // writeEvalTable prints a table per dataset and the last lines.
 func writeEvalTable(w io.Writer, m *eval.Multi) {
 	for _, r := range m.Datasets {
-		fmt.Fprintf(w, "\n%s\n%-22s %6s %6s %6s %6s %7s %8s %12s\n", r.Name, "pair", "P", "R", "F1", "objR", "cvaF1", "ratio", "false_m2")
+		fmt.Fprintf(w, "\n%s\n%-22s %6s %6s %6s %6s %7s %7s %8s %12s\n", r.Name, "pair", "P", "R", "F1", "objR", "objR≥MMU", "cvaF1", "ratio", "false_m2")
 		for _, p := range r.Pairs {
 			bf := 0.0
 			if p.Baseline != nil {
 				bf = p.Baseline.F1
 			}
-			fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %7.3f %8s %12.0f\n", p.Name, p.Precision, p.Recall, p.F1, p.ObjectRecall, bf, ratio(p.F1, bf), p.FalseAlarmM2)
+			fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %8.3f %7.3f %8s %12.0f\n", p.Name, p.Precision, p.Recall, p.F1, p.ObjectRecall, p.ObjectRecallMMU, bf, ratio(p.F1, bf), p.FalseAlarmM2)
 		}
 		bf := 0.0
 		if r.Baseline != nil {
 			bf = r.Baseline.F1
 		}
-		fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %7.3f %8s %12.0f\n", "pooled", r.Overall.Precision, r.Overall.Recall, r.Overall.F1, r.Overall.ObjectRecall, bf, ratio(r.Overall.F1, bf), r.Overall.FalseAlarmM2)
+		fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %8.3f %7.3f %8s %12.0f\n", "pooled", r.Overall.Precision, r.Overall.Recall, r.Overall.F1, r.Overall.ObjectRecall, r.Overall.ObjectRecallMMU, bf, ratio(r.Overall.F1, bf), r.Overall.FalseAlarmM2)
 		writeLevels(w, r.ByConfidence)
 	}
 	fmt.Fprintln(w)
@@ -186,15 +186,15 @@ func writeEvalTable(w io.Writer, m *eval.Multi) {
 		if m.PooledBaseline != nil {
 			bf = m.PooledBaseline.F1
 		}
-		fmt.Fprintf(w, "pooled f1=%.3f object_recall=%.3f baseline_f1=%.3f mean_dataset_f1=%.3f\n", m.Pooled.F1, m.Pooled.ObjectRecall, bf, m.MeanF1)
+		fmt.Fprintf(w, "pooled f1=%.3f object_recall=%.3f baseline_f1=%.3f mean_dataset_f1=%.3f object_recall_mmu=%.3f\n", m.Pooled.F1, m.Pooled.ObjectRecall, bf, m.MeanF1, m.Pooled.ObjectRecallMMU)
 	}
 	for _, r := range m.Datasets {
 		bf := 0.0
 		if r.Baseline != nil {
 			bf = r.Baseline.F1
 		}
-		fmt.Fprintf(w, "dataset=%s f1=%.3f object_recall=%.3f baseline_f1=%.3f ratio=%s precision=%.3f recall=%.3f false_alarm_m2=%.0f\n",
-			r.Name, r.Overall.F1, r.Overall.ObjectRecall, bf, ratio(r.Overall.F1, bf), r.Overall.Precision, r.Overall.Recall, r.Overall.FalseAlarmM2)
+		fmt.Fprintf(w, "dataset=%s f1=%.3f object_recall=%.3f baseline_f1=%.3f ratio=%s precision=%.3f recall=%.3f false_alarm_m2=%.0f object_recall_mmu=%.3f\n",
+			r.Name, r.Overall.F1, r.Overall.ObjectRecall, bf, ratio(r.Overall.F1, bf), r.Overall.Precision, r.Overall.Recall, r.Overall.FalseAlarmM2, r.Overall.ObjectRecallMMU)
 	}
 }
 
