@@ -73,7 +73,7 @@ type Scores struct {
 	ObjectsMMU      int     `json:"label_objects_mmu"`
 	ObjectsMMUHit   int     `json:"objects_mmu_hit"`
 	ObjectRecallMMU float64 `json:"object_recall_mmu"`
-	Patches      int     `json:"patches"`
+	Patches         int     `json:"patches"`
 	// FalseAlarmM2 is the area predicted as change where the label has
 	// none; FalseAlarmShare that area's share of the scored scene.
 	FalseAlarmM2    float64 `json:"false_alarm_m2"`
