@@ -10,12 +10,15 @@ import (
 )
 
 // Metrics are the Prometheus metrics of a worker process: tasks done and
-// failed by kind, task latency (tiles: the tile latency) and image bytes
-// read from the object store. A nil *Metrics records nothing.
+// failed by kind, task latency (tiles: the tile latency), and the image
+// bytes and range requests read from the object store (each request costs
+// the store about as much CPU as a megabyte of data). A nil *Metrics
+// records nothing.
 type Metrics struct {
 	Tasks     *prometheus.CounterVec
 	Latency   *prometheus.HistogramVec
 	BytesRead prometheus.Counter
+	Requests  prometheus.Counter
 }
 
 // NewMetrics creates the metrics and registers them on reg.
@@ -31,8 +34,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		BytesRead: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "weipian_object_bytes_read_total", Help: "Bytes read from the object store by range requests.",
 		}),
+		Requests: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "weipian_object_range_requests_total", Help: "Range requests made to the object store for imagery.",
+		}),
 	}
-	reg.MustRegister(m.Tasks, m.Latency, m.BytesRead)
+	reg.MustRegister(m.Tasks, m.Latency, m.BytesRead, m.Requests)
 	return m
 }
 
@@ -62,8 +68,10 @@ func (m *Metrics) failed(kind string) {
 	}
 }
 
+// read records one range request that returned n bytes.
 func (m *Metrics) read(n int) {
 	if m != nil {
 		m.BytesRead.Add(float64(n))
+		m.Requests.Inc()
 	}
 }

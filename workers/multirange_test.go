@@ -21,8 +21,23 @@ import (
 func TestReadAtMultiRanges(t *testing.T) {
 	m := testsrv.StartMinIO(t)
 	ctx := t.Context()
+	reg := prometheus.NewRegistry()
+	met := workers.NewMetrics(reg)
+	requests := func() float64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == "weipian_object_range_requests_total" {
+				return mf.GetMetric()[0].GetCounter().GetValue()
+			}
+		}
+		t.Fatal("no weipian_object_range_requests_total")
+		return 0
+	}
 	objs, err := workers.NewObjects(context.Background(), workers.S3Config{Endpoint: m.Endpoint,
-		AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: "weipian"}, workers.NewMetrics(prometheus.NewRegistry()))
+		AccessKey: m.AccessKey, SecretKey: m.SecretKey, Bucket: "weipian"}, met)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,11 +54,13 @@ func TestReadAtMultiRanges(t *testing.T) {
 	cases := [][]rg{
 		{{0, 100}},                                  // one range
 		{{1000, 500}, {1500, 700}, {2200, 10}},      // adjacent: one request
-		{{5000, 100}, {5050, 200}},                  // overlapping
-		{{2 << 20, 4096}, {10, 20}, {300 << 10, 5}}, // out of order, far apart
-		{{int64(len(data)) - 50, 50}, {0, 1}},       // at the end
+		{{5000, 100}, {5050, 200}},                  // overlapping: one request
+		{{2 << 20, 4096}, {10, 20}, {300 << 10, 5}}, // out of order, far apart: three
+		{{int64(len(data)) - 50, 50}, {0, 1}},       // at the end: two
 	}
+	wantRequests := []float64{1, 1, 1, 3, 2}
 	for ci, c := range cases {
+		before := requests()
 		bufs := make([][]byte, len(c))
 		offs := make([]int64, len(c))
 		for i, r := range c {
@@ -57,6 +74,9 @@ func TestReadAtMultiRanges(t *testing.T) {
 			if lens[i] != int(r.n) || !bytes.Equal(bufs[i], data[r.off:r.off+r.n]) {
 				t.Fatalf("case %d range %d (%d+%d): got %d bytes, wrong content", ci, i, r.off, r.n, lens[i])
 			}
+		}
+		if got := requests() - before; got != wantRequests[ci] {
+			t.Errorf("case %d: %v range requests, want %v", ci, got, wantRequests[ci])
 		}
 	}
 	// A range running past the end: its count is what exists, and io.EOF.
