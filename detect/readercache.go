@@ -5,14 +5,15 @@ import (
 	"sync"
 )
 
-// ReaderCache keeps the scenes of a worker's most recent batches with one
-// open dataset per date, between the tiles it runs. Without it every tile
-// opens both images again: two HEAD requests and a header read per tile,
-// and GDAL's block cache, emptied when a dataset closes, never serves the
-// blocks that neighbouring tiles share. Tiles of one scene share its
-// readers (reads of one date take turns, as in the embedded mode). A scene
-// is reused only while its stored description is byte for byte the one it
-// was opened from. Safe for concurrent use.
+// ReaderCache keeps the scenes of a worker's most recent batches with their
+// images open, between the tiles it runs. Without it every tile opens both
+// images again: two HEAD requests and a header read per tile, and GDAL's
+// block cache, emptied when a dataset closes, never serves the blocks that
+// consecutive tiles share. Each tile in progress has a pair of readers of
+// its own (so a worker running several tiles at once reads them in
+// parallel); a tile takes the pair the last finished tile left, whose
+// blocks are cached. A scene is reused only while its stored description is
+// byte for byte the one it was opened from. Safe for concurrent use.
 type ReaderCache struct {
 	mu      sync.Mutex
 	max     int
@@ -20,11 +21,11 @@ type ReaderCache struct {
 }
 
 type cachedScene struct {
-	id      string
-	data    []byte // the scene description the readers were opened for
-	scene   *Scene
-	readers *pairReaders
-	users   int
+	id    string
+	data  []byte // the scene description the readers were opened for
+	scene *Scene
+	idle  []*pairReaders // last released last
+	// evicted entries close their readers as tiles release them.
 	evicted bool
 }
 
@@ -32,18 +33,33 @@ type cachedScene struct {
 func NewReaderCache(n int) *ReaderCache { return &ReaderCache{max: max(1, n)} }
 
 // acquire returns the scene of batch id described by data, reading through
-// cached readers, and the function that releases it. The Scene returned is
-// the caller's own copy.
+// a pair of cached readers, and the function that gives them back. The
+// Scene returned is the caller's own copy.
 func (c *ReaderCache) acquire(id string, data []byte) (*Scene, func(), error) {
 	c.mu.Lock()
-	for i, e := range c.entries {
-		if e.id == id && bytes.Equal(e.data, data) {
-			e.users++
+	var e *cachedScene
+	for i, o := range c.entries {
+		if o.id == id && bytes.Equal(o.data, data) {
+			e = o
 			copy(c.entries[1:i+1], c.entries[:i])
 			c.entries[0] = e
-			c.mu.Unlock()
-			return e.view(), func() { c.release(e) }, nil
+			break
 		}
+	}
+	if e != nil {
+		var p *pairReaders
+		if n := len(e.idle); n > 0 {
+			p, e.idle = e.idle[n-1], e.idle[:n-1]
+		}
+		c.mu.Unlock()
+		if p == nil {
+			var err error
+			if p, err = openPairReaders(e.scene); err != nil {
+				c.release(e, nil)
+				return nil, nil, err
+			}
+		}
+		return e.view(p), func() { c.release(e, p) }, nil
 	}
 	c.mu.Unlock()
 	s, err := DecodeScene(data)
@@ -54,61 +70,61 @@ func (c *ReaderCache) acquire(id string, data []byte) (*Scene, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e := &cachedScene{id: id, data: bytes.Clone(data), scene: s, readers: p, users: 1}
+	e = &cachedScene{id: id, data: bytes.Clone(data), scene: s}
 	c.mu.Lock()
 	// A stale entry of the same batch goes at once, then the least
-	// recently used beyond max; an entry in use closes when released.
-	kept, closeNow := []*cachedScene{e}, []*cachedScene(nil)
+	// recently used beyond max; readers in use close when released.
+	kept, closeNow := []*cachedScene{e}, []*pairReaders(nil)
 	for _, o := range c.entries {
 		if o.id != id && len(kept) < c.max {
 			kept = append(kept, o)
 			continue
 		}
 		o.evicted = true
-		if o.users == 0 {
-			closeNow = append(closeNow, o)
-		}
+		closeNow = append(closeNow, o.idle...)
+		o.idle = nil
 	}
 	c.entries = kept
 	c.mu.Unlock()
-	for _, o := range closeNow {
-		o.readers.close()
+	for _, q := range closeNow {
+		q.close()
 	}
-	return e.view(), func() { c.release(e) }, nil
+	return e.view(p), func() { c.release(e, p) }, nil
 }
 
-// view returns a copy of the scene that reads through the entry's readers.
-func (e *cachedScene) view() *Scene {
+// view returns a copy of the scene that reads through p.
+func (e *cachedScene) view(p *pairReaders) *Scene {
 	s := *e.scene
-	s.shared = e.readers
+	s.shared = p
 	return &s
 }
 
-func (c *ReaderCache) release(e *cachedScene) {
+// release gives p (nil: none) back to e, or closes it when e was evicted.
+func (c *ReaderCache) release(e *cachedScene, p *pairReaders) {
 	c.mu.Lock()
-	e.users--
-	closeNow := e.evicted && e.users == 0
+	keep := p != nil && !e.evicted
+	if keep {
+		e.idle = append(e.idle, p)
+	}
 	c.mu.Unlock()
-	if closeNow {
-		e.readers.close()
+	if p != nil && !keep {
+		p.close()
 	}
 }
 
-// Close closes the readers of every scene not in use (those in use close
-// when released).
+// Close closes the idle readers of every scene (those in use close when
+// released).
 func (c *ReaderCache) Close() {
 	c.mu.Lock()
-	entries := c.entries
-	c.entries = nil
-	var idle []*cachedScene
-	for _, e := range entries {
+	var idle []*pairReaders
+	for _, e := range c.entries {
 		e.evicted = true
-		if e.users == 0 {
-			idle = append(idle, e)
-		}
+		idle = append(idle, e.idle...)
+		e.idle = nil
 	}
+	c.entries = nil
 	c.mu.Unlock()
-	for _, e := range idle {
-		e.readers.close()
+	for _, p := range idle {
+		p.close()
 	}
 }

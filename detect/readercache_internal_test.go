@@ -4,14 +4,12 @@ import (
 	"context"
 	"sync"
 	"testing"
-
-	"github.com/weipian/weipian/tiles"
 )
 
-// The cache hands the tiles of one scene the same open images, opens new
-// ones when the stored scene changes or another batch comes, closes what
-// it evicts only once no tile uses it, and its tiles are the tiles of
-// readers of their own.
+// The cache gives each tile in progress readers of its own, hands a tile
+// the readers the last finished tile left, opens new ones when the stored
+// scene changes or another batch comes, closes what it evicts only once no
+// tile uses it, and its tiles are the tiles of readers of their own.
 func TestReaderCache(t *testing.T) {
 	ctx := context.Background()
 	s, err := Ingest(ctx, "../testdata/juelich/LS20010525.tif", "../testdata/juelich/LS20010626.tif", Options{WorkDir: t.TempDir(), TileSize: 256})
@@ -31,20 +29,30 @@ func TestReaderCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a == b || a.shared == nil || a.shared != b.shared {
-		t.Fatalf("two tiles of one scene: scenes %p %p, readers %p %p; want own scenes, shared readers", a, b, a.shared, b.shared)
+	if a == b || a.shared == nil || b.shared == nil || a.shared == b.shared {
+		t.Fatalf("two tiles in progress: scenes %p %p, readers %p %p; want readers of their own", a, b, a.shared, b.shared)
 	}
-	// Concurrent tiles through the shared readers give the tiles of a
-	// scene without them.
+	relA()
+	a2, relA2, err := c.acquire("b1", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a2.shared != a.shared {
+		t.Fatal("the next tile did not get the readers the last one left")
+	}
+	// Concurrent tiles through cached readers give the tiles of a scene
+	// that opens its own.
 	keys := s.Tiles().Keys()
-	var wg sync.WaitGroup
 	got := make([][]byte, len(keys))
+	var wg sync.WaitGroup
 	for i, k := range keys {
 		wg.Go(func() {
-			sc := a
-			if i%2 == 1 {
-				sc = b
+			sc, rel, err := c.acquire("b1", data)
+			if err != nil {
+				t.Error(err)
+				return
 			}
+			defer rel()
 			r, err := Tile(ctx, sc, k)
 			if err != nil {
 				t.Error(err)
@@ -64,20 +72,22 @@ func TestReaderCache(t *testing.T) {
 		}
 	}
 	// A changed description of the same batch gets readers of its own; the
-	// old ones stay open while in use.
-	changed := append([]byte(nil), data...)
-	changed = append(changed[:len(changed)-1], ' ', '}')
+	// old ones in use stay open until released.
+	changed := append(append([]byte(nil), data[:len(data)-1]...), ' ', '}')
 	d, relD, err := c.acquire("b1", changed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.shared == a.shared {
+	if d.shared == a2.shared || d.shared == b.shared {
 		t.Fatal("a changed scene description reused the old readers")
 	}
-	if _, err := Tile(ctx, a, tiles.Key{}); err != nil {
-		t.Fatalf("evicted readers still in use were closed: %v", err)
+	if _, err := Tile(ctx, b, keys[0]); err != nil {
+		t.Fatalf("evicted readers still in use: %v", err)
 	}
-	relA()
+	if len(c.entries) != 1 || c.entries[0].data[len(c.entries[0].data)-2] != ' ' {
+		t.Fatalf("entries after a changed scene: %d", len(c.entries))
+	}
+	relA2()
 	relB()
 	relD()
 	// Another batch evicts the idle entry (max 1).
@@ -85,8 +95,8 @@ func TestReaderCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.shared == d.shared || len(c.entries) != 1 || c.entries[0].id != "b2" {
-		t.Fatalf("entries after a second batch: %d, first %q", len(c.entries), c.entries[0].id)
+	if len(c.entries) != 1 || c.entries[0].id != "b2" || e.shared == d.shared {
+		t.Fatalf("entries after a second batch: %d", len(c.entries))
 	}
 	relE()
 	c.Close()
