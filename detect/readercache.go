@@ -80,16 +80,27 @@ func (c *ReaderCache) acquire(id string, data []byte) (*Scene, func(), error) {
 			kept = append(kept, o)
 			continue
 		}
-		o.evicted = true
-		closeNow = append(closeNow, o.idle...)
-		o.idle = nil
+		closeNow = append(closeNow, o.evict()...)
 	}
 	c.entries = kept
 	c.mu.Unlock()
-	for _, q := range closeNow {
-		q.close()
-	}
+	closeAll(closeNow)
 	return e.view(p), func() { c.release(e, p) }, nil
+}
+
+// evict marks e evicted (readers released later close) and returns its
+// idle readers, for the caller to close outside the lock. c.mu is held.
+func (e *cachedScene) evict() []*pairReaders {
+	e.evicted = true
+	idle := e.idle
+	e.idle = nil
+	return idle
+}
+
+func closeAll(ps []*pairReaders) {
+	for _, p := range ps {
+		p.close()
+	}
 }
 
 // view returns a copy of the scene that reads through p.
@@ -118,13 +129,9 @@ func (c *ReaderCache) Close() {
 	c.mu.Lock()
 	var idle []*pairReaders
 	for _, e := range c.entries {
-		e.evicted = true
-		idle = append(idle, e.idle...)
-		e.idle = nil
+		idle = append(idle, e.evict()...)
 	}
 	c.entries = nil
 	c.mu.Unlock()
-	for _, p := range idle {
-		p.close()
-	}
+	closeAll(idle)
 }

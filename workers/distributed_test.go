@@ -110,7 +110,7 @@ func newCluster(t *testing.T, redisOpts ...testsrv.RedisOption) *cluster {
 		return raster.ObjectPrefix + k, nil
 	}, Materialize: true,
 		BlobName: func(k string) string { return raster.ObjectName(bucket, k) },
-		// as a worker process has it: the tiles of a batch share open images
+		// as a worker process has it: consecutive tiles reuse open images
 		Readers: detect.NewReaderCache(2)}
 	c.orch = &pipeline.Orchestrator{Store: c.store, Queue: &workers.AsynqQueue{Client: c.client}, Stages: eng}
 	return c
