@@ -52,7 +52,7 @@ ticks() {
 }
 secs() { awk -v t="$1" -v hz="$hz" 'BEGIN {printf "%.1f", t / hz}'; }
 
-printf "%-4s %-8s %-8s %-6s %-10s %-7s %-8s %-14s %-13s %s\n" "run" "scene" "workers" "tiles" "tile_s" "Mpx/s" "speedup" "workers_cpu_s" "servers_cpu_s" "peak_RSS_MB_per_worker"
+printf "%-4s %-8s %-8s %-6s %-10s %-7s %-8s %-14s %-13s %-20s %s\n" "run" "scene" "workers" "tiles" "tile_s" "Mpx/s" "speedup" "workers_cpu_s" "servers_cpu_s" "redis/minio/pg_s" "peak_RSS_MB_per_worker"
 for n in "${repeats[@]}"; do
   bin/weipian bench pair --out "$work/pair$n" --repeat "$n" >/dev/null
   before="$work/pair$n/LS20010525_${n}000x${n}000.vrt"
@@ -78,14 +78,14 @@ for n in "${repeats[@]}"; do
         js=$(psql "$WEIPIAN_DB" -XAtq -F '|' -c "SELECT state, tiles_done, tiles_total, COALESCE(started_at, ''), updated_at, COALESCE(error, '') FROM batches WHERE id = '$id'")
         IFS='|' read -r state_ done_ total started updated _ <<<"$js"
         if [ "$state_" = failed ]; then echo "batch $id failed: $js" >&2; exit 1; fi
-        if [ -z "$s0" ] && [ "$state_" = detecting ]; then s0=$(ticks "${servers[@]}"); w0=$(ticks "${pids[@]}"); fi
+        if [ -z "$s0" ] && [ "$state_" = detecting ]; then s0=$(ticks "${servers[@]}"); w0=$(ticks "${pids[@]}"); r0=$(ticks "${servers[0]}"); m0=$(ticks "${servers[1]}"); fi
         if [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$done_" = "$total" ]; then break; fi
         # The time comes from the batch's own clock, not from when the poll
         # saw it; the poll interval only bounds how late the CPU counters
         # are read.
         sleep "${POLL:-2}"
       done
-      s1=$(ticks "${servers[@]}"); w1=$(ticks "${pids[@]}")
+      s1=$(ticks "${servers[@]}"); w1=$(ticks "${pids[@]}"); r1=$(ticks "${servers[0]}"); m1=$(ticks "${servers[1]}")
       start=$(date -d "$started" +%s.%N)
       end=$(date -d "$updated" +%s.%N)
       mem=""
@@ -98,8 +98,9 @@ for n in "${repeats[@]}"; do
       [ -n "$one" ] || one=$t
       mpx=$(awk -v n="$n" -v s="$t" 'BEGIN {print n * n / s}')
       sp=$(awk -v a="$one" -v b="$t" 'BEGIN {printf "%.2f", a / b}')
-      printf "%-4s %-8s %-8s %-6s %-10.1f %-7.2f %-8s %-14s %-13s %s\n" "$r" "${n}000²" "$w" "$total" "$t" "$mpx" "$sp" \
-        "$(secs $((w1 - w0)))" "$(secs $((s1 - s0)))" "$mem"
+      printf "%-4s %-8s %-8s %-6s %-10.1f %-7.2f %-8s %-14s %-13s %-20s %s\n" "$r" "${n}000²" "$w" "$total" "$t" "$mpx" "$sp" \
+        "$(secs $((w1 - w0)))" "$(secs $((s1 - s0)))" \
+        "$(secs $((r1 - r0)))/$(secs $((m1 - m0)))/$(secs $((s1 - s0 - r1 + r0 - m1 + m0)))" "$mem"
     done
   done
 done
