@@ -46,6 +46,8 @@ func ChangeType(p *pipeline.Patch) (tblx, confidence, reason string) {
 		return TypeRevegetation, conf, tr + "植被增加"
 	case "farming":
 		return TypeFarming, conf, tr + "整块田块植被与裸土之间变化（农业耕作/季节变化）"
+	case "water_internal":
+		return TypeOther, lower[conf], tr + "水体内部变化（水色、浑浊度或水位），非关注变化"
 	case "vegetation_loss":
 		return TypeEarthwork, conf, tr + "植被移除、地表裸露，" + vs
 	case "surface_change":

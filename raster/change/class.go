@@ -20,14 +20,15 @@ const (
 	SurfaceChange        // another significant change of the surface (soil works, mining, demolition, other)
 	Farming              // a whole field between vegetation and bare soil: 农业耕作/季节变化 (not of concern)
 	Changed              // pixel level: a significant change, typed per patch
+	WaterInternal        // a change within water in both dates (turbidity, sediment, glint, level): not of concern
 	numClasses
 )
 
 // Classes lists the patch classes (without None and Changed) in a fixed order.
-var Classes = []Class{WaterGain, VegetationGain, BuiltGain, VegetationLoss, SurfaceChange, Farming}
+var Classes = []Class{WaterGain, VegetationGain, BuiltGain, VegetationLoss, SurfaceChange, Farming, WaterInternal}
 
-var classNames = [...]string{"none", "water_gain", "vegetation_gain", "built_gain", "vegetation_loss", "surface_change", "farming", "changed"}
-var classLabels = [...]string{"无变化", "水面增加", "植被增加", "建设/硬化增加", "植被减少/动土", "地表其他变化", "农业耕作/季节变化", "变化"}
+var classNames = [...]string{"none", "water_gain", "vegetation_gain", "built_gain", "vegetation_loss", "surface_change", "farming", "changed", "water_internal"}
+var classLabels = [...]string{"无变化", "水面增加", "植被增加", "建设/硬化增加", "植被减少/动土", "地表其他变化", "农业耕作/季节变化", "变化", "水体内部变化"}
 
 // String returns the English code of the class, e.g. "built_gain".
 func (c Class) String() string {
@@ -132,8 +133,17 @@ func Classify(p *Part, areaM2, fill float64, par Params) Typed {
 	// date uneven.
 	uniform := areaM2 >= par.UniformM2 && cvA <= par.UniformCVBefore && cvB <= par.UniformCVAfter
 	switch {
+	case a == Water && b == Built:
+		// Ponds are dug in fields and bare ground; a built surface that
+		// turns dark and "watery" (green above NIR) is nearly always the
+		// shadow of a new or taller building, or water standing on it.
+		t.Class, t.Reason = SurfaceChange, trans+"：建筑/硬化地表变暗，多为新建高大建筑物的阴影或地表积水，需实地核实"
 	case a == Water && b != Water:
 		t.Class, t.Reason = WaterGain, trans+"：新增水面"
+	case a == Water:
+		// Water in both dates: its colour changed (sediment, algae, glint,
+		// depth), not the use of the land.
+		t.Class, t.Reason = WaterInternal, trans+"：前后时相均为水体，水色、浑浊度或水位变化，非关注变化"
 	case a == Vegetated:
 		t.Class, t.Reason = VegetationGain, trans+"：植被增加或作物生长，非关注变化"
 	case field && (b == Vegetated || b == Bare) && (a == Bare || a == Built):

@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/weipian/weipian/raster/region"
@@ -529,5 +530,35 @@ func TestNewRoofAmongLawnsIsNotDiluted(t *testing.T) {
 	t.Logf("strength at the roof's centre: %d (ScoreShare %.1f), %d (plain mean)", f0, p.ScoreShare, f1)
 	if f1 >= 1000 || f0 < f1*3/2 {
 		t.Errorf("strength %d with ScoreShare %.1f, %d with the plain mean: want the roof diluted below the threshold by the plain mean, not by ours", f0, p.ScoreShare, f1)
+	}
+}
+
+// Water in both dates that changed colour (a river turning turbid) is no
+// change of concern; water that appears is.
+func TestWaterTransitions(t *testing.T) {
+	p := DefaultParams(10)
+	for _, c := range []struct {
+		name       string
+		watA, watB int64
+		want       Class
+	}{
+		{"turbid river", 100, 100, WaterInternal},
+		{"river mostly water both dates", 60, 55, WaterInternal},
+		{"new pond", 0, 100, WaterGain},
+		{"drained", 100, 0, SurfaceChange},
+		{"built surface turned dark (shadow)", 0, 100, SurfaceChange},
+	} {
+		pt := Part{Pixels: 100, WatA: c.watA, WatB: c.watB, BrightA: 100 * 800, BrightB: 100 * 1200,
+			BrightA2: 100 * 800 * 800 * 2, BrightB2: 100 * 1200 * 1200 * 2}
+		if strings.Contains(c.name, "built") {
+			pt.NeutralA = 100
+		}
+		got := Classify(&pt, 10000, 0.5, p)
+		if got.Class != c.want {
+			t.Errorf("%s: class %v (%s), want %v", c.name, got.Class, got.Reason, c.want)
+		}
+		if c.want == WaterInternal && (got.Class.Concern() || !strings.Contains(got.Reason, "非关注变化")) {
+			t.Errorf("%s: water-internal change is of concern or its reason does not say so: %s", c.name, got.Reason)
+		}
 	}
 }
