@@ -272,3 +272,50 @@ func TestEveryParameterHasAnOrigin(t *testing.T) {
 		}
 	}
 }
+
+// The NIR paths on a real Sentinel-2 pair (OSCD Bordeaux, May 2016 →
+// October 2017, B,G,R,NIR UInt16): the Garonne is water in both dates by
+// NDWI and turns from dark to sediment-beige, which is a change of colour
+// within water, set aside with its reason, never a 图斑; NDVI finds the
+// vegetation that was cleared (vegetated before). Skips when the shared
+// research-use data is absent (CI has it).
+func TestSentinel2WaterAndVegetation(t *testing.T) {
+	dir := "../../shared/data/oscd_s2_samples"
+	b, a := filepath.Join(dir, "A/bordeaux.tif"), filepath.Join(dir, "B/bordeaux.tif")
+	if _, err := os.Stat(b); err != nil {
+		t.Skipf("shared benchmark not found (research-use data outside the repository): %v", err)
+	}
+	res, _ := run(t, b, a, detect.Options{})
+	if got := strings.Join(res.Summary.Bands, ","); !strings.Contains(got, "NIR") {
+		t.Fatalf("bands %s: the NIR band of the Sentinel-2 pair was not used", got)
+	}
+	var waterM2 float64
+	veg := 0
+	for _, p := range res.NonConcern {
+		if p.Class == "water_internal" {
+			if p.BeforeState != "water" || p.AfterState != "water" || !strings.Contains(p.Reason, "水体") {
+				t.Errorf("water-internal change %s: states %s→%s, reason %q", p.ID, p.BeforeState, p.AfterState, p.Reason)
+			}
+			waterM2 += p.AreaM2
+		}
+	}
+	for _, p := range res.Patches {
+		if p.BeforeState == "vegetated" {
+			veg++
+		}
+		if p.BeforeState == "water" && p.AfterState == "water" {
+			t.Errorf("patch of concern %s (%s, %.0f m²) is water in both dates", p.ID, p.Class, p.AreaM2)
+		}
+		if p.Class == "water_gain" && p.BeforeState == "built" {
+			t.Errorf("patch %s: a built surface turning dark is typed as a new water surface", p.ID)
+		}
+	}
+	t.Logf("%d patches of concern, %d set aside; water-internal change %.1f ha; %d of concern vegetated before", len(res.Patches), len(res.NonConcern), waterM2/1e4, veg)
+	// The turbid river along the banks: about 10 ha.
+	if waterM2 < 5e4 {
+		t.Errorf("the Garonne turning turbid gave %.1f ha of water-internal change, want >= 5 ha", waterM2/1e4)
+	}
+	if veg == 0 {
+		t.Error("NDVI found no patch of concern that was vegetated before (parks and gardens built over)")
+	}
+}
