@@ -219,3 +219,47 @@ func TestRoundIsMathRound(t *testing.T) {
 		}
 	}
 }
+
+// The box mean equals the plain sum over the clipped square, divided by the
+// valid count, for every radius (wider than the window too), and in place
+// (out = v) gives the same values as into a new plane.
+func TestBoxMeanNaiveAndInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, sz := range [][2]int{{23, 17}, {5, 40}, {40, 3}} {
+		w, h := sz[0], sz[1]
+		v := make([]float32, w*h)
+		valid := make([]bool, w*h)
+		for i := range v {
+			v[i] = float32(math.Round((rng.Float64()*2000-500)*1024) / 1024)
+			valid[i] = rng.Float64() > 0.15
+		}
+		for _, r := range []int{1, 2, 5, 12, 50} {
+			bx := newBoxer(w, h, valid)
+			got := bx.mean(v, r, nil)
+			in := append([]float32(nil), v...)
+			bx.mean(in, r, in)
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					var s int64
+					c := 0
+					for yy := max(0, y-r); yy < min(h, y+r+1); yy++ {
+						for xx := max(0, x-r); xx < min(w, x+r+1); xx++ {
+							if valid[yy*w+xx] {
+								s += int64(math.Round(float64(v[yy*w+xx]) * (1 << 16)))
+								c++
+							}
+						}
+					}
+					want := float32(0)
+					if c > 0 {
+						want = float32(float64(s) / (1 << 16) / float64(c))
+					}
+					i := y*w + x
+					if got[i] != want || in[i] != want {
+						t.Fatalf("%dx%d r=%d (%d,%d): got %v, in place %v, want %v", w, h, r, x, y, got[i], in[i], want)
+					}
+				}
+			}
+		}
+	}
+}
