@@ -538,21 +538,18 @@ func TestNewRoofAmongLawnsIsNotDiluted(t *testing.T) {
 func TestWaterTransitions(t *testing.T) {
 	p := DefaultParams(10)
 	for _, c := range []struct {
-		name       string
-		watA, watB int64
-		want       Class
+		name                 string
+		watA, watB, neutralA int64
+		want                 Class
 	}{
-		{"turbid river", 100, 100, WaterInternal},
-		{"river mostly water both dates", 60, 55, WaterInternal},
-		{"new pond", 0, 100, WaterGain},
-		{"drained", 100, 0, SurfaceChange},
-		{"built surface turned dark (shadow)", 0, 100, SurfaceChange},
+		{"turbid river", 100, 100, 0, WaterInternal},
+		{"river mostly water both dates", 60, 55, 0, WaterInternal},
+		{"new pond", 0, 100, 0, WaterGain},
+		{"drained", 100, 0, 0, SurfaceChange},
+		{"built surface turned dark (shadow)", 0, 100, 100, SurfaceChange},
 	} {
-		pt := Part{Pixels: 100, WatA: c.watA, WatB: c.watB, BrightA: 100 * 800, BrightB: 100 * 1200,
+		pt := Part{Pixels: 100, WatA: c.watA, WatB: c.watB, NeutralA: c.neutralA, BrightA: 100 * 800, BrightB: 100 * 1200,
 			BrightA2: 100 * 800 * 800 * 2, BrightB2: 100 * 1200 * 1200 * 2}
-		if strings.Contains(c.name, "built") {
-			pt.NeutralA = 100
-		}
 		got := Classify(&pt, 10000, 0.5, p)
 		if got.Class != c.want {
 			t.Errorf("%s: class %v (%s), want %v", c.name, got.Class, got.Reason, c.want)
