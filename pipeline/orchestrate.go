@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,16 +23,30 @@ const (
 type Job struct {
 	Kind    string `json:"kind"`
 	BatchID string `json:"batch_id"`
-	Key     string `json:"key,omitempty"` // tile key for JobTile
+	Key     string `json:"key,omitempty"` // tile key for JobTile: the first of a run
+	// More are the run's further tiles, neighbours of Key in the tile
+	// order (see tileRuns), done one after the other by one worker.
+	More []string `json:"more,omitempty"`
 }
 
 // ID is the job's idempotency key: enqueueing a job whose ID is already
 // queued or running is a no-op.
 func (t Job) ID() string {
 	if t.Kind == JobTile {
+		if len(t.More) > 0 {
+			return fmt.Sprintf("%s:tile:%s+%d", t.BatchID, t.Key, len(t.More))
+		}
 		return t.BatchID + ":tile:" + t.Key
 	}
 	return t.BatchID + ":" + t.Kind
+}
+
+// TileKeys returns the tiles of a JobTile: Key and then More.
+func (t Job) TileKeys() []string {
+	if t.Key == "" {
+		return nil
+	}
+	return append([]string{t.Key}, t.More...)
 }
 
 // Queue delivers jobs to workers. Enqueue ignores jobs whose ID is already
@@ -118,7 +135,7 @@ func (o *Orchestrator) Handle(ctx context.Context, t Job, retry bool) error {
 	case JobIngest:
 		return o.ingest(ctx, t.BatchID, retry)
 	case JobTile:
-		return o.tile(ctx, t.BatchID, t.Key)
+		return o.tileRun(ctx, t, retry)
 	case JobFinalize:
 		return o.finalize(ctx, t.BatchID, retry)
 	}
@@ -130,10 +147,16 @@ func (o *Orchestrator) Handle(ctx context.Context, t Job, retry bool) error {
 func (o *Orchestrator) Failed(ctx context.Context, t Job, cause error) error {
 	msg := cause.Error()
 	if t.Kind == JobTile {
-		if err := o.Store.TileFailed(ctx, t.BatchID, t.Key, msg, true); err != nil && !errors.Is(err, ErrNotFound) {
+		key := t.Key
+		var te *tileError
+		if errors.As(cause, &te) {
+			key, cause = te.key, te.err
+			msg = cause.Error()
+		}
+		if err := o.Store.TileFailed(ctx, t.BatchID, key, msg, true); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		msg = fmt.Sprintf("tile %s: %s", t.Key, msg)
+		msg = fmt.Sprintf("tile %s: %s", key, msg)
 	}
 	_, err := o.Store.TransitionBatch(ctx, t.BatchID,
 		[]BatchState{BatchQueued, BatchIngesting, BatchDetecting, BatchFinalizing}, BatchFailed, msg, "")
@@ -198,16 +221,123 @@ func (o *Orchestrator) enqueuePending(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var tasks []Job
+	var pending []string
 	for _, t := range tiles {
 		if t.State != TileDone {
-			tasks = append(tasks, Job{Kind: JobTile, BatchID: id, Key: t.Key})
+			pending = append(pending, t.Key)
 		}
 	}
-	if len(tasks) == 0 {
+	if len(pending) == 0 {
 		return o.Queue.Enqueue(ctx, Job{Kind: JobFinalize, BatchID: id})
 	}
-	return o.Queue.Enqueue(ctx, tasks...)
+	return o.Queue.Enqueue(ctx, tileRuns(id, pending)...)
+}
+
+// Tile runs. A worker keeps its images open between tiles, so the blocks a
+// tile shares with the one before it (its halo) come from GDAL's block
+// cache. Workers take jobs in turn, so with one tile per job two workers
+// never get neighbouring tiles: each decodes, and the object store serves,
+// every shared block again. A job is therefore a run of up to
+// tileRunMax neighbouring tiles (in natural key order: down a column of
+// the tile grid), as long as the batch still has at least tileRunJobs
+// jobs for its workers to share.
+const (
+	tileRunMax  = 4
+	tileRunJobs = 32
+)
+
+// tileRuns groups the pending tile keys of batch id into jobs.
+func tileRuns(id string, keys []string) []Job {
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, naturalCompare)
+	n := max(1, min(tileRunMax, len(keys)/tileRunJobs))
+	jobs := make([]Job, 0, (len(keys)+n-1)/n)
+	for i := 0; i < len(keys); i += n {
+		run := keys[i:min(i+n, len(keys))]
+		j := Job{Kind: JobTile, BatchID: id, Key: run[0]}
+		if len(run) > 1 {
+			j.More = slices.Clone(run[1:])
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs
+}
+
+// naturalCompare orders strings with their digit runs compared as numbers
+// ("0_2" before "0_10"), so that tile keys "col_row" follow the grid.
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitPrefix(a), digitPrefix(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := cmp.Compare(len(na), len(nb)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(da, db); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return cmp.Compare(a[0], b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func digitPrefix(s string) int {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// tileError names the tile of a run that failed.
+type tileError struct {
+	key string
+	err error
+}
+
+func (e *tileError) Error() string { return fmt.Sprintf("tile %s: %v", e.key, e.err) }
+func (e *tileError) Unwrap() error { return e.err }
+
+// tileRun runs the tiles of a JobTile in order. A retried run skips the
+// tiles that are already done; a failing tile stops the run and names
+// itself in the error.
+func (o *Orchestrator) tileRun(ctx context.Context, t Job, retry bool) error {
+	keys := t.TileKeys()
+	if len(keys) == 1 {
+		return o.tile(ctx, t.BatchID, keys[0])
+	}
+	var done map[string]bool
+	if retry {
+		tiles, err := o.Store.Tiles(ctx, t.BatchID)
+		if err != nil {
+			return err
+		}
+		done = map[string]bool{}
+		for _, tl := range tiles {
+			done[tl.Key] = tl.State == TileDone
+		}
+	}
+	for _, k := range keys {
+		if done[k] {
+			continue
+		}
+		if err := o.tile(ctx, t.BatchID, k); err != nil {
+			if errors.Is(err, ErrInvalid) || errors.Is(err, ErrStale) {
+				return err
+			}
+			return &tileError{key: k, err: err}
+		}
+	}
+	return nil
 }
 
 func (o *Orchestrator) tile(ctx context.Context, id, key string) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -391,4 +392,56 @@ func TestOrchestratorCancelAndResume(t *testing.T) {
 		t.Errorf("resumed batch %s", got.State)
 	}
 	_ = s
+}
+
+// A batch of many tiles is queued as runs of neighbouring tiles (down a
+// column of the grid, numbers compared as numbers), each run done by one
+// worker in order; a run that fails part-way is retried from its failing
+// tile, and when its retries are spent the batch names that tile.
+func TestOrchestratorTileRuns(t *testing.T) {
+	transient := errors.New("connection reset")
+	st := &stages{n: 130, tileErr: map[string][]error{"0_6": {transient}, "0_9": {transient, transient, transient}}}
+	o, s, q := setup(st, nil)
+	b := submit(t, o)
+	j, _ := q.pop()
+	if err := o.Handle(t.Context(), j, false); err != nil {
+		t.Fatal(err)
+	}
+	jobs := slices.Clone(q.jobs)
+	if len(jobs) != 33 {
+		t.Fatalf("%d tile jobs for 130 tiles, want 33 runs of up to 4", len(jobs))
+	}
+	var order []string
+	for _, j := range jobs {
+		if j.Kind != pipeline.JobTile || len(j.TileKeys()) > 4 {
+			t.Fatalf("job %+v", j)
+		}
+		order = append(order, j.TileKeys()...)
+	}
+	for i, k := range order {
+		if want := fmt.Sprintf("0_%d", i); k != want {
+			t.Fatalf("tile %d of the runs is %s, want %s (grid order)", i, k, want)
+		}
+	}
+	if got := jobs[1].ID(); got != b.ID+":tile:0_4+3" {
+		t.Errorf("run ID %q", got)
+	}
+	run(t, o, q, 3)
+	got, _ := s.GetBatch(t.Context(), b.ID)
+	if got.State != pipeline.BatchFailed || !strings.HasPrefix(got.Error, "tile 0_9: ") || got.TilesDone != 127 {
+		t.Fatalf("batch %s (%q), %d tiles done; want failed naming tile 0_9, 127 done", got.State, got.Error, got.TilesDone)
+	}
+	tiles, _ := s.Tiles(t.Context(), b.ID)
+	for _, tl := range tiles {
+		if (tl.Key == "0_9") != (tl.State == pipeline.TileFailed) || (tl.Key == "0_9" && tl.Error != transient.Error()) {
+			t.Errorf("tile %s %s %q", tl.Key, tl.State, tl.Error)
+		}
+	}
+	// Attempts: the 122 tiles of the other runs once; run 0_4..0_7 three
+	// and then, retried from 0_6 (0_4 and 0_5 are done), two; run
+	// 0_8..0_11 stops at 0_9 three times: 0_8 once, 0_9 thrice, 0_10 and
+	// 0_11 never (127 tiles done).
+	if want := 122 + 3 + 2 + 4; st.tiles != want {
+		t.Errorf("%d tile attempts, want %d", st.tiles, want)
+	}
 }

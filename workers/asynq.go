@@ -20,7 +20,8 @@ type TaskOptions struct {
 }
 
 // DefaultTaskOptions returns the defaults of a task kind: ingest reads and
-// copies whole scenes, tiles are short, finalize merges the whole scene.
+// copies whole scenes, tile jobs (runs of up to 4 tiles) are short,
+// finalize merges the whole scene.
 func DefaultTaskOptions(kind string) TaskOptions {
 	switch kind {
 	case pipeline.JobIngest:

@@ -28,7 +28,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "weipian_tasks_total", Help: "Tasks handled, by kind and outcome (done, failed, retried, stale).",
 		}, []string{"kind", "outcome"}),
 		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "weipian_task_seconds", Help: "Task latency in seconds, by kind (tile:detect is the tile latency).",
+			Name: "weipian_task_seconds", Help: "Task latency in seconds, by kind (tile:detect is a run of up to 4 neighbouring tiles; each tile's own time is in the batch's tile list).",
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
 		}, []string{"kind"}),
 		BytesRead: prometheus.NewCounter(prometheus.CounterOpts{
