@@ -10,7 +10,10 @@
 # every POLL seconds (default 2), with psql, so that it takes no CPU from
 # the workers.
 # For every batch it prints the tile stage's wall time, the speed-up over 1
-# worker of the same run, the CPU seconds the tile workers and the servers
+# worker of the same run, that speed-up corrected for a drift of the
+# machine's CPU speed between the two batches (eqcpu: as if both had cost
+# the CPU, workers' and servers', that the 1-worker batch cost; it also
+# hides any CPU a second worker adds), the CPU seconds the tile workers and the servers
 # (Redis, MinIO, PostgreSQL and its backends) used during it, and each tile
 # worker's peak memory. Needs ~10 GB of free disk; the machine should be
 # otherwise idle.
@@ -52,7 +55,7 @@ ticks() {
 }
 secs() { awk -v t="$1" -v hz="$hz" 'BEGIN {printf "%.1f", t / hz}'; }
 
-printf "%-4s %-8s %-8s %-6s %-10s %-7s %-8s %-14s %-13s %-20s %s\n" "run" "scene" "workers" "tiles" "tile_s" "Mpx/s" "speedup" "workers_cpu_s" "servers_cpu_s" "redis/minio/pg_s" "peak_RSS_MB_per_worker"
+printf "%-4s %-8s %-8s %-6s %-10s %-7s %-8s %-6s %-14s %-13s %-20s %s\n" "run" "scene" "workers" "tiles" "tile_s" "Mpx/s" "speedup" "eqcpu" "workers_cpu_s" "servers_cpu_s" "redis/minio/pg_s" "peak_RSS_MB_per_worker"
 for n in "${repeats[@]}"; do
   bin/weipian bench pair --out "$work/pair$n" --repeat "$n" >/dev/null
   before="$work/pair$n/LS20010525_${n}000x${n}000.vrt"
@@ -95,10 +98,12 @@ for n in "${repeats[@]}"; do
       kill -9 "${pids[@]}" "$ifpid" 2>/dev/null || true
       wait 2>/dev/null || true
       t=$(awk -v a="$end" -v b="$start" 'BEGIN {print a - b}')
-      [ -n "$one" ] || one=$t
+      cpu=$((w1 - w0 + s1 - s0))
+      [ -n "$one" ] || { one=$t; onecpu=$cpu; }
       mpx=$(awk -v n="$n" -v s="$t" 'BEGIN {print n * n / s}')
       sp=$(awk -v a="$one" -v b="$t" 'BEGIN {printf "%.2f", a / b}')
-      printf "%-4s %-8s %-8s %-6s %-10.1f %-7.2f %-8s %-14s %-13s %-20s %s\n" "$r" "${n}000²" "$w" "$total" "$t" "$mpx" "$sp" \
+      eq=$(awk -v a="$one" -v b="$t" -v c="$cpu" -v c1="$onecpu" 'BEGIN {printf "%.2f", a / b * c / c1}')
+      printf "%-4s %-8s %-8s %-6s %-10.1f %-7.2f %-8s %-6s %-14s %-13s %-20s %s\n" "$r" "${n}000²" "$w" "$total" "$t" "$mpx" "$sp" "$eq" \
         "$(secs $((w1 - w0)))" "$(secs $((s1 - s0)))" \
         "$(secs $((r1 - r0)))/$(secs $((m1 - m0)))/$(secs $((s1 - s0 - r1 + r0 - m1 + m0)))" "$mem"
     done
