@@ -251,16 +251,27 @@ func tileRuns(id string, keys []string) []Job {
 	keys = slices.Clone(keys)
 	slices.SortFunc(keys, naturalCompare)
 	n := max(1, min(tileRunMax, len(keys)/tileRunJobs))
-	jobs := make([]Job, 0, (len(keys)+n-1)/n)
-	for i := 0; i < len(keys); i += n {
-		run := keys[i:min(i+n, len(keys))]
-		j := Job{Kind: JobTile, BatchID: id, Key: run[0]}
-		if len(run) > 1 {
-			j.More = slices.Clone(run[1:])
+	var jobs []Job
+	for i := 0; i < len(keys); {
+		// A run ends after n tiles or where the key differs from its first
+		// in more than its last number (the next column of the grid).
+		e := i + 1
+		for e < len(keys) && e-i < n && lineOf(keys[e]) == lineOf(keys[i]) {
+			e++
+		}
+		j := Job{Kind: JobTile, BatchID: id, Key: keys[i]}
+		if e-i > 1 {
+			j.More = slices.Clone(keys[i+1 : e])
 		}
 		jobs = append(jobs, j)
+		i = e
 	}
 	return jobs
+}
+
+// lineOf is a key without its last number: the column of "col_row".
+func lineOf(key string) string {
+	return strings.TrimRight(key, "0123456789")
 }
 
 // naturalCompare orders strings with their digit runs compared as numbers

@@ -218,6 +218,7 @@ func run(t *testing.T, o *pipeline.Orchestrator, q *memQueue, tries int) []error
 // can be injected per stage.
 type stages struct {
 	n                        int
+	keys                     func(i int) string // tile keys (default "0_i")
 	ingestErr, finalizeErr   error
 	tileErr                  map[string][]error // consumed one per attempt
 	ingests, tiles, finalize int
@@ -234,6 +235,9 @@ func (s *stages) Ingest(_ context.Context, b pipeline.Batch) (string, []string, 
 	keys := make([]string, s.n)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("0_%d", i)
+		if s.keys != nil {
+			keys[i] = s.keys(i)
+		}
 	}
 	return "scene-" + b.ID, keys, nil
 }
@@ -425,6 +429,23 @@ func TestOrchestratorTileRuns(t *testing.T) {
 	}
 	if got := jobs[1].ID(); got != b.ID+":tile:0_4+3" {
 		t.Errorf("run ID %q", got)
+	}
+	// A run does not go on into the next column of the grid: 3 columns of
+	// 45 rows give runs of 4, 4, … and 1 per column.
+	st3 := &stages{n: 135, keys: func(i int) string { return fmt.Sprintf("%d_%d", i/45, i%45) }}
+	o3, _, q3 := setup(st3, nil)
+	submit(t, o3)
+	j3, _ := q3.pop()
+	if err := o3.Handle(t.Context(), j3, false); err != nil {
+		t.Fatal(err)
+	}
+	if len(q3.jobs) != 36 {
+		t.Errorf("%d jobs for 3 columns of 45 tiles, want 36", len(q3.jobs))
+	}
+	for _, j := range q3.jobs {
+		if k := j.TileKeys(); k[0][:2] != k[len(k)-1][:2] {
+			t.Errorf("run %v crosses a column", k)
+		}
 	}
 	run(t, o, q, 3)
 	got, _ := s.GetBatch(t.Context(), b.ID)
