@@ -185,7 +185,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		}
 		eng.BlobName = a.dir.Path
 	}
-	a.orch = &pipeline.Orchestrator{Store: a.store, Queue: queue, Stages: eng}
+	a.orch = &pipeline.Orchestrator{Store: a.store, Queue: queue, Stages: eng, Log: a.log}
 	a.cases = &casework.Service{Store: a.store, Zones: a.zoneSet, Config: a.judgeCfg, Now: cfg.Now}
 	a.orch.Judge = a.cases
 	if a.inproc != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -185,13 +186,10 @@ func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeli
 			return pipeline.TileStats{}, err
 		}
 	} else {
-		data, err := e.getBytes(ctx, sceneKey(b.ID))
-		if err != nil {
-			return pipeline.TileStats{}, err
-		}
 		var release func()
-		if s, release, err = e.Readers.acquire(b.ID, data); err != nil {
-			return pipeline.TileStats{}, invalid(e.nameObjects(err, b))
+		var err error
+		if s, release, err = e.cachedScene(ctx, b); err != nil {
+			return pipeline.TileStats{}, err
 		}
 		defer release()
 	}
@@ -209,6 +207,56 @@ func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeli
 	}
 	win := s.Tiles().Window(k)
 	return pipeline.TileStats{Bytes: int64(win.Dx()*win.Dy()) * int64(2*len(s.BandNames)) * bytesPerSample(s)}, nil
+}
+
+// cachedScene is the batch's scene reading through a pair of the worker's
+// cached readers, and the function that gives them back.
+func (e *Engine) cachedScene(ctx context.Context, b pipeline.Batch) (*Scene, func(), error) {
+	data, err := e.getBytes(ctx, sceneKey(b.ID))
+	if err != nil {
+		return nil, nil, err
+	}
+	s, release, err := e.Readers.acquire(b.ID, data)
+	if err != nil {
+		return nil, nil, invalid(e.nameObjects(err, b))
+	}
+	return s, release, nil
+}
+
+// PrefetchTiles reads the windows of a run of tiles together into GDAL's
+// block cache of the worker's cached readers (pipeline.TilePrefetcher), so
+// that the run's tiles, which take those readers next, find their blocks
+// there: for a run along a row of the grid, one range request per block
+// row and date instead of one per block row, date and tile. It does
+// nothing without a reader cache, or when the windows' blocks of both
+// dates would fill more than half of the block cache (they would push
+// each other out before the tiles read them).
+func (e *Engine) PrefetchTiles(ctx context.Context, b pipeline.Batch, keys []string) error {
+	if e.Readers == nil || len(keys) < 2 {
+		return nil
+	}
+	s, release, err := e.cachedScene(ctx, b)
+	if err != nil {
+		return err
+	}
+	defer release()
+	g := s.Tiles()
+	var win image.Rectangle
+	for _, key := range keys {
+		k, err := tiles.ParseKey(key)
+		if err != nil || !g.Contains(k) {
+			return nil // the tile itself reports it
+		}
+		win = win.Union(g.Window(k))
+	}
+	p := s.shared
+	if 2*(p.rb.DecodedBytes(win)+p.ra.DecodedBytes(win)) > raster.BlockCacheBytes() {
+		return nil
+	}
+	if err := p.rb.Prefetch(ctx, win); err != nil {
+		return err
+	}
+	return p.ra.Prefetch(ctx, win)
 }
 
 func bytesPerSample(s *Scene) int64 {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -74,6 +75,15 @@ type Stages interface {
 	Finalize(ctx context.Context, b Batch) ([]Patch, error)
 }
 
+// TilePrefetcher is what Stages may also do: fetch what a run of tiles
+// will read before its first tile, in fewer and larger reads than the
+// tiles would make one by one (the run's windows together). It is a hint:
+// the tiles read what they need whether or not it was fetched, so an error
+// other than the context's is only logged.
+type TilePrefetcher interface {
+	PrefetchTiles(ctx context.Context, b Batch, keys []string) error
+}
+
 // ErrStale is returned by a handler whose task no longer applies (e.g.
 // another worker holds the stage); the executor drops the task.
 var ErrStale = errors.New("pipeline: stale task")
@@ -89,6 +99,15 @@ type Orchestrator struct {
 	// Judge, when set, turns the finalized batch's patches into 图斑 and
 	// verification tasks before the batch is done. It must be idempotent.
 	Judge Judger
+	// Log takes what the orchestrator only reports (nil: slog.Default()).
+	Log *slog.Logger
+}
+
+func (o *Orchestrator) log() *slog.Logger {
+	if o.Log != nil {
+		return o.Log
+	}
+	return slog.Default()
 }
 
 // Judger judges a finalized batch (package casework).
@@ -238,9 +257,13 @@ func (o *Orchestrator) enqueuePending(ctx context.Context, id string) error {
 // cache. Workers take jobs in turn, so with one tile per job two workers
 // never get neighbouring tiles: each decodes, and the object store serves,
 // every shared block again. A job is therefore a run of up to
-// tileRunMax neighbouring tiles (in natural key order: down a column of
-// the tile grid), as long as the batch still has at least tileRunJobs
-// jobs for its workers to share.
+// tileRunMax neighbouring tiles along a row of the tile grid (keys
+// "col_row" in grid order: by row, then by column, numbers compared as
+// numbers), as long as the batch still has at least tileRunJobs jobs for
+// its workers to share. Along a row rather than down a column: an image's
+// block row is one stretch of its file, so the windows of a run along a
+// row can be fetched with one range request per block row (see
+// TilePrefetcher).
 const (
 	tileRunMax  = 4
 	tileRunJobs = 32
@@ -249,12 +272,12 @@ const (
 // tileRuns groups the pending tile keys of batch id into jobs.
 func tileRuns(id string, keys []string) []Job {
 	keys = slices.Clone(keys)
-	slices.SortFunc(keys, naturalCompare)
+	slices.SortFunc(keys, gridCompare)
 	n := max(1, min(tileRunMax, len(keys)/tileRunJobs))
 	var jobs []Job
 	for i := 0; i < len(keys); {
-		// A run ends after n tiles or where the key differs from its first
-		// in more than its last number (the next column of the grid).
+		// A run ends after n tiles or where the key's last number (its
+		// row) differs from its first's.
 		e := i + 1
 		for e < len(keys) && e-i < n && lineOf(keys[e]) == lineOf(keys[i]) {
 			e++
@@ -269,13 +292,22 @@ func tileRuns(id string, keys []string) []Job {
 	return jobs
 }
 
-// lineOf is a key without its last number: the column of "col_row".
+// lineOf is the last number of a key: the row of "col_row".
 func lineOf(key string) string {
-	return strings.TrimRight(key, "0123456789")
+	return key[len(strings.TrimRight(key, "0123456789")):]
+}
+
+// gridCompare orders tile keys "col_row" along the rows of the grid: by
+// their last number, then by the rest, digit runs compared as numbers.
+func gridCompare(a, b string) int {
+	if c := naturalCompare(lineOf(a), lineOf(b)); c != 0 {
+		return c
+	}
+	return naturalCompare(a, b)
 }
 
 // naturalCompare orders strings with their digit runs compared as numbers
-// ("0_2" before "0_10"), so that tile keys "col_row" follow the grid.
+// ("0_2" before "0_10").
 func naturalCompare(a, b string) int {
 	for a != "" && b != "" {
 		da, db := digitPrefix(a), digitPrefix(b)
@@ -337,10 +369,23 @@ func (o *Orchestrator) tileRun(ctx context.Context, t Job, retry bool) error {
 			done[tl.Key] = tl.State == TileDone
 		}
 	}
-	for _, k := range keys {
-		if done[k] {
-			continue
+	todo := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return done[k] })
+	if p, ok := o.Stages.(TilePrefetcher); ok && len(todo) > 1 {
+		b, err := o.Store.GetBatch(ctx, t.BatchID)
+		if err != nil {
+			return err
 		}
+		if b.State != BatchDetecting {
+			return nil // cancelled, failed, or already finalizing: drop
+		}
+		if err := p.PrefetchTiles(ctx, b, todo); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			o.log().Warn("tile run prefetch failed; the tiles read on their own", "batch", t.BatchID, "tiles", todo, "err", err)
+		}
+	}
+	for _, k := range todo {
 		if err := o.tile(ctx, t.BatchID, k); err != nil {
 			if errors.Is(err, ErrInvalid) || errors.Is(err, ErrStale) {
 				return err

@@ -398,14 +398,18 @@ func TestOrchestratorCancelAndResume(t *testing.T) {
 	_ = s
 }
 
-// A batch of many tiles is queued as runs of neighbouring tiles (down a
-// column of the grid, numbers compared as numbers), each run done by one
-// worker in order; a run that fails part-way is retried from its failing
-// tile, and when its retries are spent the batch names that tile.
+// A batch of many tiles is queued as runs of neighbouring tiles (along a
+// row of the grid, numbers compared as numbers), each run done by one
+// worker in order after the stages prefetched its windows together; a run
+// that fails part-way is retried from its failing tile (prefetching only
+// what is left), and when its retries are spent the batch names that tile.
 func TestOrchestratorTileRuns(t *testing.T) {
 	transient := errors.New("connection reset")
-	st := &stages{n: 130, tileErr: map[string][]error{"0_6": {transient}, "0_9": {transient, transient, transient}}}
+	st := &stages{n: 130, keys: func(i int) string { return fmt.Sprintf("%d_0", i) },
+		tileErr: map[string][]error{"6_0": {transient}, "9_0": {transient, transient, transient}}}
+	pf := &prefetchStages{stages: st}
 	o, s, q := setup(st, nil)
+	o.Stages = pf
 	b := submit(t, o)
 	j, _ := q.pop()
 	if err := o.Handle(t.Context(), j, false); err != nil {
@@ -423,16 +427,16 @@ func TestOrchestratorTileRuns(t *testing.T) {
 		order = append(order, j.TileKeys()...)
 	}
 	for i, k := range order {
-		if want := fmt.Sprintf("0_%d", i); k != want {
+		if want := fmt.Sprintf("%d_0", i); k != want {
 			t.Fatalf("tile %d of the runs is %s, want %s (grid order)", i, k, want)
 		}
 	}
-	if got := jobs[1].ID(); got != b.ID+":tile:0_4+3" {
+	if got := jobs[1].ID(); got != b.ID+":tile:4_0+3" {
 		t.Errorf("run ID %q", got)
 	}
-	// A run does not go on into the next column of the grid: 3 columns of
-	// 45 rows give runs of 4, 4, … and 1 per column.
-	st3 := &stages{n: 135, keys: func(i int) string { return fmt.Sprintf("%d_%d", i/45, i%45) }}
+	// A run does not go on into the next row of the grid: 3 rows of 45
+	// columns ("col_row") give runs of 4, 4, … and 1 per row, in row order.
+	st3 := &stages{n: 135, keys: func(i int) string { return fmt.Sprintf("%d_%d", i/3, i%3) }}
 	o3, _, q3 := setup(st3, nil)
 	submit(t, o3)
 	j3, _ := q3.pop()
@@ -440,29 +444,59 @@ func TestOrchestratorTileRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(q3.jobs) != 36 {
-		t.Errorf("%d jobs for 3 columns of 45 tiles, want 36", len(q3.jobs))
+		t.Errorf("%d jobs for 3 rows of 45 tiles, want 36", len(q3.jobs))
 	}
-	for _, j := range q3.jobs {
-		if k := j.TileKeys(); k[0][:2] != k[len(k)-1][:2] {
-			t.Errorf("run %v crosses a column", k)
+	for i, j := range q3.jobs {
+		k := j.TileKeys()
+		if row := i / 12; k[0] != fmt.Sprintf("%d_%d", i%12*4, row) || !strings.HasSuffix(k[len(k)-1], fmt.Sprintf("_%d", row)) {
+			t.Errorf("run %d is %v, want tiles of row %d from column %d", i, k, row, i%12*4)
 		}
 	}
 	run(t, o, q, 3)
 	got, _ := s.GetBatch(t.Context(), b.ID)
-	if got.State != pipeline.BatchFailed || !strings.HasPrefix(got.Error, "tile 0_9: ") || got.TilesDone != 127 {
-		t.Fatalf("batch %s (%q), %d tiles done; want failed naming tile 0_9, 127 done", got.State, got.Error, got.TilesDone)
+	if got.State != pipeline.BatchFailed || !strings.HasPrefix(got.Error, "tile 9_0: ") || got.TilesDone != 127 {
+		t.Fatalf("batch %s (%q), %d tiles done; want failed naming tile 9_0, 127 done", got.State, got.Error, got.TilesDone)
 	}
 	tiles, _ := s.Tiles(t.Context(), b.ID)
 	for _, tl := range tiles {
-		if (tl.Key == "0_9") != (tl.State == pipeline.TileFailed) || (tl.Key == "0_9" && tl.Error != transient.Error()) {
+		if (tl.Key == "9_0") != (tl.State == pipeline.TileFailed) || (tl.Key == "9_0" && tl.Error != transient.Error()) {
 			t.Errorf("tile %s %s %q", tl.Key, tl.State, tl.Error)
 		}
 	}
-	// Attempts: the 122 tiles of the other runs once; run 0_4..0_7 three
-	// and then, retried from 0_6 (0_4 and 0_5 are done), two; run
-	// 0_8..0_11 stops at 0_9 three times: 0_8 once, 0_9 thrice, 0_10 and
-	// 0_11 never (127 tiles done).
+	// Attempts: the 122 tiles of the other runs once; run 4_0..7_0 three
+	// and then, retried from 6_0 (4_0 and 5_0 are done), two; run
+	// 8_0..11_0 stops at 9_0 three times: 8_0 once, 9_0 thrice, 10_0 and
+	// 11_0 never (127 tiles done).
 	if want := 122 + 3 + 2 + 4; st.tiles != want {
 		t.Errorf("%d tile attempts, want %d", st.tiles, want)
 	}
+	// Each attempt of a run prefetched the tiles it still had to do (a
+	// failed prefetch changes nothing): 4_0..7_0 whole, then 6_0, 7_0;
+	// 8_0..11_0 whole, then twice 9_0..11_0 (8_0 was done); the last run
+	// of two tiles too.
+	want := map[string]int{"4_0,5_0,6_0,7_0": 1, "6_0,7_0": 1, "8_0,9_0,10_0,11_0": 1, "9_0,10_0,11_0": 2, "128_0,129_0": 1}
+	for k, n := range want {
+		if pf.runs[k] != n {
+			t.Errorf("prefetches of %s: %d, want %d (all: %v)", k, pf.runs[k], n, pf.runs)
+		}
+	}
+	if len(pf.runs) != 33+2 {
+		t.Errorf("%d distinct prefetches, want 35: %v", len(pf.runs), pf.runs)
+	}
+}
+
+// prefetchStages records the runs the orchestrator prefetches.
+type prefetchStages struct {
+	*stages
+	runs map[string]int
+}
+
+func (p *prefetchStages) PrefetchTiles(_ context.Context, b pipeline.Batch, keys []string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.runs == nil {
+		p.runs = map[string]int{}
+	}
+	p.runs[strings.Join(keys, ",")]++
+	return errors.New("prefetch is only a hint")
 }

@@ -142,3 +142,85 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 	}
 	return nil
 }
+
+// prefetchChunk bounds the scratch buffer of one Prefetch read (bytes).
+const prefetchChunk = 32 << 20
+
+// Prefetch reads the window win (grid pixel coordinates) of the reader's
+// bands, and of its mask, into nothing: the blocks it covers go through
+// GDAL's block cache, fetched in as few reads as the driver can make (a
+// GeoTIFF on an object store asks for all of a window's blocks at once,
+// and the blocks of one block row lie in one stretch of the file). Reads
+// of windows inside win then find their blocks cached, as long as the
+// cache holds them (see BlockCacheBytes). Large windows are read in strips
+// of whole block rows.
+func (r *Reader) Prefetch(ctx context.Context, win image.Rectangle) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	in := win.Add(image.Pt(r.src.XOff, r.src.YOff)).Intersect(r.src.extent(r.w, r.h))
+	if in.Empty() {
+		return nil
+	}
+	bands := make([]int, len(r.src.Bands))
+	copy(bands, r.src.Bands)
+	bh := max(1, r.bands[0].Structure().BlockSizeY)
+	rows := max(bh, prefetchChunk/max(1, in.Dx()*len(bands)*r.bands[0].Structure().DataType.Size())/bh*bh)
+	// Strips start on block rows, so no block row is read twice.
+	for y0 := in.Min.Y; y0 < in.Max.Y; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		y1 := min(in.Max.Y, (y0/bh)*bh+rows)
+		h := y1 - y0
+		buf := scratch(r.bands[0].Structure().DataType, in.Dx()*h*len(bands))
+		// GTiff fetches a window's blocks together only up to
+		// GDAL_MAX_RAW_BLOCK_CACHE_SIZE (10 MB by default), the rest one
+		// by one. A strip's compressed blocks are about as large as buf
+		// (more when compression fails), so allow twice that.
+		if err := r.ds.Read(in.Min.X, y0, buf, in.Dx(), h, godal.Bands(bands...), gdalErrs,
+			cfg(fmt.Sprintf("GDAL_MAX_RAW_BLOCK_CACHE_SIZE=%d", 2*prefetchChunk))); err != nil {
+			return inputErr(r.src.Name, ErrUnreadable, "window %v cannot be read (%v)", image.Rect(in.Min.X, y0, in.Max.X, y1), err)
+		}
+		if r.maskBand != nil {
+			if err := r.maskBand.Read(in.Min.X, y0, make([]byte, in.Dx()*h), in.Dx(), h, gdalErrs, cfg()); err != nil {
+				return inputErr(r.src.Name, ErrUnreadable, "mask window %v cannot be read (%v)", image.Rect(in.Min.X, y0, in.Max.X, y1), err)
+			}
+		}
+		y0 = y1
+	}
+	return nil
+}
+
+// scratch is a buffer of n values of the type dt, or of float32 where dt
+// is another type (so that reading into it copies rather than converts).
+func scratch(dt godal.DataType, n int) any {
+	switch dt {
+	case godal.Byte:
+		return make([]byte, n)
+	case godal.UInt16:
+		return make([]uint16, n)
+	case godal.Int16:
+		return make([]int16, n)
+	case godal.UInt32:
+		return make([]uint32, n)
+	case godal.Int32:
+		return make([]int32, n)
+	case godal.Float64:
+		return make([]float64, n)
+	}
+	return make([]float32, n)
+}
+
+// DecodedBytes is what the window win of the reader's bands takes decoded,
+// as GDAL's block cache holds it (whole blocks).
+func (r *Reader) DecodedBytes(win image.Rectangle) int64 {
+	st := r.bands[0].Structure()
+	bw, bh := max(1, st.BlockSizeX), max(1, st.BlockSizeY)
+	in := win.Add(image.Pt(r.src.XOff, r.src.YOff)).Intersect(r.src.extent(r.w, r.h))
+	if in.Empty() {
+		return 0
+	}
+	nx := (in.Max.X-1)/bw - in.Min.X/bw + 1
+	ny := (in.Max.Y-1)/bh - in.Min.Y/bh + 1
+	return int64(nx*ny*bw*bh) * int64(len(r.bands)) * int64(st.DataType.Size())
+}
