@@ -79,8 +79,7 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Intersect with the dataset.
-	src := win.Add(image.Pt(r.src.XOff, r.src.YOff))
-	in := src.Intersect(r.src.extent(r.w, r.h))
+	src, in := r.clip(win)
 	if in != src {
 		// Pixels outside the dataset are zero and invalid.
 		clear(valid)
@@ -143,6 +142,13 @@ func (r *Reader) Read(ctx context.Context, win image.Rectangle, planes [][]float
 	return nil
 }
 
+// clip returns the window win (grid pixel coordinates) in the dataset's
+// pixel coordinates, and its part inside the dataset.
+func (r *Reader) clip(win image.Rectangle) (src, in image.Rectangle) {
+	src = win.Add(image.Pt(r.src.XOff, r.src.YOff))
+	return src, src.Intersect(r.src.extent(r.w, r.h))
+}
+
 // prefetchChunk bounds the scratch buffer of one Prefetch read (bytes).
 const prefetchChunk = 32 << 20
 
@@ -157,27 +163,27 @@ const prefetchChunk = 32 << 20
 func (r *Reader) Prefetch(ctx context.Context, win image.Rectangle) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	in := win.Add(image.Pt(r.src.XOff, r.src.YOff)).Intersect(r.src.extent(r.w, r.h))
+	_, in := r.clip(win)
 	if in.Empty() {
 		return nil
 	}
-	bands := make([]int, len(r.src.Bands))
-	copy(bands, r.src.Bands)
-	bh := max(1, r.bands[0].Structure().BlockSizeY)
-	rows := max(bh, prefetchChunk/max(1, in.Dx()*len(bands)*r.bands[0].Structure().DataType.Size())/bh*bh)
-	// Strips start on block rows, so no block row is read twice.
+	st := r.bands[0].Structure()
+	bh := max(1, st.BlockSizeY)
+	rows := max(bh, prefetchChunk/max(1, in.Dx()*len(r.bands)*st.DataType.Size())/bh*bh)
+	// One buffer for every strip; strips start on block rows, so no block
+	// row is read twice.
+	buf := scratch(st.DataType, in.Dx()*min(rows, in.Dy())*len(r.bands))
 	for y0 := in.Min.Y; y0 < in.Max.Y; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		y1 := min(in.Max.Y, (y0/bh)*bh+rows)
 		h := y1 - y0
-		buf := scratch(r.bands[0].Structure().DataType, in.Dx()*h*len(bands))
 		// GTiff fetches a window's blocks together only up to
 		// GDAL_MAX_RAW_BLOCK_CACHE_SIZE (10 MB by default), the rest one
 		// by one. A strip's compressed blocks are about as large as buf
 		// (more when compression fails), so allow twice that.
-		if err := r.ds.Read(in.Min.X, y0, buf, in.Dx(), h, godal.Bands(bands...), gdalErrs,
+		if err := r.ds.Read(in.Min.X, y0, buf, in.Dx(), h, godal.Bands(r.src.Bands...), gdalErrs,
 			cfg(fmt.Sprintf("GDAL_MAX_RAW_BLOCK_CACHE_SIZE=%d", 2*prefetchChunk))); err != nil {
 			return inputErr(r.src.Name, ErrUnreadable, "window %v cannot be read (%v)", image.Rect(in.Min.X, y0, in.Max.X, y1), err)
 		}
@@ -216,7 +222,7 @@ func scratch(dt godal.DataType, n int) any {
 func (r *Reader) DecodedBytes(win image.Rectangle) int64 {
 	st := r.bands[0].Structure()
 	bw, bh := max(1, st.BlockSizeX), max(1, st.BlockSizeY)
-	in := win.Add(image.Pt(r.src.XOff, r.src.YOff)).Intersect(r.src.extent(r.w, r.h))
+	_, in := r.clip(win)
 	if in.Empty() {
 		return 0
 	}
