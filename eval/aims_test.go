@@ -57,5 +57,16 @@ func TestBenchmarkAims(t *testing.T) {
 		if hi.Pixels > 0 && hi.Precision < a.highPrecision {
 			t.Errorf("%s: precision of high confidence %.3f, want >= %.2f", r.Name, hi.Precision, a.highPrecision)
 		}
+		// The transitions split the same patches as the confidence
+		// levels.
+		sum := func(m map[string]Level) (l Level) {
+			for _, v := range m {
+				l.add(v)
+			}
+			return l
+		}
+		if c, tr := sum(r.ByConfidence), sum(r.ByTransition); c != tr || c.Patches != r.Overall.Patches {
+			t.Errorf("%s: by transition %+v, by confidence %+v, %d patches", r.Name, tr, c, r.Overall.Patches)
+		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/weipian/weipian/detect"
+	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/raster"
 	"github.com/weipian/weipian/raster/change"
 	"github.com/weipian/weipian/raster/region"
@@ -146,6 +147,27 @@ func (l *Level) finish() {
 	}
 }
 
+// addLevels adds each level of o to the same key of into.
+func addLevels(into, o map[string]Level) {
+	for k, v := range o {
+		lv := into[k]
+		lv.add(v)
+		into[k] = lv
+	}
+}
+
+func finishLevels(m map[string]Level) {
+	for k, v := range m {
+		v.finish()
+		m[k] = v
+	}
+}
+
+// transition names a patch's class and land-cover transition.
+func transition(p *pipeline.Patch) string {
+	return p.Class + " " + p.BeforeState + "→" + p.AfterState
+}
+
 // PairResult is the score of one pair.
 type PairResult struct {
 	Name          string  `json:"name"`
@@ -154,6 +176,12 @@ type PairResult struct {
 	Scores
 	Baseline     *Scores          `json:"cva_otsu,omitempty"`
 	ByConfidence map[string]Level `json:"by_confidence"`
+	// ByTransition is the same per class and land-cover transition of
+	// the patches of concern ("built_gain built→built"), and SetAside per
+	// class and transition of the changes of no concern, whose TP pixels
+	// are labelled change that was set aside (farming, water colour …).
+	ByTransition map[string]Level `json:"by_transition"`
+	SetAside     map[string]Level `json:"set_aside"`
 	// NonConcern is the number of non-concern changes set aside.
 	NonConcern int      `json:"nonconcern"`
 	Notes      []string `json:"notes,omitempty"`
@@ -173,6 +201,8 @@ type Report struct {
 	Baseline     *Scores          `json:"cva_otsu,omitempty"`
 	Ratio        float64          `json:"ratio_to_baseline,omitempty"`
 	ByConfidence map[string]Level `json:"by_confidence"`
+	ByTransition map[string]Level `json:"by_transition"`
+	SetAside     map[string]Level `json:"set_aside"`
 	// MeanF1 is the unweighted mean of the pairs' F1.
 	MeanF1  float64 `json:"mean_f1"`
 	Version string  `json:"algorithm_version"`
@@ -193,7 +223,8 @@ func RunDataset(ctx context.Context, ds Dataset, opt Options) (*Report, error) {
 	if px == 0 {
 		px = opt.PixelSize
 	}
-	rep := &Report{Name: ds.Name(), Data: ds.Dir, MMU: opt.MMU, Classes: opt.Classes, ByConfidence: map[string]Level{}}
+	rep := &Report{Name: ds.Name(), Data: ds.Dir, MMU: opt.MMU, Classes: opt.Classes,
+		ByConfidence: map[string]Level{}, ByTransition: map[string]Level{}, SetAside: map[string]Level{}}
 	want := map[string]bool{}
 	for _, c := range opt.Classes {
 		want[c] = true
@@ -220,21 +251,18 @@ func RunDataset(ctx context.Context, ds Dataset, opt Options) (*Report, error) {
 		if pr.Baseline != nil {
 			base.add(pr.Baseline)
 		}
-		for k, v := range pr.ByConfidence {
-			lv := rep.ByConfidence[k]
-			lv.add(v)
-			rep.ByConfidence[k] = lv
-		}
+		addLevels(rep.ByConfidence, pr.ByConfidence)
+		addLevels(rep.ByTransition, pr.ByTransition)
+		addLevels(rep.SetAside, pr.SetAside)
 		sumF1 += pr.F1
 	}
 	if rep.MMU == 0 {
 		rep.MMU = change.DefaultParams(1).MMU
 	}
 	rep.Overall.finish()
-	for k, v := range rep.ByConfidence {
-		v.finish()
-		rep.ByConfidence[k] = v
-	}
+	finishLevels(rep.ByConfidence)
+	finishLevels(rep.ByTransition)
+	finishLevels(rep.SetAside)
 	if !opt.NoBaseline {
 		base.finish()
 		rep.Baseline = &base
@@ -248,7 +276,8 @@ func RunDataset(ctx context.Context, ds Dataset, opt Options) (*Report, error) {
 
 func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, work string, want map[string]bool, opt Options) (*PairResult, error) {
 	paths := [2]string{filepath.Join(dir, "A", n), filepath.Join(dir, "B", n)}
-	pr := &PairResult{Name: strings.TrimSuffix(n, filepath.Ext(n)), Georeferenced: true, ByConfidence: map[string]Level{}}
+	pr := &PairResult{Name: strings.TrimSuffix(n, filepath.Ext(n)), Georeferenced: true,
+		ByConfidence: map[string]Level{}, ByTransition: map[string]Level{}, SetAside: map[string]Level{}}
 	ai, err := raster.Inspect(paths[0])
 	switch {
 	case errors.Is(err, raster.ErrNoGeoref):
@@ -299,34 +328,42 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 	// The scene grid is a window of A's grid (the overlap with B).
 	ox, oy := s.Before.XOff, s.Before.YOff
 	pred := make([]bool, w*h)
-	for i, p := range res.Patches {
+	// level counts a patch's pixels and those labelled as change.
+	level := func(runs []region.Run, mark bool) Level {
+		lv := Level{Patches: 1}
+		for _, r := range runs {
+			y := int(r.Y) + oy
+			for x := int(r.X0) + ox; x < int(r.X1)+ox; x++ {
+				if mark {
+					pred[y*w+x] = true
+				}
+				lv.Pixels++
+				if truth[y*w+x] != 0 {
+					lv.TP++
+				}
+			}
+		}
+		if lv.TP > 0 {
+			lv.PatchesHit = 1
+		}
+		return lv
+	}
+	for i := range res.Patches {
+		p := &res.Patches[i]
 		if len(want) > 0 && !want[p.Class] {
 			continue
 		}
 		pr.Patches++
-		lv := pr.ByConfidence[p.Confidence]
-		lv.Patches++
-		hit := false
-		for _, r := range res.Runs[i] {
-			y := int(r.Y) + oy
-			for x := int(r.X0) + ox; x < int(r.X1)+ox; x++ {
-				pred[y*w+x] = true
-				lv.Pixels++
-				if truth[y*w+x] != 0 {
-					lv.TP++
-					hit = true
-				}
-			}
-		}
-		if hit {
-			lv.PatchesHit++
-		}
-		pr.ByConfidence[p.Confidence] = lv
+		lv := level(res.Runs[i], true)
+		addLevels(pr.ByConfidence, map[string]Level{p.Confidence: lv})
+		addLevels(pr.ByTransition, map[string]Level{transition(p): lv})
 	}
-	for k, v := range pr.ByConfidence {
-		v.finish()
-		pr.ByConfidence[k] = v
+	for i := range res.NonConcern {
+		addLevels(pr.SetAside, map[string]Level{transition(&res.NonConcern[i]): level(res.NonConcernRuns[i], false)})
 	}
+	finishLevels(pr.ByConfidence)
+	finishLevels(pr.ByTransition)
+	finishLevels(pr.SetAside)
 	pxArea := s.PixelSize * s.PixelSize
 	minPx := mmuPixels(s.Params.MMU, pxArea)
 	score(&pr.Scores, pred, truth, w, h, minPx)

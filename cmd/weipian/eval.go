@@ -176,6 +176,7 @@ func writeEvalTable(w io.Writer, m *eval.Multi) {
 		}
 		fmt.Fprintf(w, "%-22s %6.3f %6.3f %6.3f %6.3f %8.3f %7.3f %8s %12.0f\n", "pooled", r.Overall.Precision, r.Overall.Recall, r.Overall.F1, r.Overall.ObjectRecall, r.Overall.ObjectRecallMMU, bf, ratio(r.Overall.F1, bf), r.Overall.FalseAlarmM2)
 		writeLevels(w, r.ByConfidence)
+		writeTransitions(w, r)
 	}
 	fmt.Fprintln(w)
 	if m.QuietShare != nil {
@@ -207,6 +208,34 @@ func writeLevels(w io.Writer, lv map[string]eval.Level) {
 	for _, k := range keys {
 		l := lv[k]
 		fmt.Fprintf(w, "  confidence %-6s patches=%d pixel_precision=%.3f patch_precision=%.3f\n", k, l.Patches, l.Precision, l.ObjectPrecision)
+	}
+}
+
+// writeTransitions prints the pixel precision of the patches of concern
+// per class and land-cover transition, most false alarm first, and the
+// labelled change that the changes of no concern set aside.
+func writeTransitions(w io.Writer, r *eval.Report) {
+	keys := func(m map[string]eval.Level, by func(eval.Level) int64) []string {
+		var ks []string
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(i, j int) bool {
+			a, b := by(m[ks[i]]), by(m[ks[j]])
+			if a != b {
+				return a > b
+			}
+			return ks[i] < ks[j]
+		})
+		return ks
+	}
+	for _, k := range keys(r.ByTransition, func(l eval.Level) int64 { return l.Pixels - l.TP }) {
+		l := r.ByTransition[k]
+		fmt.Fprintf(w, "  transition %-36s patches=%d pixels=%d false_pixels=%d pixel_precision=%.3f\n", k, l.Patches, l.Pixels, l.Pixels-l.TP, l.Precision)
+	}
+	for _, k := range keys(r.SetAside, func(l eval.Level) int64 { return l.TP }) {
+		l := r.SetAside[k]
+		fmt.Fprintf(w, "  set aside  %-36s patches=%d pixels=%d labelled_pixels=%d\n", k, l.Patches, l.Pixels, l.TP)
 	}
 }
 
