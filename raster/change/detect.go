@@ -3,7 +3,6 @@ package change
 import (
 	"fmt"
 	"image"
-	"math"
 
 	"github.com/weipian/weipian/raster/region"
 )
@@ -68,10 +67,10 @@ func (res *Result) Measures(x, y int) Measures {
 		BrightA: uint16(min(max(f.brA, 0), 65535)),
 		BrightB: uint16(min(max(f.brB, 0), 65535)),
 		SatB:    uint16(min(max(f.satB*1000, 0), 65535)),
-		Chi2:    uint32(math.Min(float64(f.chi2)*100, 1e9)),
+		Chi2:    uint32(min(float64(f.chi2)*100, 1e9)),
 	}
 	if ratio := res.ratio(f.score); ratio > res.growT {
-		m.Strength = uint32(math.Min(ratio*1000, 1e9))
+		m.Strength = uint32(min(ratio*1000, 1e9))
 	}
 	var s uint8
 	if fc.veg != vegNone {
@@ -153,6 +152,11 @@ func DetectCore(win *Window, core image.Rectangle, st *SceneStats, p Params) (*R
 			if !valid[i] {
 				continue
 			}
+			// Most pixels fail every test on brightness alone; the
+			// saturation is only computed for the others.
+			if brA, brB, rlong := fc.brightness(i); !cloudPossible(brA, brB, rlong, &cs) {
+				continue
+			}
 			fc.radiometry(i, &f)
 			if c := cloudCandidate(&f, &cs); c != 0 {
 				if cand == nil {
@@ -199,12 +203,7 @@ const (
 // down by at least 30% and its brightness by at least 15%; blue keeps
 // diffuse skylight in shadow so it is not required to drop).
 func cloudCandidate(f *pix, cs *CloudStats) uint8 {
-	const (
-		bright = 1.4  // cloud brightness ratio to the other date
-		dark   = 0.7  // shadow ratio of the longest band
-		dim    = 0.85 // shadow ratio of the brightness
-	)
-	ratio := (max(f.brB, 0) + 1e-6) / (max(f.brA, 0) + 1e-6) // after/before brightness
+	ratio := brightRatio(f.brA, f.brB)
 	var c uint8
 	if float64(f.brA) > cs.BrightBefore && f.satA < 0.2 && ratio < 1/bright {
 		c |= cloudA
@@ -227,6 +226,29 @@ func cloudCandidate(f *pix, cs *CloudStats) uint8 {
 	return c
 }
 
+// The thresholds of cloudCandidate.
+const (
+	bright = 1.4  // cloud brightness ratio to the other date
+	dark   = 0.7  // shadow ratio of the longest band
+	dim    = 0.85 // shadow ratio of the brightness
+)
+
+// brightRatio is the after/before brightness ratio of cloudCandidate.
+func brightRatio(brA, brB float32) float32 { return (max(brB, 0) + 1e-6) / (max(brA, 0) + 1e-6) }
+
+// cloudPossible reports whether a pixel with these brightnesses and longest
+// band ratio passes the brightness part of any test of cloudCandidate: when
+// it does not, cloudCandidate gives 0 whatever the saturations.
+func cloudPossible(brA, brB, rlong float32, cs *CloudStats) bool {
+	ratio := brightRatio(brA, brB)
+	a, b := float64(brA), float64(brB)
+	return a > cs.BrightBefore && ratio < 1/bright ||
+		b > cs.BrightAfter && ratio > bright ||
+		rlong > 1/dark && ratio > 1/dim && a < cs.MedianBefore ||
+		rlong < dark && ratio < dim && b < cs.MedianAfter ||
+		a >= 0.85*cs.WhiteBefore || b >= 0.85*cs.WhiteAfter
+}
+
 // maskClouds keeps a cloud candidate as cloud only if enough cloud
 // candidates of its date surround it (MinCloudM2: white roofs are not
 // clouds) and a shadow candidate of that date lies within the search radius,
@@ -238,7 +260,17 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 		return
 	}
 	t := newSAT(w, h)
-	present := bitsPresent(cand)
+	// The candidates are a small share of the window: the tests below
+	// visit them in a list, in ascending order as a scan of the window
+	// would.
+	var idx []int32
+	var present uint8
+	for i, c := range cand {
+		if c != 0 {
+			idx = append(idx, int32(i))
+			present |= c
+		}
+	}
 	// Size test: a cloud candidate stays only if enough candidates of its
 	// date surround it.
 	// White cloud counts the bright outliers of its date as well: its
@@ -249,8 +281,8 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 			continue
 		}
 		t.buildBit(cand, sz.count)
-		for i := 0; i < n; i++ {
-			if cand[i]&bit != 0 {
+		for _, i := range idx {
+			if i := int(i); cand[i]&bit != 0 {
 				if s, _ := t.count(i%w, i/w, r.CloudSearch); int(s) < r.MinCloudPx {
 					cand[i] &^= bit
 				}
@@ -259,7 +291,11 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	}
 	// Pairing: a cloud needs a shadow of its date nearby and vice versa.
 	// Counts are only taken at the candidates that need them.
-	if present = bitsPresent(cand); present == 0 {
+	present = 0
+	for _, i := range idx {
+		present |= cand[i]
+	}
+	if present == 0 {
 		return
 	}
 	masked := make([]bool, n)
@@ -267,7 +303,7 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	any := false
 	// White cloud (near the date's brightest, neutral, where the other
 	// date is not) needs no shadow: overcast scenes have none in view.
-	for i := 0; i < n; i++ {
+	for _, i := range idx {
 		if cand[i]&(whiteA|whiteB) != 0 {
 			masked[i], kind[i] = true, MaskCloud
 			any = true
@@ -284,7 +320,8 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 			continue // nothing to keep, or nothing to pair with
 		}
 		built := false
-		for i := 0; i < n; i++ {
+		for _, i := range idx {
+			i := int(i)
 			if cand[i]&pr.self == 0 || (masked[i] && kind[i] == MaskCloud) {
 				continue
 			}
@@ -301,27 +338,30 @@ func maskClouds(cand []uint8, valid []bool, w, h int, r Radii, res *Result) {
 	if !any {
 		return
 	}
-	grown := make([]bool, n)
-	dilate(grown, masked, w, h, r.CloudBuffer, t)
-	for i := 0; i < n; i++ {
-		if grown[i] && valid[i] {
-			if kind[i] != 0 {
-				res.Mask[i] |= kind[i]
-			} else {
-				res.Mask[i] |= MaskCloud
-			}
-			res.Class[i] = None
+	// The buffer reaches CloudBuffer beyond the masked pixels' bounding
+	// box, and no further.
+	box := image.Rectangle{}
+	for _, i := range idx {
+		if masked[i] {
+			x, y := int(i)%w, int(i)/w
+			box = box.Union(image.Rect(x, y, x+1, y+1))
 		}
 	}
-}
-
-// bitsPresent returns the candidate bits that occur in cand.
-func bitsPresent(cand []uint8) uint8 {
-	var b uint8
-	for _, c := range cand {
-		b |= c
+	box = box.Inset(-r.CloudBuffer).Intersect(image.Rect(0, 0, w, h))
+	t.buildBool(masked)
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			i := y*w + x
+			if s, _ := t.count(x, y, r.CloudBuffer); s > 0 && valid[i] {
+				if kind[i] != 0 {
+					res.Mask[i] |= kind[i]
+				} else {
+					res.Mask[i] |= MaskCloud
+				}
+				res.Class[i] = None
+			}
+		}
 	}
-	return b
 }
 
 // cleanClasses applies the opening and closing to each class separately.

@@ -183,6 +183,7 @@ func prescale(v []float32, k float64, valid []bool, out []float32) []float32 {
 	// Scaling by powers of two is exact: x·(k·1024) = (x·k)·1024, and
 	// ·(1/1024) = /1024.
 	k1024 := k * 1024
+	valid, out = valid[:len(v)], out[:len(v)] // no bounds checks in the loop
 	for i, x := range v {
 		if valid[i] {
 			out[i] = float32(round(float64(x)*k1024) * (1.0 / 1024))
@@ -279,8 +280,10 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 		ma = fbx.mean(la, r.Context, ma)
 		mb = fbx.mean(lb, r.Context, mb)
 		sh := m.Shift[b]
-		for i := 0; i < n; i++ {
-			if fvalid[i] {
+		// Sliced to n: no bounds checks in the loop.
+		fv, la, lb, ma, mb, acc, own := fvalid[:n], la[:n], lb[:n], ma[:n], mb[:n], acc[:n], own[:n]
+		for i, ok := range fv {
+			if ok {
 				d := float64((lb[i] - mb[i]) - (la[i] - ma[i]))
 				acc[i] += d * d
 				o := float64(lb[i]-la[i]) - sh
@@ -310,7 +313,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			// shift shared by a neighbourhood cancels) and in the pixel
 			// itself beyond the scene's shift (a pixel beside a changed
 			// field changed its context, not itself).
-			c.ctx[j] = float32(math.Sqrt(math.Min(acc[j], own[j]) / float64(nb)))
+			c.ctx[j] = float32(math.Sqrt(min(acc[j], own[j]) / float64(nb))) // min is math.Min, inlined
 			c.vegA[j] = c.vegIndex(c.A, i)
 			c.vegB[j] = c.vegIndex(c.B, i)
 			if c.veg == vegNone || float64(c.vegB[j]) <= m.VegAfter {
@@ -373,6 +376,18 @@ func (c *featCtx) radiometry(i int, q *pix) {
 	} else {
 		q.satA, q.satB = 0, 0
 	}
+}
+
+// brightness is radiometry's brightness of each date and longest band
+// ratio, the same values, without the saturations.
+func (c *featCtx) brightness(i int) (brA, brB, rlong float32) {
+	var sa, sb float32
+	for _, b := range c.vis {
+		sa += c.A[b][i]
+		sb += c.B[b][i]
+	}
+	nv := float32(len(c.vis))
+	return sa / nv, sb / nv, (max(c.B[c.long][i], 0) + floor) / (max(c.A[c.long][i], 0) + floor)
 }
 
 // at computes all the measures of valid pixel i, which must lie in f, into
@@ -446,6 +461,7 @@ func (mm *madMap) chi2(x, y []float32) float32 {
 // when not nil, remembers results: the planes of imagery that is not
 // smoothed hold the few distinct values of its integer data.
 func logPlane(dst, src []float32, valid []bool, memo *logMemo, cf float32) {
+	dst, valid = dst[:len(src)], valid[:len(src)] // no bounds checks in the loops
 	if memo == nil {
 		for i, v := range src {
 			if valid[i] {

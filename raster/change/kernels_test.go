@@ -288,3 +288,45 @@ func BenchmarkBoxMean(b *testing.B) {
 		})
 	}
 }
+
+// The brightness pre-test of the cloud candidates never drops a pixel that
+// cloudCandidate would mark, and brightness gives radiometry's values.
+func TestCloudPossible(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cs := CloudStats{MedianBefore: 1000, MedianAfter: 1000, BrightBefore: 1800, BrightAfter: 1700, WhiteBefore: 2600, WhiteAfter: 2400}
+	const n = 4096
+	c := &featCtx{vis: []int{0, 1, 2}, long: 3, A: make([][]float32, 4), B: make([][]float32, 4)}
+	for b := range 4 {
+		c.A[b], c.B[b] = make([]float32, n), make([]float32, n)
+		for i := range n {
+			// Brightness from dark shadow to white cloud, some values
+			// negative (after smoothing of noisy data).
+			c.A[b][i] = float32(rng.Float64()*3200 - 100)
+			c.B[b][i] = float32(rng.Float64()*3200 - 100)
+			if i%3 == 0 { // neutral pixels: the bands close together
+				c.A[b][i], c.B[b][i] = c.A[0][i]*(1+float32(b)*0.01), c.B[0][i]*(1-float32(b)*0.01)
+			}
+		}
+	}
+	marked := 0
+	for _, share := range []float64{0, 0.5} {
+		cs.ShareBefore, cs.ShareAfter = share, share
+		for i := range n {
+			var f pix
+			c.radiometry(i, &f)
+			brA, brB, rlong := c.brightness(i)
+			if brA != f.brA || brB != f.brB || rlong != f.rlong {
+				t.Fatalf("pixel %d: brightness %v %v %v, radiometry %v %v %v", i, brA, brB, rlong, f.brA, f.brB, f.rlong)
+			}
+			if cloudCandidate(&f, &cs) != 0 {
+				marked++
+				if !cloudPossible(brA, brB, rlong, &cs) {
+					t.Fatalf("pixel %d (%+v): a candidate the pre-test drops", i, f)
+				}
+			}
+		}
+	}
+	if marked < n/20 {
+		t.Fatalf("only %d of %d pixels are candidates: the test does not exercise the pre-test", marked, 2*n)
+	}
+}
