@@ -157,17 +157,41 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 	}
 	// s/one/c, with /one (a power of two) done exactly as ·(1/one).
 	const inv = 1.0 / one
+	// The square of x spans [x0, x1) = [max(0, x-r), min(w, x+r+1)): the
+	// left edge (x < a), the middle and the right edge (x >= b) are
+	// separate loops, without a min or max per pixel.
+	a := min(r, w)
+	b := max(a, w-r-1)
 	for y := 0; y < h; y++ {
 		top, bot := sum[max(0, y-r)*w1:][:w1], sum[min(h, y+r+1)*w1:][:w1]
 		cr, or := cnt[y*w:(y+1)*w], out[y*w:(y+1)*w]
-		for x := range or {
+		mean := func(x, x0, x1 int) {
 			if c := cr[x]; c > 0 {
-				x0, x1 := max(0, x-r), min(w, x+r+1)
 				s := bot[x1] - top[x1] - bot[x0] + top[x0]
 				or[x] = float32(float64(s) * inv / float64(c))
 			} else {
 				or[x] = 0
 			}
+		}
+		for x := 0; x < a; x++ {
+			mean(x, 0, min(w, x+r+1))
+		}
+		// Middle: x0 = x-r, x1 = x+r+1, both inside the row.
+		if b > a {
+			tl, bl := top[a-r:b-r], bot[a-r:b-r]
+			th, bh := top[a+r+1:b+r+1], bot[a+r+1:b+r+1]
+			cm, om := cr[a:b], or[a:b]
+			for k := range om {
+				if c := cm[k]; c > 0 {
+					s := bh[k] - th[k] - bl[k] + tl[k]
+					om[k] = float32(float64(s) * inv / float64(c))
+				} else {
+					om[k] = 0
+				}
+			}
+		}
+		for x := b; x < w; x++ {
+			mean(x, max(0, x-r), w)
 		}
 	}
 	return out
