@@ -147,12 +147,17 @@ func (l *Level) finish() {
 	}
 }
 
+// addLevel adds o to the level of key k of into.
+func addLevel(into map[string]Level, k string, o Level) {
+	lv := into[k]
+	lv.add(o)
+	into[k] = lv
+}
+
 // addLevels adds each level of o to the same key of into.
 func addLevels(into, o map[string]Level) {
 	for k, v := range o {
-		lv := into[k]
-		lv.add(v)
-		into[k] = lv
+		addLevel(into, k, v)
 	}
 }
 
@@ -355,11 +360,11 @@ func runPair(ctx context.Context, l *detect.Local, dir, n string, px float64, wo
 		}
 		pr.Patches++
 		lv := level(res.Runs[i], true)
-		addLevels(pr.ByConfidence, map[string]Level{p.Confidence: lv})
-		addLevels(pr.ByTransition, map[string]Level{transition(p): lv})
+		addLevel(pr.ByConfidence, p.Confidence, lv)
+		addLevel(pr.ByTransition, transition(p), lv)
 	}
 	for i := range res.NonConcern {
-		addLevels(pr.SetAside, map[string]Level{transition(&res.NonConcern[i]): level(res.NonConcernRuns[i], false)})
+		addLevel(pr.SetAside, transition(&res.NonConcern[i]), level(res.NonConcernRuns[i], false))
 	}
 	finishLevels(pr.ByConfidence)
 	finishLevels(pr.ByTransition)

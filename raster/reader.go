@@ -173,6 +173,10 @@ func (r *Reader) Prefetch(ctx context.Context, win image.Rectangle) error {
 	// One buffer for every strip; strips start on block rows, so no block
 	// row is read twice.
 	buf := scratch(st.DataType, in.Dx()*min(rows, in.Dy())*len(r.bands))
+	var mask []byte
+	if r.maskBand != nil {
+		mask = make([]byte, in.Dx()*min(rows, in.Dy()))
+	}
 	for y0 := in.Min.Y; y0 < in.Max.Y; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -188,7 +192,7 @@ func (r *Reader) Prefetch(ctx context.Context, win image.Rectangle) error {
 			return inputErr(r.src.Name, ErrUnreadable, "window %v cannot be read (%v)", image.Rect(in.Min.X, y0, in.Max.X, y1), err)
 		}
 		if r.maskBand != nil {
-			if err := r.maskBand.Read(in.Min.X, y0, make([]byte, in.Dx()*h), in.Dx(), h, gdalErrs, cfg()); err != nil {
+			if err := r.maskBand.Read(in.Min.X, y0, mask[:in.Dx()*h], in.Dx(), h, gdalErrs, cfg()); err != nil {
 				return inputErr(r.src.Name, ErrUnreadable, "mask window %v cannot be read (%v)", image.Rect(in.Min.X, y0, in.Max.X, y1), err)
 			}
 		}
