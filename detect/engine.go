@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/weipian/weipian/pipeline"
 	"github.com/weipian/weipian/pipeline/crs"
@@ -177,27 +178,36 @@ func (e *Engine) scene(ctx context.Context, id string) (*Scene, error) {
 	return DecodeScene(data)
 }
 
-// Tile detects one tile and stores its result.
+// Tile detects one tile and stores its result. A tile of a run that
+// PrefetchTiles started reads through the readers the run holds.
 func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeline.TileStats, error) {
 	var s *Scene
+	var read func()
 	if e.Readers == nil {
 		var err error
 		if s, err = e.scene(ctx, b.ID); err != nil {
 			return pipeline.TileStats{}, err
 		}
 	} else {
-		var release func()
-		var err error
-		if s, release, err = e.cachedScene(ctx, b); err != nil {
+		data, err := e.getBytes(ctx, sceneKey(b.ID))
+		if err != nil {
 			return pipeline.TileStats{}, err
 		}
-		defer release()
+		if r, ok := ctx.Value(tileRunKey{}).(*tileRun); ok && r.id == b.ID && bytes.Equal(r.data, data) {
+			s, read = r.scene, r.tileRead
+		} else {
+			var release func()
+			if s, release, err = e.Readers.acquire(b.ID, data); err != nil {
+				return pipeline.TileStats{}, invalid(e.nameObjects(err, b))
+			}
+			defer release()
+		}
 	}
 	k, err := tiles.ParseKey(key)
 	if err != nil {
 		return pipeline.TileStats{}, fmt.Errorf("%w: %w", pipeline.ErrInvalid, err)
 	}
-	res, err := Tile(ctx, s, k)
+	res, err := tile(ctx, s, k, read)
 	if err != nil {
 		return pipeline.TileStats{}, invalid(e.nameObjects(err, b))
 	}
@@ -209,9 +219,42 @@ func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeli
 	return pipeline.TileStats{Bytes: int64(win.Dx()*win.Dy()) * int64(2*len(s.BandNames)) * bytesPerSample(s)}, nil
 }
 
-// cachedScene is the batch's scene reading through a pair of the worker's
-// cached readers, and the function that gives them back.
-func (e *Engine) cachedScene(ctx context.Context, b pipeline.Batch) (*Scene, func(), error) {
+// tileRun is a run of tiles that PrefetchTiles started: the scene reading
+// through the pair of cached readers the run holds until it ends, and the
+// signal that its first tile has read its windows (the background fetch
+// of the other tiles' windows waits for it, so as not to hold the readers
+// while the first tile needs them).
+type tileRun struct {
+	id    string
+	data  []byte
+	scene *Scene
+	read  chan struct{}
+	once  sync.Once
+	// fetched is set once the background fetch has read every window.
+	fetched bool
+}
+
+type tileRunKey struct{}
+
+// tileRead is called by each tile of the run once it has read its windows.
+func (r *tileRun) tileRead() { r.once.Do(func() { close(r.read) }) }
+
+// PrefetchTiles starts fetching the windows of a run of tiles into GDAL's
+// block cache (pipeline.TilePrefetcher): the run takes a pair of the
+// worker's cached readers for all of its tiles, and once its first tile has
+// read its own window, a goroutine reads the windows of the others
+// together while the first tile is detected. For a run along a row of the
+// grid that is one range request per block row and date instead of one per
+// block row, date and tile, and the wait for the object store and the
+// decoding overlap with detection. It does nothing without a reader cache,
+// or when the windows' blocks of both dates would fill more than half of
+// the block cache (they would push each other out before the tiles read
+// them).
+func (e *Engine) PrefetchTiles(ctx context.Context, b pipeline.Batch, keys []string) (context.Context, func() error, error) {
+	none := func() error { return nil }
+	if e.Readers == nil || len(keys) < 2 {
+		return ctx, none, nil
+	}
 	data, err := e.getBytes(ctx, sceneKey(b.ID))
 	if err != nil {
 		return nil, nil, err
@@ -220,43 +263,51 @@ func (e *Engine) cachedScene(ctx context.Context, b pipeline.Batch) (*Scene, fun
 	if err != nil {
 		return nil, nil, invalid(e.nameObjects(err, b))
 	}
-	return s, release, nil
-}
-
-// PrefetchTiles reads the windows of a run of tiles together into GDAL's
-// block cache of the worker's cached readers (pipeline.TilePrefetcher), so
-// that the run's tiles, which take those readers next, find their blocks
-// there: for a run along a row of the grid, one range request per block
-// row and date instead of one per block row, date and tile. It does
-// nothing without a reader cache, or when the windows' blocks of both
-// dates would fill more than half of the block cache (they would push
-// each other out before the tiles read them).
-func (e *Engine) PrefetchTiles(ctx context.Context, b pipeline.Batch, keys []string) error {
-	if e.Readers == nil || len(keys) < 2 {
-		return nil
-	}
-	s, release, err := e.cachedScene(ctx, b)
-	if err != nil {
-		return err
-	}
-	defer release()
 	g := s.Tiles()
-	var win image.Rectangle
-	for _, key := range keys {
+	var all, rest image.Rectangle
+	for i, key := range keys {
 		k, err := tiles.ParseKey(key)
 		if err != nil || !g.Contains(k) {
-			return nil // the tile itself reports it
+			release()
+			return ctx, none, nil // the tile itself reports it
 		}
-		win = win.Union(g.Window(k))
+		all = all.Union(g.Window(k))
+		if i > 0 {
+			rest = rest.Union(g.Window(k))
+		}
 	}
 	p := s.shared
-	if 2*(p.rb.DecodedBytes(win)+p.ra.DecodedBytes(win)) > raster.BlockCacheBytes() {
-		return nil
+	if 2*(p.rb.DecodedBytes(all)+p.ra.DecodedBytes(all)) > raster.BlockCacheBytes() {
+		release()
+		return ctx, none, nil
 	}
-	if err := p.rb.Prefetch(ctx, win); err != nil {
+	r := &tileRun{id: b.ID, data: data, scene: s, read: make(chan struct{})}
+	fctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		select {
+		case <-r.read:
+		case <-fctx.Done():
+			done <- nil
+			return
+		}
+		err := p.rb.Prefetch(fctx, rest)
+		if err == nil {
+			err = p.ra.Prefetch(fctx, rest)
+		}
+		if fctx.Err() != nil {
+			err = nil // stopped by end: the tiles read the rest themselves
+		}
+		r.fetched = err == nil && fctx.Err() == nil
+		done <- err
+	}()
+	end := func() error {
+		stop()
+		err := <-done
+		release()
 		return err
 	}
-	return p.ra.Prefetch(ctx, win)
+	return context.WithValue(ctx, tileRunKey{}, r), end, nil
 }
 
 func bytesPerSample(s *Scene) int64 {

@@ -25,12 +25,20 @@ type TileResult struct {
 // datasets are per goroutine), reads the tile window with its halo from both
 // dates, runs the detector and labels the regions of its core.
 func Tile(ctx context.Context, s *Scene, key tiles.Key) (*TileResult, error) {
+	return tile(ctx, s, key, nil)
+}
+
+// tile is Tile, calling read (unless nil) once the tile's windows are read.
+func tile(ctx context.Context, s *Scene, key tiles.Key, read func()) (*TileResult, error) {
 	g := s.Tiles()
 	if !g.Contains(key) {
 		return nil, fmt.Errorf("detect: tile %v is outside the %d×%d grid", key, g.Cols(), g.Rows())
 	}
 	win := g.Window(key)
 	w, err := s.readTile(ctx, win)
+	if read != nil {
+		read()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -76,12 +76,16 @@ type Stages interface {
 }
 
 // TilePrefetcher is what Stages may also do: fetch what a run of tiles
-// will read before its first tile, in fewer and larger reads than the
-// tiles would make one by one (the run's windows together). It is a hint:
-// the tiles read what they need whether or not it was fetched, so an error
-// other than the context's is only logged.
+// will read in fewer and larger reads than the tiles would make one by one
+// (the run's windows together), in the background while the run's tiles
+// are detected. PrefetchTiles starts that fetch and returns the context
+// the run's tiles are to be detected with (it carries what they share)
+// and end, which the run calls once its tiles are done: end stops the
+// fetch, waits for it and gives back what it held. The fetch is a hint:
+// the tiles read what they need whether or not it was fetched, so an
+// error from PrefetchTiles or end other than the context's is only logged.
 type TilePrefetcher interface {
-	PrefetchTiles(ctx context.Context, b Batch, keys []string) error
+	PrefetchTiles(ctx context.Context, b Batch, keys []string) (run context.Context, end func() error, err error)
 }
 
 // ErrStale is returned by a handler whose task no longer applies (e.g.
@@ -378,15 +382,29 @@ func (o *Orchestrator) tileRun(ctx context.Context, t Job, retry bool) error {
 		if b.State != BatchDetecting {
 			return nil // cancelled, failed, or already finalizing: drop
 		}
-		if err := p.PrefetchTiles(ctx, b, todo); err != nil {
+		rctx, end, err := p.PrefetchTiles(ctx, b, todo)
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			o.log().Warn("tile run prefetch failed; the tiles read on their own", "batch", t.BatchID, "tiles", todo, "err", err)
+		} else {
+			defer func() {
+				if err := end(); err != nil && ctx.Err() == nil {
+					o.log().Warn("tile run prefetch failed; the tiles read on their own", "batch", t.BatchID, "tiles", todo, "err", err)
+				}
+			}()
+			return o.tiles(rctx, t.BatchID, todo)
 		}
 	}
-	for _, k := range todo {
-		if err := o.tile(ctx, t.BatchID, k); err != nil {
+	return o.tiles(ctx, t.BatchID, todo)
+}
+
+// tiles runs the tiles keys of batch id in order; a failing tile stops
+// them and names itself in the error.
+func (o *Orchestrator) tiles(ctx context.Context, id string, keys []string) error {
+	for _, k := range keys {
+		if err := o.tile(ctx, id, k); err != nil {
 			if errors.Is(err, ErrInvalid) || errors.Is(err, ErrStale) {
 				return err
 			}

@@ -483,20 +483,62 @@ func TestOrchestratorTileRuns(t *testing.T) {
 	if len(pf.runs) != 33+2 {
 		t.Errorf("%d distinct prefetches, want 35: %v", len(pf.runs), pf.runs)
 	}
+	// Runs whose first tile has an even column got a run context: the 32
+	// first attempts of the runs of 4 (first columns 0, 4, … 124), 128_0,
+	// 129_0 and the retry 6_0, 7_0 (the retries 9_0..11_0 did not). Their
+	// tiles went with it (120 of the other runs, 4_0, 5_0, 6_0; 8_0, 9_0;
+	// 128_0, 129_0; 6_0, 7_0), and every one of them ended.
+	if pf.started != pf.ended || pf.started != 32+1+1 {
+		t.Errorf("%d prefetches started, %d ended; want 34 both", pf.started, pf.ended)
+	}
+	if len(pf.outsideRun) > 0 || pf.inRun != 120+3+2+2+2 {
+		t.Errorf("%d tiles detected with their run's context; tiles given another run's: %v", pf.inRun, pf.outsideRun)
+	}
 }
 
-// prefetchStages records the runs the orchestrator prefetches.
+// prefetchStages records the runs the orchestrator prefetches. The
+// prefetch of a run whose first tile has an odd column fails (it is only
+// a hint); the others give a context that names the run, which their
+// tiles must be detected with, and an end that must be called once.
 type prefetchStages struct {
 	*stages
-	runs map[string]int
+	runs                  map[string]int
+	started, ended, inRun int
+	outsideRun            []string
 }
 
-func (p *prefetchStages) PrefetchTiles(_ context.Context, b pipeline.Batch, keys []string) error {
+type runKey struct{}
+
+func (p *prefetchStages) PrefetchTiles(ctx context.Context, b pipeline.Batch, keys []string) (context.Context, func() error, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.runs == nil {
 		p.runs = map[string]int{}
 	}
 	p.runs[strings.Join(keys, ",")]++
-	return errors.New("prefetch is only a hint")
+	var col int
+	fmt.Sscanf(keys[0], "%d_", &col)
+	if col%2 == 1 {
+		return nil, nil, errors.New("prefetch is only a hint")
+	}
+	p.started++
+	return context.WithValue(ctx, runKey{}, keys), func() error {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.ended++
+		return errors.New("the end of a prefetch is only a hint too")
+	}, nil
+}
+
+func (p *prefetchStages) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeline.TileStats, error) {
+	if keys, ok := ctx.Value(runKey{}).([]string); ok {
+		p.mu.Lock()
+		if slices.Contains(keys, key) {
+			p.inRun++
+		} else {
+			p.outsideRun = append(p.outsideRun, key)
+		}
+		p.mu.Unlock()
+	}
+	return p.stages.Tile(ctx, b, key)
 }
