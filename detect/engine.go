@@ -197,8 +197,8 @@ func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeli
 			s, read = r.scene, r.tileRead
 		} else {
 			var release func()
-			if s, release, err = e.Readers.acquire(b.ID, data); err != nil {
-				return pipeline.TileStats{}, invalid(e.nameObjects(err, b))
+			if s, release, err = e.cachedScene(b, data); err != nil {
+				return pipeline.TileStats{}, err
 			}
 			defer release()
 		}
@@ -217,6 +217,17 @@ func (e *Engine) Tile(ctx context.Context, b pipeline.Batch, key string) (pipeli
 	}
 	win := s.Tiles().Window(k)
 	return pipeline.TileStats{Bytes: int64(win.Dx()*win.Dy()) * int64(2*len(s.BandNames)) * bytesPerSample(s)}, nil
+}
+
+// cachedScene is batch b's scene described by data, reading through a
+// pair of the worker's cached readers, and the function that gives them
+// back.
+func (e *Engine) cachedScene(b pipeline.Batch, data []byte) (*Scene, func(), error) {
+	s, release, err := e.Readers.acquire(b.ID, data)
+	if err != nil {
+		return nil, nil, invalid(e.nameObjects(err, b))
+	}
+	return s, release, nil
 }
 
 // tileRun is a run of tiles that PrefetchTiles started: the scene reading
@@ -259,9 +270,9 @@ func (e *Engine) PrefetchTiles(ctx context.Context, b pipeline.Batch, keys []str
 	if err != nil {
 		return nil, nil, err
 	}
-	s, release, err := e.Readers.acquire(b.ID, data)
+	s, release, err := e.cachedScene(b, data)
 	if err != nil {
-		return nil, nil, invalid(e.nameObjects(err, b))
+		return nil, nil, err
 	}
 	g := s.Tiles()
 	var all, rest image.Rectangle

@@ -154,10 +154,12 @@ func DetectCore(win *Window, core image.Rectangle, st *SceneStats, p Params) (*R
 			}
 			// Most pixels fail every test on brightness alone; the
 			// saturation is only computed for the others.
-			if brA, brB, rlong := fc.brightness(i); !cloudPossible(brA, brB, rlong, &cs) {
+			brA, brB, rlong := fc.brightness(i)
+			if !cloudPossible(brA, brB, rlong, &cs) {
 				continue
 			}
-			fc.radiometry(i, &f)
+			f.brA, f.brB, f.rlong = brA, brB, rlong
+			f.satA, f.satB = fc.saturations(i)
 			if c := cloudCandidate(&f, &cs); c != 0 {
 				if cand == nil {
 					cand = make([]uint8, n)

@@ -380,30 +380,12 @@ func (c *featCtx) vegIndex(P [][]float32, i int) float32 {
 // (brightness, saturation, longest band ratio) into q: what the cloud
 // candidates need, at any pixel of the window.
 func (c *featCtx) radiometry(i int, q *pix) {
-	var sa, sb float32
-	v0 := c.vis[0]
-	maxA, minA := c.A[v0][i], c.A[v0][i]
-	maxB, minB := c.B[v0][i], c.B[v0][i]
-	for _, b := range c.vis {
-		a, bb := c.A[b][i], c.B[b][i]
-		sa += a
-		sb += bb
-		maxA, minA = max(maxA, a), min(minA, a)
-		maxB, minB = max(maxB, bb), min(minB, bb)
-	}
-	nv := float32(len(c.vis))
-	q.brA, q.brB = sa/nv, sb/nv
-	q.rlong = (max(c.B[c.long][i], 0) + floor) / (max(c.A[c.long][i], 0) + floor)
-	if len(c.vis) >= 2 {
-		q.satA = (maxA - minA) / (max(maxA, 0) + floor)
-		q.satB = (maxB - minB) / (max(maxB, 0) + floor)
-	} else {
-		q.satA, q.satB = 0, 0
-	}
+	q.brA, q.brB, q.rlong = c.brightness(i)
+	q.satA, q.satB = c.saturations(i)
 }
 
-// brightness is radiometry's brightness of each date and longest band
-// ratio, the same values, without the saturations.
+// brightness is the brightness of each date (the mean of the visible
+// bands) and the after/before ratio of the longest band.
 func (c *featCtx) brightness(i int) (brA, brB, rlong float32) {
 	var sa, sb float32
 	for _, b := range c.vis {
@@ -412,6 +394,23 @@ func (c *featCtx) brightness(i int) (brA, brB, rlong float32) {
 	}
 	nv := float32(len(c.vis))
 	return sa / nv, sb / nv, (max(c.B[c.long][i], 0) + floor) / (max(c.A[c.long][i], 0) + floor)
+}
+
+// saturations is the spread of the visible bands of each date relative to
+// the brightest (0 with fewer than two visible bands).
+func (c *featCtx) saturations(i int) (satA, satB float32) {
+	if len(c.vis) < 2 {
+		return 0, 0
+	}
+	v0 := c.vis[0]
+	maxA, minA := c.A[v0][i], c.A[v0][i]
+	maxB, minB := c.B[v0][i], c.B[v0][i]
+	for _, b := range c.vis[1:] {
+		a, bb := c.A[b][i], c.B[b][i]
+		maxA, minA = max(maxA, a), min(minA, a)
+		maxB, minB = max(maxB, bb), min(minB, bb)
+	}
+	return (maxA - minA) / (max(maxA, 0) + floor), (maxB - minB) / (max(maxB, 0) + floor)
 }
 
 // at computes all the measures of valid pixel i, which must lie in f, into
