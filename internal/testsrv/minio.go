@@ -29,7 +29,9 @@ type MinIO struct {
 }
 
 // StartMinIO starts `minio server` on a free loopback port and waits until
-// /minio/health/live answers 200. The server is stopped at the end of the
+// /minio/health/cluster answers 200 (/minio/health/live answers as soon as
+// the HTTP server listens, while requests still get "Server not
+// initialized yet"). The server is stopped at the end of the
 // test. The binary is looked for on PATH, then in $(go env GOPATH)/bin and
 // $HOME/go/bin (where scripts/setup.sh servers installs it).
 func StartMinIO(t testing.TB) *MinIO {
@@ -83,7 +85,7 @@ func StartMinIO(t testing.TB) *MinIO {
 		}
 		if err = m.proc.start(); err == nil {
 			err = m.proc.waitReady(minioReadyTimeout, func(ctx context.Context) error {
-				return httpOK(ctx, "http://"+m.Endpoint+"/minio/health/live")
+				return httpOK(ctx, "http://"+m.Endpoint+"/minio/health/cluster")
 			})
 		}
 		if err == nil {
