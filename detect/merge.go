@@ -271,8 +271,9 @@ func (f *finalizer) mergeRow(row []*TileResult) error {
 	return f.m.add(parts, int32(core.Min.Y), int32(core.Max.Y), last, func(st *change.Part, runs []region.Run) error {
 		// Cheap pre-filter: the grid pixel area is close to the true
 		// area; the exact test follows. Hysteresis: a region without a
-		// pixel above the change threshold is only weak evidence.
-		if st.Strong == 0 || st.Pixels < int64(f.s.Params.MinPixels) || float64(st.Pixels)*f.pxArea < 0.5*f.s.Params.MMU {
+		// pixel above the change threshold is only weak evidence, unless
+		// it is large and changed throughout (Params.WeakStrength).
+		if (st.Strong == 0 && !f.s.Params.WeakRegion(st.Pixels, st.StrengthSum, f.pxArea)) || st.Pixels < int64(f.s.Params.MinPixels) || float64(st.Pixels)*f.pxArea < 0.5*f.s.Params.MMU {
 			return nil
 		}
 		f.building.Add(1)

@@ -13,12 +13,12 @@ const shared = "../../shared/data"
 
 // TestBenchmarkAims scores the three shared benchmarks with the defaults and
 // guards the figures reported in the README against regression: the ratio
-// to the CVA baseline of the same run, F1, object recall and the precision
-// of high confidence, each a little below what the defaults reach. Issue 8
-// aims higher (1.5× everywhere; F1 0.45/0.30/0.35; object recall 0.8): the
-// OSCD F1 and the object recall of all three (LEVIR 0.78 since
-// weipian-change/4 chose a higher threshold) are not there yet, and these
-// floors must rise as they get there.
+// to the CVA baseline of the same run, F1, object recall, the order of the
+// confidence levels' precision and the precision of high confidence, each a
+// little below what the defaults reach. Issue 8 aims higher (1.5×
+// everywhere; F1 0.45/0.30/0.35; object recall 0.8): the OSCD F1 and the
+// object recall of OSCD and SZTAKI are not there yet, and these floors must
+// rise as they get there.
 func TestBenchmarkAims(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the benchmark aims run in the full suite")
@@ -38,9 +38,9 @@ func TestBenchmarkAims(t *testing.T) {
 		t.Fatal(err)
 	}
 	aims := map[string]struct{ ratio, f1, objRecall, highPrecision float64 }{
-		"levir_cd_samples":         {1.5, 0.44, 0.75, 0.45},
-		"oscd_s2_samples":          {2.4, 0.27, 0.32, 0.32},
-		"sztaki_airchange_samples": {2.0, 0.35, 0.45, 0.50},
+		"levir_cd_samples":         {1.5, 0.44, 0.80, 0.60},
+		"oscd_s2_samples":          {2.5, 0.28, 0.39, 0.33},
+		"sztaki_airchange_samples": {2.0, 0.35, 0.47, 0.50},
 	}
 	for _, r := range m.Datasets {
 		a := aims[r.Name]
@@ -49,10 +49,16 @@ func TestBenchmarkAims(t *testing.T) {
 			t.Errorf("%s: f1=%.3f (want >= %.2f), %.2f× the CVA baseline (want >= %.2f), object recall %.3f (want >= %.2f)",
 				r.Name, r.Overall.F1, a.f1, r.Ratio, a.ratio, r.Overall.ObjectRecall, a.objRecall)
 		}
-		// Confidence must discriminate: high is more precise than low.
-		hi, lo := r.ByConfidence["high"], r.ByConfidence["low"]
-		if hi.Pixels > 0 && lo.Pixels > 0 && hi.Precision <= lo.Precision {
-			t.Errorf("%s: precision of high confidence %.3f <= low %.3f", r.Name, hi.Precision, lo.Precision)
+		// Confidence must discriminate: high is more precise than
+		// medium, medium than low.
+		hi, med, lo := r.ByConfidence["high"], r.ByConfidence["medium"], r.ByConfidence["low"]
+		for _, c := range []struct {
+			a, b   Level
+			na, nb string
+		}{{hi, med, "high", "medium"}, {med, lo, "medium", "low"}, {hi, lo, "high", "low"}} {
+			if c.a.Pixels > 0 && c.b.Pixels > 0 && c.a.Precision <= c.b.Precision {
+				t.Errorf("%s: precision of %s confidence %.3f <= %s %.3f", r.Name, c.na, c.a.Precision, c.nb, c.b.Precision)
+			}
 		}
 		if hi.Pixels > 0 && hi.Precision < a.highPrecision {
 			t.Errorf("%s: precision of high confidence %.3f, want >= %.2f", r.Name, hi.Precision, a.highPrecision)

@@ -49,6 +49,14 @@ type Params struct {
 	// around pixels above ChangeT (hysteresis): a region is kept only if it
 	// holds a pixel above ChangeT, and then takes its weaker surroundings.
 	GrowT float64
+	// WeakStrength and WeakM2 keep a region without any pixel above
+	// ChangeT when it is large and consistently changed: its mean score is
+	// at least WeakStrength of ChangeT over at least WeakM2. Evidence adds up
+	// over an area: a whole new housing tract whose every pixel changed a
+	// little (bare lots becoming roofs and lawns of the same tone) is as
+	// certain a change as one bright new roof. WeakStrength >= 1 turns it
+	// off (a region with such a mean has a pixel above ChangeT anyway).
+	WeakStrength, WeakM2 float64
 	// ScoreShare is the least share of the score's square over which the
 	// change score of a pixel not vegetated after is averaged: the mean
 	// is taken over the pixels of the square that are not vegetated after
@@ -126,8 +134,10 @@ func DefaultParams(pixelSize float64) Params {
 		ContextMaxPx:      160,
 		ChangeFloor:       2,
 		ScoreM:            10,
-		ChangeT:           0.20,
-		GrowT:             0.5,
+		ChangeT:           0.18,
+		GrowT:             0.6,
+		WeakStrength:      1,
+		WeakM2:            2000,
 		ScoreShare:        0.5,
 		OpenM:             1.0,
 		CloseM:            0.5,
@@ -139,8 +149,8 @@ func DefaultParams(pixelSize float64) Params {
 		UniformCVBefore:   0.12,
 		UniformCVAfter:    0.08,
 		UniformM2:         2500,
-		HighStrength:      0.95,
-		MediumStrength:    0.85,
+		HighStrength:      1.0,
+		MediumStrength:    0.9,
 		ConfidentM2:       2000,
 		MaxCloudShare:     0.8,
 		CloudSearchM:      3000,
@@ -155,7 +165,7 @@ func DefaultParams(pixelSize float64) Params {
 // Validate reports the first parameter that is out of range.
 func (p Params) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	for _, v := range []float64{p.PixelSize, p.MMU, p.ChangeFloor, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.ScoreShare, p.OpenM, p.CloseM,
+	for _, v := range []float64{p.PixelSize, p.MMU, p.ChangeFloor, p.SmoothM, p.ContextM, p.ScoreM, p.ChangeT, p.GrowT, p.WeakStrength, p.WeakM2, p.ScoreShare, p.OpenM, p.CloseM,
 		p.NeutralSaturation, p.VegBimodality, p.FieldM2, p.FieldFill, p.FieldCV, p.UniformCVBefore, p.UniformCVAfter, p.UniformM2, p.HighStrength, p.MediumStrength, p.ConfidentM2, p.MaxCloudShare, p.CloudSearchM, p.CloudBufferM, p.MinCloudM2} {
 		if !finite(v) {
 			return fmt.Errorf("change: parameter %v is not a finite number", v)
@@ -176,6 +186,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("change: change threshold %v: want > 0", p.ChangeT)
 	case !(p.GrowT > 0 && p.GrowT <= 1):
 		return fmt.Errorf("change: growth threshold %v of the change threshold: want in (0,1]", p.GrowT)
+	case p.WeakStrength < 0 || p.WeakM2 < 0:
+		return fmt.Errorf("change: weak region strength %v / area %v m²: want >= 0", p.WeakStrength, p.WeakM2)
 	case !(p.ScoreShare > 0 && p.ScoreShare <= 1):
 		return fmt.Errorf("change: score share %v: want in (0,1]", p.ScoreShare)
 	case p.VegBimodality < 0 || p.VegBimodality >= 1:

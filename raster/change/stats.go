@@ -9,7 +9,7 @@ import (
 
 // Version identifies the detection algorithm. It is written into every
 // output and hashed into patch IDs, so a change of algorithm changes IDs.
-const Version = "weipian-change/5"
+const Version = "weipian-change/6"
 
 // Thresholds are the scene-wide decision thresholds, computed once per scene
 // from the sample and never per tile.
