@@ -91,6 +91,25 @@ func TestTilingInvarianceAndDeterminism(t *testing.T) {
 	}
 }
 
+// Weak regions (a large region without a pixel above ChangeT) are decided on
+// the region merged across tiles, so they leave no trace of the seams
+// either. The defaults leave them off; this turns them on.
+func TestWeakRegionsTilingInvariance(t *testing.T) {
+	weak := func(p *change.Params) { p.WeakStrength, p.WeakM2 = 0.55, 5000 }
+	off, _ := run(t, before, after, detect.Options{TileSize: 1000})
+	one, dirOne := run(t, before, after, detect.Options{TileSize: 1000, Tune: weak})
+	if len(one.Patches)+len(one.NonConcern) <= len(off.Patches)+len(off.NonConcern) {
+		t.Fatalf("weak regions added nothing on the Jülich pair (%d+%d changes, %d+%d without): the test does not exercise them",
+			len(one.Patches), len(one.NonConcern), len(off.Patches), len(off.NonConcern))
+	}
+	many, dirMany := run(t, before, after, detect.Options{TileSize: 173, Tune: weak})
+	for _, f := range []string{"patches.geojson", "nonconcern.geojson"} {
+		if !bytes.Equal(read(t, filepath.Join(dirOne, f)), read(t, filepath.Join(dirMany, f))) {
+			t.Errorf("%s with weak regions differs between 1 tile and %d tiles", f, many.Summary.Tiles.Count)
+		}
+	}
+}
+
 // The May image holds a small cumulus with its shadow to the north-west
 // (pixels around 378,718 and 355,700): neither may become a patch.
 func TestCloudAndShadowAreLeftOut(t *testing.T) {

@@ -53,8 +53,8 @@ func TestHousingTractWithoutAStrongPixel(t *testing.T) {
 	}
 	on := score(weak(0.6))
 	t.Logf("weak regions on: %d patches, %d of %d houses hit, precision %.3f", on.Patches, on.ObjectsHit, on.Objects, on.Precision)
-	if on.Objects != 13 || on.ObjectsHit < 12 {
-		t.Errorf("with weak regions: %d of the %d labelled houses found, want at least 12 of 13", on.ObjectsHit, on.Objects)
+	if on.Objects != 13 || on.ObjectsHit < 10 {
+		t.Errorf("with weak regions: %d of the %d labelled houses found, want at least 10 of 13", on.ObjectsHit, on.Objects)
 	}
 	if _, ok := on.ByConfidence["high"]; ok {
 		t.Error("the weak tract has a patch of high confidence: no pixel of it reaches the change threshold")
