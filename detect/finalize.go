@@ -112,9 +112,11 @@ func (s *Scene) patch(c change.Class, st *change.Part, runs []region.Run, tr *ra
 	case strength >= s.Params.HighStrength, strength >= s.Params.MediumStrength && big:
 		conf = "medium"
 	}
+	_, cvAfter := st.BrightnessCV()
 	return pipeline.Patch{
 		BrightRatio: float64(st.BrightB) / math.Max(float64(st.BrightA), 1),
 		SatAfter:    float64(st.SatB) / 1000 / float64(st.Pixels),
+		CVAfter:     cvAfter,
 		Concern:     c.Concern(), BeforeState: string(typed.Before), AfterState: string(typed.After), Reason: typed.Reason,
 		Fill:    fill,
 		LengthM: length, WidthM: width, Elongation: length / math.Max(width, 1e-9),

@@ -462,7 +462,7 @@ func encodePatch(b []byte, p *pipeline.Patch) []byte {
 		b = append(b, s...)
 	}
 	for _, v := range []float64{p.Score, p.MADChi2, p.AreaM2, p.AreaMu, p.CentroidLon, p.CentroidLat,
-		p.BrightRatio, p.SatAfter, p.LengthM, p.WidthM, p.Elongation, p.Fill} {
+		p.BrightRatio, p.SatAfter, p.LengthM, p.WidthM, p.Elongation, p.Fill, p.CVAfter} {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 	}
 	b = binary.AppendVarint(b, p.Pixels)
@@ -516,7 +516,7 @@ func decodePatch(b []byte) (*pipeline.Patch, error) {
 		b = b[n:]
 	}
 	for _, v := range []*float64{&p.Score, &p.MADChi2, &p.AreaM2, &p.AreaMu, &p.CentroidLon, &p.CentroidLat,
-		&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation, &p.Fill} {
+		&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation, &p.Fill, &p.CVAfter} {
 		*v = f64()
 	}
 	px, n := binary.Varint(b)

@@ -42,7 +42,11 @@ type Patch struct {
 	// length and mean width of the patch's equivalent ellipse in metres,
 	// Elongation their ratio, Fill the share of its equivalent rectangle
 	// it covers: what the change type (TBLX) needs beyond the class.
-	BrightRatio, SatAfter             float64
+	BrightRatio, SatAfter float64
+	// CVAfter is the coefficient of variation of the patch's brightness
+	// after (0: not measured, e.g. a patch imported from elsewhere): a
+	// ploughed or harvested field is uniform, earthworks are not.
+	CVAfter                           float64
 	LengthM, WidthM, Elongation, Fill float64
 	// BeforeState and AfterState are the land-cover states of the two
 	// dates (vegetated, bare, built, water; StateLabel gives their zh-CN

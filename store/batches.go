@@ -460,9 +460,9 @@ FROM tiles WHERE batch_id = ?`, id)
 
 const patchColumns = `patch_id, class, class_label, confidence, score, mad_chi2, area_m2, area_mu, area_crs,
     centroid_lon, centroid_lat, before_date, after_date, pixels, geometry,
-    bright_ratio, sat_after, length_m, width_m, elongation, before_state, after_state, reason, fill`
+    bright_ratio, sat_after, length_m, width_m, elongation, before_state, after_state, reason, fill, cv_after`
 
-const patchColumnCount = 26 // with batch_id and seq
+const patchColumnCount = 27 // with batch_id and seq
 
 // ReplacePatches stores patches as the batch's patches, in their order,
 // replacing any stored before, and sets PatchCount, in one transaction.
@@ -481,7 +481,7 @@ func (s *Store) ReplacePatches(ctx context.Context, id string, patches []pipelin
 			{"Score", p.Score}, {"MADChi2", p.MADChi2}, {"AreaM2", p.AreaM2}, {"AreaMu", p.AreaMu},
 			{"CentroidLon", p.CentroidLon}, {"CentroidLat", p.CentroidLat},
 			{"BrightRatio", p.BrightRatio}, {"SatAfter", p.SatAfter}, {"LengthM", p.LengthM},
-			{"WidthM", p.WidthM}, {"Elongation", p.Elongation}, {"Fill", p.Fill},
+			{"WidthM", p.WidthM}, {"Elongation", p.Elongation}, {"Fill", p.Fill}, {"CVAfter", p.CVAfter},
 		} {
 			if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
 				return fmt.Errorf("store: patches of %s: patch %d (%s): %s is %v: %w", id, i, p.ID, f.name, f.v, pipeline.ErrInvalid)
@@ -515,7 +515,7 @@ func (s *Store) ReplacePatches(ctx context.Context, id string, patches []pipelin
 				args = append(args, id, i, p.ID, p.Class, p.ClassLabel, p.Confidence, p.Score, p.MADChi2,
 					p.AreaM2, p.AreaMu, p.AreaCRS, p.CentroidLon, p.CentroidLat, p.BeforeDate, p.AfterDate,
 					p.Pixels, geoms[i], p.BrightRatio, p.SatAfter, p.LengthM, p.WidthM, p.Elongation,
-					p.BeforeState, p.AfterState, p.Reason, p.Fill)
+					p.BeforeState, p.AfterState, p.Reason, p.Fill, p.CVAfter)
 			}
 			q := `INSERT INTO patches (batch_id, seq, ` + patchColumns + `) VALUES ` +
 				repeatJoin("("+placeholders(patchColumnCount)+")", end-start)
@@ -543,7 +543,7 @@ func (s *Store) Patches(ctx context.Context, id string) ([]pipeline.Patch, error
 		err := rows.Scan(&p.ID, &p.Class, &p.ClassLabel, &p.Confidence, &p.Score, &p.MADChi2, &p.AreaM2, &p.AreaMu,
 			&p.AreaCRS, &p.CentroidLon, &p.CentroidLat, &p.BeforeDate, &p.AfterDate, &p.Pixels, &geom,
 			&p.BrightRatio, &p.SatAfter, &p.LengthM, &p.WidthM, &p.Elongation,
-			&p.BeforeState, &p.AfterState, &p.Reason, &p.Fill)
+			&p.BeforeState, &p.AfterState, &p.Reason, &p.Fill, &p.CVAfter)
 		if err == nil {
 			p.Geometry, err = decodePolygon(geom)
 		}

@@ -659,7 +659,7 @@ func testPatches() []pipeline.Patch {
 			AreaCRS: "EPSG:4549", CentroidLon: 116.39139284712345, CentroidLat: 39.90719823456789,
 			BeforeDate: "2024-12-01", AfterDate: "2025-03-01", Pixels: math.MaxInt64,
 			BrightRatio: 1.2345678901234567, SatAfter: 0.1, LengthM: 123.25, WidthM: 7.5, Elongation: 16.433333333333334,
-			BeforeState: "vegetated", AfterState: "built", Reason: "植被→建筑/硬化：新增建筑", Fill: 0.8125,
+			BeforeState: "vegetated", AfterState: "built", Reason: "植被→建筑/硬化：新增建筑", Fill: 0.8125, CVAfter: 0.123456789012345678,
 			Geometry: orb.Polygon{ring, hole},
 		},
 		{

@@ -58,6 +58,14 @@ type Config struct {
 	// above which a patch is the same 图斑 as one of an earlier batch
 	// (default 0.3).
 	MatchShare float64
+	// CultivatedShare and CultivatedCV set aside crop cycles on cultivated
+	// land: a vegetated→bare change (植被减少/动土) of which at least
+	// CultivatedShare lies on 耕地 or 永久基本农田 and whose brightness after
+	// varies by at most CultivatedCV (a harvested or ploughed field is
+	// uniform; earthworks, heaps and pits are not) is 农业耕作/季节变化,
+	// whatever its shape: the parcel layer says it is a field (defaults
+	// 0.5 and 0.15, detection's FieldCV).
+	CultivatedShare, CultivatedCV float64
 	// TasksForAll creates tasks for every 图斑 except 非关注变化, not only
 	// the 疑似违法 ones.
 	TasksForAll bool
@@ -70,7 +78,7 @@ type Config struct {
 
 // DefaultConfig returns the default thresholds.
 func DefaultConfig() Config {
-	return Config{FarmlandMinM2: 200, FarmlandMinShare: 0.01, ApprovalShare: 0.8, MatchShare: 0.3, Rules: task.DefaultRules()}
+	return Config{FarmlandMinM2: 200, FarmlandMinShare: 0.01, ApprovalShare: 0.8, MatchShare: 0.3, CultivatedShare: 0.5, CultivatedCV: 0.15, Rules: task.DefaultRules()}
 }
 
 // Input is what Run judges.
@@ -328,6 +336,11 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 		j.patrol = ly.byID[Patrol][r.Hits[0].ID]
 	}
 	j.tblx, j.tblxConf, j.tblxReason = ChangeType(p)
+	if share, ok := cropCycle(p, j.farmOrPermanent, cfg); ok {
+		j.tblx = TypeFarming
+		j.tblxReason = fmt.Sprintf("%s%.0f%%位于耕地或永久基本农田，后时相亮度均匀（变异系数%.2f），为收割或翻耕（农业耕作/季节变化）",
+			transition(p), 100*share, p.CVAfter)
+	}
 	if is := p.Issued; is != nil && is.Type != "" {
 		j.tblx, j.tblxConf = is.Type, "高"
 		j.tblxReason = fmt.Sprintf("下发图斑类型 %s（%s，%s下发）", is.TBLX, is.TBLXName, is.Source)
@@ -370,6 +383,8 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 	switch {
 	case j.tblx == TypeRevegetation:
 		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "植被恢复，不涉及违法用地"
+	case j.tblx == TypeFarming && p.Class != "farming":
+		j.judgement, j.reason = pipeline.JudgeNotOfInterest, j.tblxReason+"，不涉及违法用地"
 	case j.tblx == TypeFarming:
 		j.judgement, j.reason = pipeline.JudgeNotOfInterest, "农业耕作/季节变化，不涉及违法用地"
 	case !onFarm && !onRed && j.builtShare >= BuiltLandShare:
@@ -405,6 +420,18 @@ func judgePatch(p *pipeline.Patch, ly *layers, in Input, cfg Config) (judged, er
 		j.reason = strings.Join(parts, "；")
 	}
 	return j, nil
+}
+
+// cropCycle reports whether p, a vegetated→bare change detected (not
+// issued), is a crop cycle on cultivated land (Config.CultivatedShare,
+// CultivatedCV), with the share of it on 耕地 or 永久基本农田. A patch without
+// a measured uniformity (CVAfter 0) never is.
+func cropCycle(p *pipeline.Patch, cultivated float64, cfg Config) (float64, bool) {
+	if p.Issued != nil || p.Class != "vegetation_loss" || p.AreaM2 <= 0 || cfg.CultivatedShare <= 0 {
+		return 0, false
+	}
+	share := cultivated / p.AreaM2
+	return share, share >= cfg.CultivatedShare && p.CVAfter > 0 && p.CVAfter <= cfg.CultivatedCV
 }
 
 // fitTypes says which approval types cover which change types.

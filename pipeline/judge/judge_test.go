@@ -301,3 +301,51 @@ func TestChangeTypeUsesTheTransition(t *testing.T) {
 		t.Errorf("farming: %s", tblx)
 	}
 }
+
+// With a 耕地 layer, a uniform vegetated→bare change mostly on cultivated
+// land is a harvested or ploughed field (农业耕作/季节变化), whatever its
+// shape: no task. An uneven one there (heaps, pits), one mostly off
+// cultivated land, one without a measured uniformity and an issued one stay
+// earthworks.
+func TestCropCycleOnCultivatedLand(t *testing.T) {
+	b := pipeline.Batch{ID: "b1", Spec: pipeline.BatchSpec{Name: "2026年二季度", Region: "410782"}}
+	mk := func(id string, g orb.Polygon, cv float64) pipeline.Patch {
+		p := patch(id, "vegetation_loss", g)
+		p.BeforeState, p.AfterState, p.CVAfter = "vegetated", "bare", cv
+		return p
+	}
+	issued := mk("issued", rect(20, 60, 60, 95), 0.05)
+	issued.Issued = &pipeline.Issued{JCBH: "410782202606S001", Type: TypeEarthwork, TBLX: "0402", TBLXName: "推堆土", Source: "省级"}
+	ps := []pipeline.Patch{
+		mk("field", rect(110, 10, 190, 50), 0.08), // all on 耕地, uniform
+		mk("heaps", rect(110, 55, 190, 95), 0.31), // all on 耕地, uneven
+		mk("edge", rect(170, 10, 250, 50), 0.08),  // 3/8 on 耕地
+		mk("unknown", rect(10, 10, 60, 50), 0),    // on 耕地, uniformity not measured
+		issued,
+	}
+	out := run(t, b, ps, nil, nil)
+	by := map[string]pipeline.Tuban{}
+	for _, tb := range out.Tubans {
+		by[tb.History[0].PatchID] = tb
+	}
+	f := by["field"]
+	if f.Judgement != pipeline.JudgeNotOfInterest || f.TBLX != TypeFarming || !strings.Contains(f.JudgementReason, "耕地") || !strings.Contains(f.JudgementReason, "0.08") {
+		t.Errorf("uniform field on 耕地: %s %s (%s), want 非关注变化 %s with the share and the CV", f.Judgement, f.TBLX, f.JudgementReason, TypeFarming)
+	}
+	for _, id := range []string{"heaps", "unknown"} {
+		if tb := by[id]; tb.Judgement != pipeline.JudgeSuspected || tb.TBLX != TypeEarthwork {
+			t.Errorf("%s: %s %s (%s), want 疑似违法 %s", id, tb.Judgement, tb.TBLX, tb.JudgementReason, TypeEarthwork)
+		}
+	}
+	if tb := by["edge"]; tb.TBLX != TypeEarthwork {
+		t.Errorf("edge (3/8 on 耕地): %s (%s), want %s", tb.TBLX, tb.JudgementReason, TypeEarthwork)
+	}
+	if tb := by["issued"]; tb.TBLX != TypeEarthwork || tb.Judgement == pipeline.JudgeNotOfInterest {
+		t.Errorf("issued: %s %s, want its issued type and a task", tb.TBLX, tb.Judgement)
+	}
+	for _, tk := range out.Tasks {
+		if tk.TubanID == f.ID {
+			t.Error("the harvested field got a task")
+		}
+	}
+}

@@ -126,7 +126,7 @@ func Classify(p *Part, areaM2, fill float64, par Params) Typed {
 	trans := fmt.Sprintf("%s→%s", b.Label(), a.Label())
 	// A field: large, filling its equivalent rectangle, and uniform after
 	// (a construction site is not).
-	cvA, cvB := p.brightnessCV()
+	cvA, cvB := p.BrightnessCV()
 	field := areaM2 >= par.FieldM2 && fill >= par.FieldFill && cvB <= par.FieldCV
 	// Uniform in both dates: a piece of a field that changed as a whole
 	// (crop ripening, harvest, ploughing); construction leaves the after
@@ -160,9 +160,9 @@ func Classify(p *Part, areaM2, fill float64, par Params) Typed {
 	return t
 }
 
-// brightnessCV returns the coefficient of variation of the patch's
+// BrightnessCV returns the coefficient of variation of the patch's
 // brightness in each date.
-func (p *Part) brightnessCV() (before, after float64) {
+func (p *Part) BrightnessCV() (before, after float64) {
 	cv := func(s, s2 int64) float64 {
 		if p.Pixels == 0 || s <= 0 {
 			return 0
