@@ -421,14 +421,6 @@ type Part struct {
 	VegA, VegB, WatA, WatB, NeutralA, NeutralB int64
 }
 
-// WeakRegion reports whether a region without a pixel above the change
-// threshold is kept: n pixels of pxArea m² whose strengths (score/ChangeT,
-// in thousandths) sum to strengthSum, with a mean of at least WeakStrength
-// over at least WeakM2.
-func (p Params) WeakRegion(n, strengthSum int64, pxArea float64) bool {
-	return n > 0 && p.WeakStrength < 1 && float64(n)*pxArea >= p.WeakM2 && float64(strengthSum) >= 1000*p.WeakStrength*float64(n)
-}
-
 // Add accumulates the statistics of o into p (not the runs).
 func (p *Part) Add(o *Part) {
 	p.Pixels += o.Pixels

@@ -208,6 +208,14 @@ func (p Params) Validate() error {
 	return nil
 }
 
+// WeakRegion reports whether a region without a pixel above the change
+// threshold is kept: n pixels of pxArea m² whose strengths (score/ChangeT,
+// in thousandths) sum to strengthSum, with a mean of at least WeakStrength
+// over at least WeakM2.
+func (p Params) WeakRegion(n, strengthSum int64, pxArea float64) bool {
+	return n > 0 && p.WeakStrength < 1 && float64(n)*pxArea >= p.WeakM2 && float64(strengthSum) >= 1000*p.WeakStrength*float64(n)
+}
+
 func (p Params) px(m float64) int { return int(math.Floor(m/p.PixelSize + 0.5)) }
 
 // Radii are the filter radii in pixels derived from Params.
