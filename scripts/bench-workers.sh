@@ -17,15 +17,24 @@
 # (Redis, MinIO, PostgreSQL and its backends) used during it, and each tile
 # worker's peak memory. Needs ~10 GB of free disk; the machine should be
 # otherwise idle.
+# PIN=1 pins tile worker i to core (i-1) mod nproc (taskset), as if each
+# worker had a machine of one core: a single worker's background fetch can
+# then not borrow the second core, so the 1 -> 2 ratio measures how the
+# distributed mode scales rather than how much of a 2-core machine one
+# worker already fills. The servers are not pinned.
 #
 #   scripts/bench-workers.sh [REPEAT...]      e.g. scripts/bench-workers.sh 8 16
 #   WORKERS="1 2 4" RUNS=2 TILE_SIZE=1024 scripts/bench-workers.sh 16
+#   PIN=1 WORKERS="1 2" RUNS=2 scripts/bench-workers.sh 16
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeats=("$@"); [ ${#repeats[@]} -gt 0 ] || repeats=(16)
 read -r -a counts <<<"${WORKERS:-1 2 4}"
 runs=${RUNS:-2}
 tile_size=${TILE_SIZE:-1024}
+pin=${PIN:-0}
+ncpu=$(nproc)
+if [ "$pin" = 1 ] && ! command -v taskset >/dev/null; then echo "PIN=1 needs taskset (util-linux)" >&2; exit 2; fi
 work=$(mktemp -d /tmp/weipian-bench.XXXXXX)
 chmod 755 "$work"
 state="$work/cluster"
@@ -69,7 +78,9 @@ for n in "${repeats[@]}"; do
       ifpid=$!
       pids=()
       for i in $(seq "$w"); do
-        bin/weipian worker --stages tile --concurrency 1 --log-level warn >"$work/tile-$n-$w-$r-$i.log" 2>&1 &
+        pre=()
+        [ "$pin" = 1 ] && pre=(taskset -c $(((i - 1) % ncpu)))
+        "${pre[@]}" bin/weipian worker --stages tile --concurrency 1 --log-level warn >"$work/tile-$n-$w-$r-$i.log" 2>&1 &
         pids+=($!)
       done
       id=$(bin/weipian batch submit --before "$before" --after "$after" --name "bench-$n-$w-$r" --tile-size "$tile_size" --log-level warn | awk '{print $2; exit}')
