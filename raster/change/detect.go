@@ -148,23 +148,24 @@ func DetectCore(win *Window, core image.Rectangle, st *SceneStats, p Params) (*R
 	if r.UseCloud {
 		cs := st.Cloud
 		var cand []uint8 // cloud/shadow candidate bits, allocated on first use
-		for i := 0; i < n; i++ {
-			if !valid[i] {
-				continue
-			}
+		rowA, rowB, rowL := make([]float32, w), make([]float32, w), make([]float32, w)
+		for y := 0; y < h; y++ {
 			// Most pixels fail every test on brightness alone; the
 			// saturation is only computed for the others.
-			brA, brB, rlong := fc.brightness(i)
-			if !cloudPossible(brA, brB, rlong, &cs) {
-				continue
-			}
-			f.brA, f.brB, f.rlong = brA, brB, rlong
-			f.satA, f.satB = fc.saturations(i)
-			if c := cloudCandidate(&f, &cs); c != 0 {
-				if cand == nil {
-					cand = make([]uint8, n)
+			fc.brightnessRow(y*w, rowA, rowB, rowL)
+			for x, ok := range valid[y*w : (y+1)*w] {
+				if !ok || !cloudPossible(rowA[x], rowB[x], rowL[x], &cs) {
+					continue
 				}
-				cand[i] = c
+				i := y*w + x
+				f.brA, f.brB, f.rlong = rowA[x], rowB[x], rowL[x]
+				f.satA, f.satB = fc.saturations(i)
+				if c := cloudCandidate(&f, &cs); c != 0 {
+					if cand == nil {
+						cand = make([]uint8, n)
+					}
+					cand[i] = c
+				}
 			}
 		}
 		if cand != nil {

@@ -295,22 +295,23 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 	if r.Smooth == 0 {
 		memoA, memoB = newLogMemo(), newLogMemo()
 	}
+	// The contrast change of band b is (lb−mb) − (la−ma) = d − mean(d), with
+	// d = lb − la, the pixel's own log change: the box mean is linear, so
+	// one box mean of d serves both dates (the counts are the same).
 	for b := 0; b < nb; b++ {
 		for y := 0; y < fh; y++ {
 			src := (f.Min.Y+y)*w + f.Min.X
-			logPlane(la[y*fw:(y+1)*fw], c.A[b][src:src+fw], fvalid[y*fw:(y+1)*fw], memoA, cf)
-			logPlane(lb[y*fw:(y+1)*fw], c.B[b][src:src+fw], fvalid[y*fw:(y+1)*fw], memoB, cf)
+			logDiffPlane(la[y*fw:(y+1)*fw], c.A[b][src:src+fw], c.B[b][src:src+fw], fvalid[y*fw:(y+1)*fw], memoA, memoB, cf)
 		}
 		ma = fbx.mean(la, r.Context, ma)
-		mb = fbx.mean(lb, r.Context, mb)
 		sh := m.Shift[b]
 		// Sliced to n: no bounds checks in the loop.
-		fv, la, lb, ma, mb, acc, own := fvalid[:n], la[:n], lb[:n], ma[:n], mb[:n], acc[:n], own[:n]
+		fv, la, ma, acc, own := fvalid[:n], la[:n], ma[:n], acc[:n], own[:n]
 		for i, ok := range fv {
 			if ok {
-				d := float64((lb[i] - mb[i]) - (la[i] - ma[i]))
+				d := float64(la[i] - ma[i])
 				acc[i] += d * d
-				o := float64(lb[i]-la[i]) - sh
+				o := float64(la[i]) - sh
 				own[i] += o * o
 			}
 		}
@@ -394,6 +395,42 @@ func (c *featCtx) brightness(i int) (brA, brB, rlong float32) {
 	}
 	nv := float32(len(c.vis))
 	return sa / nv, sb / nv, (max(c.B[c.long][i], 0) + floor) / (max(c.A[c.long][i], 0) + floor)
+}
+
+// brightnessRow is brightness for the pixels [i0, i0+len(brA)) of the
+// window, into brA, brB and rlong, with the same arithmetic in the same
+// order (so the same values), one row of planes at a time instead of one
+// pixel at a time through the band slices.
+func (c *featCtx) brightnessRow(i0 int, brA, brB, rlong []float32) {
+	k := len(brA)
+	brB, rlong = brB[:k], rlong[:k]
+	nv := float32(len(c.vis))
+	la, lb := c.A[c.long][i0:i0+k], c.B[c.long][i0:i0+k]
+	if len(c.vis) == 3 {
+		a0, a1, a2 := c.A[c.vis[0]][i0:i0+k], c.A[c.vis[1]][i0:i0+k], c.A[c.vis[2]][i0:i0+k]
+		b0, b1, b2 := c.B[c.vis[0]][i0:i0+k], c.B[c.vis[1]][i0:i0+k], c.B[c.vis[2]][i0:i0+k]
+		for x := range brA {
+			// brightness sums from 0: 0 + a0 is a0 exactly.
+			brA[x] = (a0[x] + a1[x] + a2[x]) / nv
+			brB[x] = (b0[x] + b1[x] + b2[x]) / nv
+			rlong[x] = (max(lb[x], 0) + floor) / (max(la[x], 0) + floor)
+		}
+		return
+	}
+	clear(brA)
+	clear(brB)
+	for _, b := range c.vis {
+		pa, pb := c.A[b][i0:i0+k], c.B[b][i0:i0+k]
+		for x := range brA {
+			brA[x] += pa[x]
+			brB[x] += pb[x]
+		}
+	}
+	for x := range brA {
+		brA[x] /= nv
+		brB[x] /= nv
+		rlong[x] = (max(lb[x], 0) + floor) / (max(la[x], 0) + floor)
+	}
 }
 
 // saturations is the spread of the visible bands of each date relative to
@@ -480,22 +517,23 @@ func (mm *madMap) chi2(x, y []float32) float32 {
 	return s
 }
 
-// logPlane sets dst to flog(max(src, 0) + cf) at the valid pixels. memo,
-// when not nil, remembers results: the planes of imagery that is not
-// smoothed hold the few distinct values of its integer data.
-func logPlane(dst, src []float32, valid []bool, memo *logMemo, cf float32) {
-	dst, valid = dst[:len(src)], valid[:len(src)] // no bounds checks in the loops
-	if memo == nil {
-		for i, v := range src {
+// logDiffPlane sets dst to flog(max(b, 0) + cf) − flog(max(a, 0) + cf) at
+// the valid pixels. memoA and memoB (one per date), when not nil, remember
+// results: the planes of imagery that is not smoothed hold the few distinct
+// values of its integer data.
+func logDiffPlane(dst, a, b []float32, valid []bool, memoA, memoB *logMemo, cf float32) {
+	dst, valid, b = dst[:len(a)], valid[:len(a)], b[:len(a)] // no bounds checks in the loops
+	if memoA == nil || memoB == nil {
+		for i, v := range a {
 			if valid[i] {
-				dst[i] = flog(max(v, 0) + cf)
+				dst[i] = flog(max(b[i], 0)+cf) - flog(max(v, 0)+cf)
 			}
 		}
 		return
 	}
-	for i, v := range src {
+	for i, v := range a {
 		if valid[i] {
-			dst[i] = memo.log(max(v, 0) + cf)
+			dst[i] = memoB.log(max(b[i], 0)+cf) - memoA.log(max(v, 0)+cf)
 		}
 	}
 }

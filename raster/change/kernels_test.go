@@ -308,6 +308,20 @@ func TestCloudPossible(t *testing.T) {
 			}
 		}
 	}
+	// The row form gives the very same values, for 3 visible bands and
+	// for others.
+	for _, vis := range [][]int{c.vis, c.vis[:2]} {
+		saved := c.vis
+		c.vis = vis
+		ra, rb, rl := make([]float32, n), make([]float32, n), make([]float32, n)
+		c.brightnessRow(0, ra, rb, rl)
+		for i := range n {
+			if a, b, l := c.brightness(i); a != ra[i] || b != rb[i] || l != rl[i] {
+				t.Fatalf("%d visible bands, pixel %d: brightnessRow %v %v %v, brightness %v %v %v", len(vis), i, ra[i], rb[i], rl[i], a, b, l)
+			}
+		}
+		c.vis = saved
+	}
 	marked := 0
 	for _, share := range []float64{0, 0.5} {
 		cs.ShareBefore, cs.ShareAfter = share, share
