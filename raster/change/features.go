@@ -94,6 +94,13 @@ func newBoxer(w, h int, valid []bool) *boxer {
 	return &boxer{w: w, h: h, valid: valid, cnt: map[int][]int32{}}
 }
 
+// release keeps the boxer's summed-area table for another boxer; bx must not
+// be used after.
+func (bx *boxer) release() {
+	putSumTable(bx.sum)
+	bx.sum = nil
+}
+
 // counts returns the number of valid pixels in the square of radius r
 // around each pixel.
 func (bx *boxer) counts(r int) []int32 {
@@ -129,7 +136,8 @@ func (bx *boxer) mean(v []float32, r int, out []float32) []float32 {
 	w, h := bx.w, bx.h
 	w1 := w + 1
 	if len(bx.sum) < w1*(h+1) {
-		bx.sum = make([]int64, w1*(h+1))
+		putSumTable(bx.sum)
+		bx.sum = getSumTable(w, h)
 	}
 	sum := bx.sum
 	for y := 0; y < h; y++ {
@@ -257,6 +265,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 		c.A[b] = bx.mean(pa, r.Smooth, pa) // smoothed over the prescaled copy
 		c.B[b] = bx.mean(pb, r.Smooth, pb)
 	}
+	bx.release()
 	switch bd.VegetationIndex() {
 	case "NDVI":
 		c.veg = vegNDVI
@@ -284,8 +293,8 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 	// Context change: per band, the log contrast of each pixel to the mean
 	// of its context within its own date; the change is the RMS over bands
 	// of the difference of the two dates' contrasts.
-	acc := make([]float64, n)
-	own := make([]float64, n)
+	acc := getF64(n)
+	own := getF64(n)
 	la := make([]float32, n)
 	lb := make([]float32, n)
 	ma := make([]float32, n)
@@ -351,6 +360,8 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			}
 		}
 	}
+	putF64(acc)
+	putF64(own)
 	c.score = fbx.mean(gated, r.Score, gated)
 	if bare != nil {
 		// The mean over the pixels not vegetated after, over at least
@@ -363,6 +374,7 @@ func newFeatCtx(win *Window, m *Model, r Radii, p Params, f image.Rectangle) *fe
 			}
 		}
 	}
+	fbx.release()
 	return c
 }
 
